@@ -1,0 +1,189 @@
+"""The command line: ``gatescope trace``, ``gatescope models``. Bad input: one line on stderr, exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from gatescope.errors import GatescopeError
+
+EXIT_USAGE = 2
+TRACE_FORMATS = ("table", "json", "csv", "npz")
+EXAMPLE = 'gatescope trace bracket-counter "(a(b)c) d"'
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (and exit code 2), with no usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise GatescopeError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from gatescope import __version__
+
+    parser = _Parser(prog="gatescope", description="See how recurrent neural networks think, gate by gate.",
+                     epilog=f"example: {EXAMPLE}")
+    parser.add_argument("--version", action="version", version=f"gatescope {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    trace = commands.add_parser("trace", help="run a model on a text and print every gate, cell and hidden state",
+                                description="Run a model on a text and print or write its full trace.",
+                                epilog=f"example: {EXAMPLE}")
+    trace.add_argument("model", metavar="MODEL", help="built-in model name (see 'gatescope models') or a model file")
+    trace.add_argument("text", metavar="TEXT", nargs="?",
+                       help="the text to read ('-' reads standard input); omit it when using --array")
+    trace.add_argument("--array", metavar="FILE.npy", type=Path,
+                       help="read a float array (T, input_size) from a .npy file instead of text")
+    trace.add_argument("--layer", type=int, metavar="N", help="only layer N (0 = bottom); default: every layer")
+    trace.add_argument("--format", choices=TRACE_FORMATS, default="table", help="output format (default: table)")
+    trace.add_argument("--units", metavar="LIST",
+                       help="table only: units to show, e.g. '0,3,7' or '0-15' (default: the first 8)")
+    trace.add_argument("--out", metavar="PATH", type=Path, help="write to a file instead of standard output")
+    trace.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    trace.add_argument("--float64", action="store_true", help="compute in float64 instead of float32")
+
+    commands.add_parser("models", help="list the built-in models", description="List the built-in models.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gatescope`` command; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "trace":
+            return _trace(args)
+        if args.command == "models":
+            return _models()
+        print(f"gatescope: the desktop app is not built yet. Try:\n  gatescope models\n  {EXAMPLE}")
+        return 0
+    except GatescopeError as error:
+        print(f"gatescope: error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gatescope: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. piped into `head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _models() -> int:
+    from gatescope import list_models
+
+    models = list_models()
+    if not models:
+        print("no built-in models are installed")
+        return 0
+    width = max(len(name) for name, _ in models)
+    for name, description in models:
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from gatescope import load_model
+    from gatescope.export import trace_data
+    from gatescope.model.formats.npzfile import write_npz_atomic
+
+    if args.format == "npz" and args.out is None:
+        raise GatescopeError("--format npz writes a binary file: give --out PATH")
+    if args.out is not None:
+        _check_output(args.out, args.force)
+    if (args.text is None) == (args.array is None):
+        raise GatescopeError("give either TEXT or --array FILE.npy (exactly one)")
+    model = load_model(args.model, dtype=np.float64 if args.float64 else np.float32)
+    trace = model.run(_read_input(args))
+    layers = None
+    if args.layer is not None:
+        if not 0 <= args.layer < len(trace.layers):
+            raise GatescopeError(f"--layer {args.layer}: this model has layers 0 to {len(trace.layers) - 1}")
+        layers = [args.layer]
+    if args.format == "npz":
+        write_npz_atomic(args.out, trace_data.to_npz_arrays(trace, layers, model.name))
+        print(args.out)
+        return 0
+    if args.format == "json":
+        text = trace_data.to_json(trace, layers, model.name) + "\n"
+    elif args.format == "csv":
+        text = trace_data.csv_text(trace, layers)
+    else:
+        from gatescope.cli_table import format_trace_table
+
+        units = _parse_units(args.units, model.units * (2 if model.bidirectional else 1))
+        text = format_trace_table(model, trace, layers, units)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _write_text_atomic(args.out, text)
+        print(args.out)
+    return 0
+
+
+def _read_input(args: argparse.Namespace) -> str | np.ndarray:
+    if args.array is not None:
+        from gatescope.model.formats.npzfile import check_readable
+
+        check_readable(args.array)
+        try:
+            array = np.load(args.array, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as error:
+            raise GatescopeError(f"{args.array}: not a readable .npy array ({_one_line(str(error))})") from None
+        if not isinstance(array, np.ndarray):
+            raise GatescopeError(f"{args.array}: expected one array (.npy), not an archive")
+        return array
+    if args.text == "-":
+        return sys.stdin.read()
+    return args.text
+
+
+def _parse_units(spec: str | None, available: int) -> list[int]:
+    if spec is None:
+        return list(range(min(8, available)))
+    units: list[int] = []
+    try:
+        for part in spec.split(","):
+            first, _, last = part.strip().partition("-")
+            units.extend(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise GatescopeError(f"--units {spec!r}: expected numbers like '0,3,7' or '0-15'") from None
+    bad = [unit for unit in units if not 0 <= unit < available]
+    if bad or not units:
+        raise GatescopeError(f"--units {spec!r}: units run from 0 to {available - 1}")
+    return units
+
+
+def _check_output(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise GatescopeError(f"{path} exists; add --force to overwrite it")
+    if path.is_dir():
+        raise GatescopeError(f"{path} is a folder; give a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise GatescopeError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise GatescopeError(f"{path}: cannot write in {folder} (permission denied)")
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with io.open(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

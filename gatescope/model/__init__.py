@@ -1,0 +1,37 @@
+"""What turns text into engine input and engine output into predictions. Never imports Qt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from gatescope.errors import GatescopeError
+from gatescope.model.formats import load_file
+from gatescope.model.model import Head, Model
+from gatescope.model.zoo import list_models, model_card, model_path
+
+
+def load_model(source: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:
+    """A built-in model by name (see list_models) or a model file by path."""
+    if not isinstance(source, (str, Path)):
+        raise GatescopeError(f"load_model takes a built-in model name or a file path, not {type(source).__name__}")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise GatescopeError(f"dtype must be float32 or float64, not {dtype}")
+    if isinstance(source, str) and not source.strip():
+        raise GatescopeError("no model given: pass a built-in model name or a file path")
+    builtin = model_path(source) if isinstance(source, str) and "/" not in source and "\\" not in source else None
+    if builtin is not None:
+        model = load_file(builtin, dtype)
+        model.card = model_card(str(source))
+        return model
+    path = Path(source).expanduser()
+    if not path.exists():
+        names = ", ".join(name for name, _ in list_models()) or "none installed"
+        raise GatescopeError(f"{source}: no such built-in model or file (built-in models: {names})")
+    return load_file(path, dtype)
+
+
+__all__ = ["GatescopeError", "Head", "Model", "list_models", "load_model", "model_card"]

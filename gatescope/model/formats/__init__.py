@@ -1,0 +1,30 @@
+"""Model file formats. Each module offers ``sniff(path) -> bool`` and ``load(path, dtype) -> Model``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from gatescope.errors import GatescopeError
+from gatescope.model.formats import native, torch_npz
+from gatescope.model.formats.npzfile import check_readable, is_npz
+
+#: Tried in order; the first whose sniff says yes loads the file.
+FORMATS = (native, torch_npz)
+DESCRIPTIONS = "a gatescope model (.npz) or a PyTorch LSTM/GRU/RNN state_dict saved with numpy.savez (.npz)"
+
+
+def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> "Model":  # noqa: F821
+    """Load a model file of any supported format."""
+    path = Path(path)
+    check_readable(path)
+    for module in FORMATS:
+        if module.sniff(path):
+            return module.load(path, dtype)
+    if not is_npz(path):
+        raise GatescopeError(f"{path}: not a model file gatescope can read (not a .npz archive); expected "
+                             f"{DESCRIPTIONS}")
+    raise GatescopeError(f"{path}: a .npz archive, but neither gatescope metadata nor PyTorch recurrent weights "
+                         f"(weight_ih_l0, ...) are in it; expected {DESCRIPTIONS}")

@@ -1,0 +1,191 @@
+"""gatescope's own model file: one .npz of arrays (PyTorch names and gate order) plus a JSON metadata entry.
+
+Arrays: ``embedding`` (V, E) for text models; per layer ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
+``bias_hh_l{k}`` (no biases when ``bias`` is false), ``peephole_l{k}`` (3, H: input, forget, output) for peephole
+LSTMs, each with a ``_reverse`` twin for bidirectional layers; ``head_weight`` (n, D*H) and ``head_bias`` (n,).
+Metadata: ``__gatescope__``, UTF-8 JSON stored as uint8 (see ``METADATA_KEYS``). Read with allow_pickle=False.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from gatescope.engine.cells import layer_from_state_dict
+from gatescope.errors import GatescopeError
+from gatescope.model.formats.npzfile import array_names, is_npz, json_array, read_json_array, read_npz
+from gatescope.model.formats.npzfile import write_npz_atomic
+from gatescope.model.model import Head, Model
+from gatescope.model.tokenize import Vocabulary, tokenizer_from_dict
+
+METADATA = "__gatescope__"
+FORMAT_NAME = "gatescope-model"
+FORMAT_VERSION = 1
+METADATA_KEYS = ("format", "format_version", "name", "description", "cell", "tokenizer", "vocabulary", "head",
+                 "provenance")
+
+
+def sniff(path: Path) -> bool:
+    """True for an .npz that carries gatescope metadata."""
+    return is_npz(path) and METADATA in array_names(path)
+
+
+def read_metadata(path: Path) -> dict:
+    """Only the metadata (fast: no weights are read); used to list built-in models."""
+    arrays = read_npz(path, only=METADATA)
+    if METADATA not in arrays:
+        raise GatescopeError(f"{path}: no {METADATA!r} entry; not a gatescope model file")
+    return read_json_array(path, arrays[METADATA], METADATA)
+
+
+def load(path: Path, dtype: npt.DTypeLike = np.float32) -> Model:
+    """Read and validate a native model file; every problem is a GatescopeError naming the file."""
+    arrays = read_npz(path)
+    if METADATA not in arrays:
+        raise GatescopeError(f"{path}: no {METADATA!r} entry; not a gatescope model file")
+    meta = read_json_array(path, arrays.pop(METADATA), METADATA)
+    try:
+        return _build(path, meta, arrays, np.dtype(dtype))
+    except GatescopeError as error:
+        message = str(error)
+        raise GatescopeError(message if message.startswith(str(path)) else f"{path}: {message}") from None
+
+
+def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
+    if meta.get("format") != FORMAT_NAME:
+        raise GatescopeError(f"metadata 'format' is {meta.get('format')!r}, expected {FORMAT_NAME!r}")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise GatescopeError(f"format version {version!r} is newer than this gatescope reads ({FORMAT_VERSION}); "
+                             f"update gatescope")
+    cell = _require(meta, "cell", dict)
+    kind = _require(cell, "kind", str)
+    if kind not in ("lstm", "gru", "rnn"):
+        raise GatescopeError(f"unknown cell kind {kind!r}; expected lstm, gru or rnn")
+    num_layers = _require(cell, "layers", int)
+    bidirectional = _require(cell, "bidirectional", bool)
+    has_bias = cell.get("bias", True)
+    peepholes = cell.get("peepholes", False)
+    if num_layers < 1:
+        raise GatescopeError(f"cell 'layers' must be at least 1, not {num_layers}")
+    for name, array in arrays.items():
+        if array.dtype.kind != "f":
+            raise GatescopeError(f"array {name!r} is {array.dtype}; model weights must be floating point")
+    expected = set(expected_arrays(num_layers, bidirectional, has_bias, peepholes))
+    tokenizer_config, vocabulary_config = meta.get("tokenizer"), meta.get("vocabulary")
+    if tokenizer_config is not None:
+        expected.add("embedding")
+    head_config = meta.get("head")
+    if head_config is not None:
+        expected |= {"head_weight", "head_bias"}
+    _check_names(expected, set(arrays))
+    layers = [
+        layer_from_state_dict(arrays, k, kind, bidirectional=bidirectional, dtype=dtype,
+                              gru_convention=cell.get("gru_convention", "pytorch"),
+                              nonlinearity=cell.get("nonlinearity", "tanh"))
+        for k in range(num_layers)
+    ]
+    units = _require(cell, "units", int)
+    if layers[0].hidden_size != units:
+        raise GatescopeError(f"weight_hh_l0 has {layers[0].hidden_size} units; metadata says {units}")
+    tokenizer = vocabulary = None
+    if tokenizer_config is not None:
+        if not isinstance(tokenizer_config, dict) or not isinstance(vocabulary_config, dict):
+            raise GatescopeError("a text model needs 'tokenizer' and 'vocabulary' objects in its metadata")
+        tokenizer = tokenizer_from_dict(tokenizer_config)
+        tokens = _require(vocabulary_config, "tokens", list)
+        vocabulary = Vocabulary(tokens, unknown=vocabulary_config.get("unknown", "<unk>"))
+    head = None
+    if head_config is not None:
+        if not isinstance(head_config, dict):
+            raise GatescopeError("metadata 'head' must be an object")
+        labels = head_config.get("labels")
+        if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
+            raise GatescopeError("head 'labels' must be a list of strings")
+        head = Head(arrays["head_weight"].astype(dtype), arrays["head_bias"].astype(dtype),
+                    activation=head_config.get("activation", "softmax"), labels=labels)
+    return Model(
+        layers=layers,
+        tokenizer=tokenizer,
+        vocabulary=vocabulary,
+        embedding=arrays.get("embedding"),
+        head=head,
+        name=str(meta.get("name") or path.stem),
+        description=str(meta.get("description", "")),
+        provenance=meta.get("provenance") or {},
+        source=path,
+    )
+
+
+def expected_arrays(num_layers: int, bidirectional: bool, bias: bool, peepholes: bool) -> list[str]:
+    """Weight array names of a recurrent stack, in PyTorch's naming."""
+    names = []
+    for k in range(num_layers):
+        for suffix in ("", "_reverse") if bidirectional else ("",):
+            names += [f"weight_ih_l{k}{suffix}", f"weight_hh_l{k}{suffix}"]
+            if bias:
+                names += [f"bias_ih_l{k}{suffix}", f"bias_hh_l{k}{suffix}"]
+            if peepholes:
+                names.append(f"peephole_l{k}{suffix}")
+    return names
+
+
+def _check_names(expected: set[str], found: set[str]) -> None:
+    missing, extra = sorted(expected - found), sorted(found - expected)
+    if missing:
+        raise GatescopeError(f"missing array{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    if extra:
+        raise GatescopeError(f"unexpected array{'s' if len(extra) > 1 else ''} {', '.join(extra)} "
+                             f"(the metadata does not describe them)")
+
+
+def _require(mapping: dict, key: str, kind: type):
+    if key not in mapping:
+        raise GatescopeError(f"metadata is missing {key!r}")
+    value = mapping[key]
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise GatescopeError(f"metadata {key!r} must be {kind.__name__}, not {type(value).__name__}")
+    return value
+
+
+def to_arrays(model: Model) -> dict[str, np.ndarray]:
+    """Every array and the metadata entry of a model, as ``save`` writes them."""
+    first = model.layers[0]
+    has_bias = any(np.any(d.bias_ih) or np.any(d.bias_hh) for layer in model.layers for d in layer.directions)
+    arrays: dict[str, np.ndarray] = {}
+    for k, layer in enumerate(model.layers):
+        for direction, suffix in zip(layer.directions, ("", "_reverse")):
+            arrays[f"weight_ih_l{k}{suffix}"] = direction.weight_ih
+            arrays[f"weight_hh_l{k}{suffix}"] = direction.weight_hh
+            if has_bias:
+                arrays[f"bias_ih_l{k}{suffix}"] = direction.bias_ih
+                arrays[f"bias_hh_l{k}{suffix}"] = direction.bias_hh
+            if direction.peephole is not None:
+                arrays[f"peephole_l{k}{suffix}"] = direction.peephole
+    cell = {"kind": first.kind, "layers": len(model.layers), "units": first.hidden_size,
+            "input_size": first.input_size, "bidirectional": first.bidirectional, "bias": bool(has_bias),
+            "peepholes": first.peepholes}
+    if first.kind == "gru":
+        cell["gru_convention"] = first.gru_convention
+    if first.kind == "rnn":
+        cell["nonlinearity"] = first.nonlinearity
+    meta: dict = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "name": model.name,
+                  "description": model.description, "cell": cell, "provenance": model.provenance,
+                  "tokenizer": None, "vocabulary": None, "head": None}
+    if model.tokenizer is not None and model.vocabulary is not None and model.embedding is not None:
+        meta["tokenizer"] = model.tokenizer.to_dict()
+        meta["vocabulary"] = {"tokens": model.vocabulary.tokens(), "unknown": model.vocabulary.unknown}
+        arrays["embedding"] = model.embedding
+    if model.head is not None:
+        meta["head"] = {"activation": model.head.activation, "labels": model.head.labels}
+        arrays["head_weight"] = model.head.weight
+        arrays["head_bias"] = model.head.bias
+    arrays[METADATA] = json_array(meta)
+    return arrays
+
+
+def save(model: Model, path: Path) -> None:
+    """Write ``model`` to ``path`` atomically."""
+    write_npz_atomic(path, to_arrays(model))

@@ -1,0 +1,198 @@
+"""Model = tokenizer + vocabulary + embedding + recurrent stack + optional head; ``run`` turns text into a Trace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from gatescope.engine import LayerTrace, RecurrentLayer, Trace, run_stack
+from gatescope.errors import GatescopeError
+from gatescope.model.tokenize import CharTokenizer, Vocabulary, WordTokenizer
+
+HEAD_ACTIVATIONS = ("softmax", "sigmoid", "linear")
+
+
+@dataclass(frozen=True, eq=False)
+class Head:
+    """A linear read-out applied to the top layer's hidden state after every step."""
+
+    weight: np.ndarray  # (n_outputs, top output size)
+    bias: np.ndarray  # (n_outputs,)
+    activation: str = "softmax"
+    labels: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.activation not in HEAD_ACTIVATIONS:
+            raise GatescopeError(
+                f"unknown head activation {self.activation!r}; expected one of {', '.join(HEAD_ACTIVATIONS)}"
+            )
+        if self.weight.ndim != 2 or self.bias.shape != (self.weight.shape[0],):
+            raise GatescopeError(
+                f"head weight {self.weight.shape} and bias {self.bias.shape} do not fit: expected (n, m) and (n,)"
+            )
+        if self.labels is not None and len(self.labels) != self.weight.shape[0]:
+            raise GatescopeError(f"head has {self.weight.shape[0]} outputs but {len(self.labels)} labels")
+        if not (np.all(np.isfinite(self.weight)) and np.all(np.isfinite(self.bias))):
+            raise GatescopeError("head weights contain NaN or infinite values")
+
+    @property
+    def outputs(self) -> int:
+        return int(self.weight.shape[0])
+
+    def __call__(self, hidden: np.ndarray) -> np.ndarray:
+        """(T, m) hidden states -> (T, n_outputs) outputs after the activation."""
+        logits = hidden @ self.weight.T.astype(hidden.dtype) + self.bias.astype(hidden.dtype)
+        if self.activation == "softmax":
+            logits -= logits.max(axis=1, keepdims=True)
+            np.exp(logits, out=logits)
+            logits /= logits.sum(axis=1, keepdims=True)
+        elif self.activation == "sigmoid":
+            logits = 0.5 + 0.5 * np.tanh(0.5 * logits)
+        return logits
+
+
+@dataclass(eq=False)
+class Model:
+    """A recurrent model ready to run: text or arrays in, a Trace of every gate out."""
+
+    layers: list[RecurrentLayer]
+    tokenizer: WordTokenizer | CharTokenizer | None = None
+    vocabulary: Vocabulary | None = None
+    embedding: np.ndarray | None = None  # (vocabulary size, input_size)
+    head: Head | None = None
+    name: str = ""
+    description: str = ""
+    provenance: dict = field(default_factory=dict)
+    source: Path | None = None
+    card: str | None = None  # Markdown model card, when one ships beside the file
+
+    def __post_init__(self) -> None:
+        self._validate()
+        if self.embedding is not None:
+            self.embedding = np.ascontiguousarray(self.embedding, dtype=self.dtype)
+            self.embedding.flags.writeable = False
+
+    def _validate(self) -> None:
+        if not self.layers:
+            raise GatescopeError("a model needs at least one recurrent layer")
+        first = self.layers[0]
+        for number, layer in enumerate(self.layers[1:], start=1):
+            below = self.layers[number - 1]
+            if layer.kind != first.kind or layer.hidden_size != first.hidden_size:
+                raise GatescopeError(f"layer {number} is a {layer.hidden_size}-unit {layer.kind.upper()}; every layer "
+                                     f"must be a {first.hidden_size}-unit {first.kind.upper()}")
+            if layer.bidirectional != first.bidirectional:
+                raise GatescopeError(f"layer {number}: every layer must be bidirectional, or none")
+            if layer.input_size != below.output_size:
+                raise GatescopeError(f"layer {number} reads {layer.input_size} features but layer {number - 1} "
+                                     f"gives {below.output_size}")
+        text_parts = (self.tokenizer, self.vocabulary, self.embedding)
+        if any(part is not None for part in text_parts) and any(part is None for part in text_parts):
+            raise GatescopeError("a model that reads text needs a tokenizer, a vocabulary and an embedding together")
+        if self.embedding is not None:
+            assert self.vocabulary is not None
+            if self.embedding.ndim != 2:
+                raise GatescopeError(f"embedding must be 2-D (vocabulary, features), not {self.embedding.shape}")
+            if self.embedding.shape[0] != len(self.vocabulary):
+                raise GatescopeError(f"embedding has {self.embedding.shape[0]} rows but the vocabulary has "
+                                     f"{len(self.vocabulary)} tokens")
+            if self.embedding.shape[1] != first.input_size:
+                raise GatescopeError(f"embedding gives {self.embedding.shape[1]} features but layer 0 reads "
+                                     f"{first.input_size}")
+            if not np.all(np.isfinite(self.embedding)):
+                raise GatescopeError("embedding contains NaN or infinite values")
+        if self.head is not None and self.head.weight.shape[1] != self.layers[-1].output_size:
+            raise GatescopeError(f"head reads {self.head.weight.shape[1]} features but the top layer gives "
+                                 f"{self.layers[-1].output_size}")
+
+    @property
+    def kind(self) -> str:
+        return self.layers[0].kind
+
+    @property
+    def units(self) -> int:
+        return self.layers[0].hidden_size
+
+    @property
+    def input_size(self) -> int:
+        return self.layers[0].input_size
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.layers[0].bidirectional
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.layers[0].dtype
+
+    @property
+    def reads_text(self) -> bool:
+        return self.tokenizer is not None
+
+    @property
+    def output_labels(self) -> list[str] | None:
+        return None if self.head is None else self.head.labels
+
+    def parameter_count(self) -> int:
+        total = sum(layer.parameter_count() for layer in self.layers)
+        if self.embedding is not None:
+            total += self.embedding.size
+        if self.head is not None:
+            total += self.head.weight.size + self.head.bias.size
+        return int(total)
+
+    def summary(self) -> str:
+        """One line: kind, sizes, what it reads and predicts."""
+        direction = "bidirectional " if self.bidirectional else ""
+        reads = f"{self.tokenizer.kind}-level text" if self.tokenizer else f"{self.input_size} features a step"
+        outputs = f", predicts {', '.join(self.output_labels)}" if self.output_labels else ""
+        return (f"{len(self.layers)}-layer {direction}{self.kind.upper()}, {self.units} units, reads {reads}"
+                f"{outputs}; {self.parameter_count():,} parameters")
+
+    def run(self, source: str | npt.ArrayLike, h0: np.ndarray | None = None, c0: np.ndarray | None = None) -> Trace:
+        """Run on text (tokenize, embed) or on a float array (T, input_size); record every gate at every step.
+
+        h0, c0 : (layers * directions, units) initial states, PyTorch's layout; zeros when None.
+        """
+        if isinstance(source, str):
+            return self._run_text(source, h0, c0)
+        if isinstance(source, (bytes, bytearray)):
+            raise GatescopeError("text must be str, not bytes: decode it first (e.g. data.decode('utf-8'))")
+        x = source if isinstance(source, np.ndarray) else _as_array(source)
+        layers = run_stack(self.layers, x, h0, c0)
+        return self._trace([str(t) for t in range(x.shape[0])], layers)
+
+    def _run_text(self, text: str, h0: np.ndarray | None, c0: np.ndarray | None) -> Trace:
+        if self.tokenizer is None or self.vocabulary is None or self.embedding is None:
+            raise GatescopeError(f"model {self.name or ''} has no tokenizer or embedding, so it cannot read text; "
+                                 f"pass a float array of shape (T, {self.input_size}) instead".replace("  ", " "))
+        tokens = self.tokenizer.tokenize(text)
+        if not tokens:
+            raise GatescopeError("the text has no tokens to read: type a word or a character")
+        ids, unknown = self.vocabulary.encode([token.key for token in tokens])
+        layers = run_stack(self.layers, self.embedding[ids], h0, c0)
+        return self._trace([token.text for token in tokens], layers, unknown=[bool(u) for u in unknown],
+                           spans=[(token.start, token.end) for token in tokens], text=text)
+
+    def _trace(self, tokens: list[str], layers: list[LayerTrace], **extra) -> Trace:
+        outputs = None if self.head is None else self.head(layers[-1].h)
+        return Trace(tokens=tokens, layers=layers, outputs=outputs, output_labels=self.output_labels, **extra)
+
+    def save(self, path: str | Path) -> None:
+        """Write this model in gatescope's native .npz format (atomically)."""
+        from gatescope.model.formats import native
+
+        native.save(self, Path(path))
+
+
+def _as_array(source: object) -> np.ndarray:
+    if isinstance(source, Sequence) and not isinstance(source, str):
+        try:
+            return np.asarray(source, dtype=float)
+        except (TypeError, ValueError):
+            pass
+    raise GatescopeError(f"run() takes text (str) or a float array (T, input_size), not {type(source).__name__}")
