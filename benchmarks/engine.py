@@ -1,0 +1,163 @@
+"""Time gatescope's full-trace forward pass against PyTorch's plain nn.LSTM / nn.GRU forward, on one thread.
+
+Usage: python benchmarks/engine.py [--quick] [--repeats N]
+
+Batch 1, float32, input_size = units. The engine records every gate, pre-activation, cell and hidden state;
+PyTorch returns only the outputs. Times are the median of several repeats after a warm-up, in ms per run.
+Without PyTorch the script prints the engine's numbers only.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One thread for every BLAS, set before NumPy (or PyTorch) loads one.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from gatescope.engine import layer_from_state_dict, run_stack  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the engine alone
+    torch = None
+
+GATES = {"lstm": 4, "gru": 3}
+UNITS = (128, 512, 1024)
+STEPS = (50, 500)
+#: Variables this machine may set for old-OpenBLAS safety; they can change which kernels OpenBLAS picks.
+OPENBLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                      "MKL_NUM_THREADS")
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, else what the platform module knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def numpy_blas() -> str:
+    """Which BLAS NumPy calls: threadpoolctl's view when installed, else NumPy's build configuration."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        pass
+    else:
+        pools = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
+        if pools:
+            return "; ".join(
+                f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture')}, "
+                f"{pool.get('num_threads')} threads)"
+                for pool in pools
+            )
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        detail = blas.get("openblas configuration") or blas.get("version", "")
+        return f"{blas.get('name')} ({detail}) [numpy.show_config]"
+    except Exception:  # older NumPy: no dict mode
+        return "unknown (install threadpoolctl to see it)"
+
+
+def random_weights(kind: str, units: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """PyTorch-layout float32 weights for one layer, drawn like PyTorch's default init U(-1/sqrt(H), 1/sqrt(H))."""
+    bound = 1.0 / np.sqrt(units)
+    rows = GATES[kind] * units
+    shapes = {"weight_ih_l0": (rows, units), "weight_hh_l0": (rows, units), "bias_ih_l0": (rows,),
+              "bias_hh_l0": (rows,)}
+    return {name: rng.uniform(-bound, bound, shape).astype(np.float32) for name, shape in shapes.items()}
+
+
+def torch_module(kind: str, units: int, weights: dict[str, np.ndarray]):
+    """nn.LSTM / nn.GRU holding the same weights."""
+    module = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(units, units)
+    with torch.no_grad():
+        for name, array in weights.items():
+            getattr(module, name).copy_(torch.from_numpy(array))
+    return module.eval()
+
+
+def median_ms(run: Callable[[], object], warmup: int, repeats: int) -> float:
+    """Median wall time of ``run`` in milliseconds, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return 1000.0 * statistics.median(times)
+
+
+def benchmark(kind: str, units: int, steps: int, warmup: int, repeats: int) -> tuple[float, float | None]:
+    """(engine ms, torch ms or None) for one configuration."""
+    rng = np.random.default_rng(units + steps)
+    weights = random_weights(kind, units, rng)
+    layer = layer_from_state_dict(weights, 0, kind, bidirectional=False, dtype=np.float32)
+    x = rng.standard_normal((steps, units)).astype(np.float32)
+    engine_ms = median_ms(lambda: run_stack([layer], x), warmup, repeats)
+    if torch is None:
+        return engine_ms, None
+    module = torch_module(kind, units, weights)
+    x_torch = torch.from_numpy(x)  # unbatched (T, in)
+
+    def torch_run():
+        with torch.no_grad():
+            return module(x_torch)
+
+    return engine_ms, median_ms(torch_run, warmup, repeats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short run: T = 50 only, fewer repeats")
+    parser.add_argument("--repeats", type=int, help="timed repeats per configuration (default 7, quick 3)")
+    args = parser.parse_args()
+    repeats = args.repeats or (3 if args.quick else 7)
+    warmup = 1 if args.quick else 2
+    steps_list = STEPS[:1] if args.quick else STEPS
+    if torch is not None:
+        torch.set_num_threads(1)
+
+    print(f"CPU:     {cpu_model()} ({os.cpu_count()} logical CPUs; benchmark uses 1 thread)")
+    print(f"Python:  {platform.python_version()}  NumPy {np.__version__}  "
+          f"PyTorch {torch.__version__ if torch is not None else 'not installed (engine only)'}")
+    print(f"BLAS:    {numpy_blas()}")
+    print("Env:     " + "  ".join(f"{name}={os.environ.get(name, '<unset>')}" for name in OPENBLAS_VARIABLES))
+    print(f"Timing:  median of {repeats} runs after {warmup} warm-up, batch 1, float32, input_size = units")
+    print()
+    header = f"{'cell':<5} {'units':>5} {'T':>4} {'gatescope ms':>13}"
+    if torch is not None:
+        header += f" {'torch ms':>9} {'ratio':>6}"
+    header += f" {'µs/step':>8}"
+    print(header)
+    print("-" * len(header))
+    for kind in GATES:
+        for units in UNITS:
+            for steps in steps_list:
+                engine_ms, torch_ms = benchmark(kind, units, steps, warmup, repeats)
+                row = f"{kind:<5} {units:>5} {steps:>4} {engine_ms:>13.2f}"
+                if torch_ms is not None:
+                    row += f" {torch_ms:>9.2f} {engine_ms / torch_ms:>6.2f}"
+                row += f" {1000.0 * engine_ms / steps:>8.1f}"
+                print(row, flush=True)
+    if torch is not None:
+        print("\nratio = gatescope / torch (gatescope records every gate; torch returns outputs only)")
+
+
+if __name__ == "__main__":
+    main()
