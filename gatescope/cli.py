@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 from collections.abc import Sequence
@@ -50,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--float64", action="store_true", help="compute in float64 instead of float32")
 
     commands.add_parser("models", help="list the built-in models", description="List the built-in models.")
+
+    training = commands.add_parser("train", help="train a model from a TOML config (NumPy only)",
+                                   description="Train a model from a TOML config and write it in gatescope's format, "
+                                               "with a model card NAME.md beside it.",
+                                   epilog="example: gatescope train resources/configs/lstm-brackets.toml "
+                                          "--out lstm-brackets.npz")
+    training.add_argument("config", metavar="CONFIG", type=Path, help="training config (.toml)")
+    training.add_argument("--out", metavar="MODEL.npz", type=Path, required=True, help="where to write the model")
+    training.add_argument("--force", action="store_true", help="overwrite MODEL.npz (and its card) if they exist")
+    training.add_argument("--no-card", action="store_true", help="do not write the model card NAME.md")
     return parser
 
 
@@ -61,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _trace(args)
         if args.command == "models":
             return _models()
+        if args.command == "train":
+            return _train(args)
         print(f"gatescope: the desktop app is not built yet. Try:\n  gatescope models\n  {EXAMPLE}")
         return 0
     except GatescopeError as error:
@@ -92,10 +103,30 @@ def _models() -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from gatescope.train.config import load_config
+    from gatescope.train.pipeline import run
+
+    load_config(args.config)  # report config mistakes before anything is written
+    if args.out.suffix != ".npz":
+        raise GatescopeError(f"--out {args.out}: a model file name must end in .npz")
+    _check_output(args.out, args.force)
+    if not args.no_card:
+        _check_output(args.out.with_suffix(".md"), args.force)
+    command = f"gatescope train {args.config} --out {args.out}"
+    report = run(args.config, args.out, command=command, write_card=not args.no_card)
+    for name, score in report.scores.items():
+        print(f"{name:<14} {score:.2%}", file=sys.stderr)
+    print(report.path)
+    if report.card_path is not None:
+        print(report.card_path)
+    return 0
+
+
 def _trace(args: argparse.Namespace) -> int:
     from gatescope import load_model
     from gatescope.export import trace_data
-    from gatescope.model.formats.npzfile import write_npz_atomic
+    from gatescope.model.formats.npzfile import write_atomic, write_npz_atomic
 
     if args.format == "npz" and args.out is None:
         raise GatescopeError("--format npz writes a binary file: give --out PATH")
@@ -126,7 +157,7 @@ def _trace(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        _write_text_atomic(args.out, text)
+        write_atomic(args.out, lambda stream: stream.write(text.encode("utf-8")))
         print(args.out)
     return 0
 
@@ -174,16 +205,3 @@ def _check_output(path: Path, force: bool) -> None:
         raise GatescopeError(f"{path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise GatescopeError(f"{path}: cannot write in {folder} (permission denied)")
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with io.open(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

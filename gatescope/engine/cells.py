@@ -79,6 +79,11 @@ class RecurrentLayer:
 
     def __post_init__(self) -> None:
         self._validate()
+        for direction in self.directions:
+            for array in (direction.weight_ih, direction.weight_hh, direction.bias_ih, direction.bias_hh,
+                          direction.peephole):
+                if array is not None:
+                    array.flags.writeable = False  # the forward pass uses copies laid out once: edits would be lost
         object.__setattr__(self, "layouts", tuple(self._lay_out(d) for d in self.directions))
 
     @property
@@ -207,39 +212,56 @@ def layer_from_state_dict(
     gru_convention: str = "pytorch",
     nonlinearity: str = "tanh",
     prefix: str = "",
+    units: int | None = None,
+    input_size: int | None = None,
 ) -> RecurrentLayer:
     """Build layer ``layer`` from PyTorch-named arrays (``weight_ih_l0``, ``..._reverse``, optional ``peephole_l0``).
 
-    Missing biases count as zero (PyTorch ``bias=False``). Arrays are copied to ``dtype``.
+    Every array is checked by its full name against the shapes that ``units`` and ``input_size`` imply (inferred
+    from the forward ``weight_hh`` / ``weight_ih`` when not given). Missing biases count as zero (PyTorch
+    ``bias=False``). Arrays are copied to ``dtype``.
     """
+    if kind not in KINDS:
+        raise GatescopeError(f"unknown cell kind {kind!r}; expected one of {', '.join(KINDS)}")
     dtype = np.dtype(dtype)
+    rows_per_unit = gate_count(kind)
     directions = []
     for suffix in ("", "_reverse") if bidirectional else ("",):
-        def get(name: str, required: bool = True) -> np.ndarray | None:
-            key = f"{prefix}{name}_l{layer}{suffix}"
-            if key not in arrays:
-                if required:
-                    raise GatescopeError(f"missing array {key!r}")
-                return None
-            return np.array(arrays[key], dtype=dtype)
+        def key(name: str) -> str:
+            return f"{prefix}{name}_l{layer}{suffix}"
 
-        weight_ih = get("weight_ih")
-        weight_hh = get("weight_hh")
-        assert weight_ih is not None and weight_hh is not None
-        bias_ih, bias_hh = get("bias_ih", required=False), get("bias_hh", required=False)
-        if (bias_ih is None) != (bias_hh is None):
-            raise GatescopeError(f"layer {layer}{suffix}: bias_ih and bias_hh must both be present or both absent")
-        if bias_ih is None:
-            bias_ih = np.zeros(weight_ih.shape[0], dtype)
-            bias_hh = np.zeros(weight_ih.shape[0], dtype)
-        directions.append(DirectionWeights(weight_ih, weight_hh, bias_ih, bias_hh, get("peephole", required=False)))
-    first = directions[0].weight_ih
-    if first.ndim != 2 or directions[0].weight_hh.ndim != 2:
-        raise GatescopeError(f"layer {layer}: weight_ih and weight_hh must be 2-D, got {first.shape}")
+        found = {name: arrays.get(key(name)) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")}
+        for name in ("weight_ih", "weight_hh"):
+            if found[name] is None:
+                raise GatescopeError(f"missing array {key(name)!r}")
+            if np.ndim(found[name]) != 2:
+                raise GatescopeError(f"{key(name)} must be 2-D, but has shape {np.shape(found[name])}")
+        if (found["bias_ih"] is None) != (found["bias_hh"] is None):
+            raise GatescopeError(f"{key('bias_ih')} and {key('bias_hh')} must both be present or both absent")
+        if units is None:
+            units = int(np.shape(found["weight_hh"])[1])
+        if input_size is None:
+            input_size = int(np.shape(found["weight_ih"])[1])
+        if units < 1 or input_size < 1:
+            raise GatescopeError(f"{key('weight_hh')}: sizes must be positive (units {units}, input {input_size})")
+        rows = rows_per_unit * units
+        expected = {"weight_ih": (rows, input_size), "weight_hh": (rows, units), "bias_ih": (rows,),
+                    "bias_hh": (rows,), "peephole": (3, units)}
+        for name, array in found.items():
+            if array is not None and np.shape(array) != expected[name]:
+                raise GatescopeError(f"{key(name)} has shape {np.shape(array)}; expected {expected[name]} for a "
+                                     f"{kind.upper()} with {units} units reading {input_size} features")
+        weights = {name: None if array is None else np.array(array, dtype=dtype) for name, array in found.items()}
+        if weights["bias_ih"] is None:
+            weights["bias_ih"] = np.zeros(rows, dtype)
+            weights["bias_hh"] = np.zeros(rows, dtype)
+        directions.append(DirectionWeights(weights["weight_ih"], weights["weight_hh"], weights["bias_ih"],
+                                           weights["bias_hh"], weights["peephole"]))
+    assert units is not None and input_size is not None
     return RecurrentLayer(
         kind=kind,
-        input_size=first.shape[1],
-        hidden_size=directions[0].weight_hh.shape[1],
+        input_size=input_size,
+        hidden_size=units,
         directions=tuple(directions),
         gru_convention=gru_convention,
         nonlinearity=nonlinearity,

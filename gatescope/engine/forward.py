@@ -265,6 +265,8 @@ def run_stack(layers: Sequence[RecurrentLayer], x: FloatArray, h0: FloatArray | 
     x = check_sequence(x, layers[0].input_size, dtype)
     D = len(layers[0].directions)
     H = layers[0].hidden_size
+    if c0 is not None and layers[0].kind != "lstm":
+        raise GatescopeError(f"c0 is a cell state, which only LSTM layers have; this is a {layers[0].kind.upper()}")
     h0 = _check_state(h0, "h0", len(layers), D, H, dtype)
     c0 = _check_state(c0, "c0", len(layers), D, H, dtype)
     traces = []
@@ -281,7 +283,7 @@ def check_sequence(x: object, input_size: int, dtype: np.dtype) -> FloatArray:
     """Validate an input sequence (T, input_size) and return it as a C-contiguous array of ``dtype``."""
     if not isinstance(x, np.ndarray):
         raise GatescopeError(f"input must be a NumPy array of shape (T, {input_size}), not {type(x).__name__}")
-    if x.dtype.kind not in "fiub":
+    if x.dtype.kind not in "fiu":
         raise GatescopeError(f"input must be real numbers, not {x.dtype}")
     if x.ndim != 2 or x.shape[1] != input_size:
         raise GatescopeError(f"input has shape {x.shape}; expected (T, {input_size}): T steps of {input_size} features")

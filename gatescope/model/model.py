@@ -30,10 +30,11 @@ class Head:
             raise GatescopeError(
                 f"unknown head activation {self.activation!r}; expected one of {', '.join(HEAD_ACTIVATIONS)}"
             )
-        if self.weight.ndim != 2 or self.bias.shape != (self.weight.shape[0],):
-            raise GatescopeError(
-                f"head weight {self.weight.shape} and bias {self.bias.shape} do not fit: expected (n, m) and (n,)"
-            )
+        if self.weight.ndim != 2:
+            raise GatescopeError(f"head weight must be 2-D (outputs, features), not {self.weight.shape}")
+        if self.bias.shape != (self.weight.shape[0],):
+            raise GatescopeError(f"head bias has shape {self.bias.shape}; expected ({self.weight.shape[0]},) to match "
+                                 f"head weight {self.weight.shape}")
         if self.labels is not None and len(self.labels) != self.weight.shape[0]:
             raise GatescopeError(f"head has {self.weight.shape[0]} outputs but {len(self.labels)} labels")
         if not (np.all(np.isfinite(self.weight)) and np.all(np.isfinite(self.bias))):

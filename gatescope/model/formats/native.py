@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from gatescope.engine.cells import layer_from_state_dict
+from gatescope.engine.cells import gate_count, layer_from_state_dict
 from gatescope.errors import GatescopeError
 from gatescope.model.formats.npzfile import array_names, is_npz, json_array, read_json_array, read_npz
 from gatescope.model.formats.npzfile import write_npz_atomic
@@ -57,8 +57,10 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
     if meta.get("format") != FORMAT_NAME:
         raise GatescopeError(f"metadata 'format' is {meta.get('format')!r}, expected {FORMAT_NAME!r}")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise GatescopeError(f"format version {version!r} is newer than this gatescope reads ({FORMAT_VERSION}); "
+    if type(version) is not int or version < 1:
+        raise GatescopeError(f"metadata 'format_version' must be a whole number from 1, not {version!r}")
+    if version > FORMAT_VERSION:
+        raise GatescopeError(f"format version {version} is newer than this gatescope reads ({FORMAT_VERSION}); "
                              f"update gatescope")
     cell = _require(meta, "cell", dict)
     kind = _require(cell, "kind", str)
@@ -66,8 +68,12 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
         raise GatescopeError(f"unknown cell kind {kind!r}; expected lstm, gru or rnn")
     num_layers = _require(cell, "layers", int)
     bidirectional = _require(cell, "bidirectional", bool)
-    has_bias = cell.get("bias", True)
-    peepholes = cell.get("peepholes", False)
+    has_bias = _optional(cell, "bias", bool, True)
+    peepholes = _optional(cell, "peepholes", bool, False)
+    units = _require(cell, "units", int)
+    input_size = _require(cell, "input_size", int)
+    if not isinstance(meta.get("provenance") or {}, dict):
+        raise GatescopeError("metadata 'provenance' must be an object")
     if num_layers < 1:
         raise GatescopeError(f"cell 'layers' must be at least 1, not {num_layers}")
     for name, array in arrays.items():
@@ -81,15 +87,18 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
     if head_config is not None:
         expected |= {"head_weight", "head_bias"}
     _check_names(expected, set(arrays))
+    directions = 2 if bidirectional else 1
+    recurrent = arrays["weight_hh_l0"]
+    if recurrent.ndim == 2 and recurrent.shape[1] != units:
+        raise GatescopeError(f"weight_hh_l0 has shape {recurrent.shape}, i.e. {recurrent.shape[1]} units; "
+                             f"metadata says {units}, so expected ({gate_count(kind) * units}, {units})")
     layers = [
         layer_from_state_dict(arrays, k, kind, bidirectional=bidirectional, dtype=dtype,
-                              gru_convention=cell.get("gru_convention", "pytorch"),
-                              nonlinearity=cell.get("nonlinearity", "tanh"))
+                              gru_convention=_optional(cell, "gru_convention", str, "pytorch"),
+                              nonlinearity=_optional(cell, "nonlinearity", str, "tanh"),
+                              units=units, input_size=input_size if k == 0 else directions * units)
         for k in range(num_layers)
     ]
-    units = _require(cell, "units", int)
-    if layers[0].hidden_size != units:
-        raise GatescopeError(f"weight_hh_l0 has {layers[0].hidden_size} units; metadata says {units}")
     tokenizer = vocabulary = None
     if tokenizer_config is not None:
         if not isinstance(tokenizer_config, dict) or not isinstance(vocabulary_config, dict):
@@ -141,11 +150,15 @@ def _check_names(expected: set[str], found: set[str]) -> None:
                              f"(the metadata does not describe them)")
 
 
+def _optional(mapping: dict, key: str, kind: type, default):
+    return _require(mapping, key, kind) if key in mapping else default
+
+
 def _require(mapping: dict, key: str, kind: type):
     if key not in mapping:
         raise GatescopeError(f"metadata is missing {key!r}")
     value = mapping[key]
-    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+    if type(value) is not kind and not (kind in (list, dict) and isinstance(value, kind)):
         raise GatescopeError(f"metadata {key!r} must be {kind.__name__}, not {type(value).__name__}")
     return value
 

@@ -7,7 +7,9 @@ import os
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -86,8 +88,10 @@ def check_readable(path: Path) -> None:
     """GatescopeError unless ``path`` is an existing, readable regular file."""
     if not path.exists():
         raise GatescopeError(f"{path}: no such file")
+    if path.is_dir():
+        raise GatescopeError(f"{path}: is a folder, not a file; choose a model file inside it")
     if not path.is_file():
-        raise GatescopeError(f"{path}: not a file")
+        raise GatescopeError(f"{path}: not a regular file")
     if not os.access(path, os.R_OK):
         raise GatescopeError(f"{path}: permission denied")
 
@@ -107,12 +111,21 @@ def read_json_array(path: Path, array: np.ndarray, name: str) -> dict:
 
 def json_array(value: dict) -> np.ndarray:
     """A JSON object as a uint8 array, for storing beside numeric arrays."""
-    return np.frombuffer(json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8"), np.uint8)
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+        return np.frombuffer(text.encode("utf-8"), np.uint8)
+    except (TypeError, ValueError, UnicodeEncodeError) as error:
+        raise GatescopeError(f"metadata cannot be written as JSON ({error}); use plain str, int, float, bool, "
+                             f"list and dict values") from None
 
 
 def write_npz_atomic(path: Path, arrays: dict[str, np.ndarray], compress: bool = True) -> None:
     """Write an .npz via a temporary file in the same folder, then rename: never a half-written file."""
-    path = Path(path)
+    write_atomic(Path(path), lambda stream: (np.savez_compressed if compress else np.savez)(stream, **arrays))
+
+
+def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write(stream)`` on a temporary file beside ``path``, then rename it into place (usual permissions)."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise GatescopeError(f"{path}: folder {folder} does not exist")
@@ -122,10 +135,17 @@ def write_npz_atomic(path: Path, arrays: dict[str, np.ndarray], compress: bool =
         raise GatescopeError(f"{path}: cannot write here ({error.strerror})") from None
     try:
         with os.fdopen(handle, "wb") as stream:
-            (np.savez_compressed if compress else np.savez)(stream, **arrays)
+            write(stream)
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise GatescopeError(f"{path}: cannot write ({error.strerror})") from None
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

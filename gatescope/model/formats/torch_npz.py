@@ -44,7 +44,8 @@ def _build(path: Path, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
     unknown = sorted(name for name, match in matches.items() if match is None)
     if unknown:
         raise GatescopeError(f"unexpected arrays {', '.join(unknown)}: expected only a recurrent module's "
-                             f"weight_ih_l*, weight_hh_l*, bias_ih_l*, bias_hh_l*")
+                             f"weight_ih_l*, weight_hh_l*, bias_ih_l*, bias_hh_l*; save just that module's "
+                             f"state_dict (e.g. net.lstm.state_dict())")
     prefixes = {match.group("prefix") for match in matches.values() if match}
     if len(prefixes) != 1:
         raise GatescopeError(f"arrays come from several modules ({', '.join(sorted(p or '(none)' for p in prefixes))});"
