@@ -18,12 +18,18 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from gatescope.engine import layer_from_state_dict, run_stack  # noqa: E402
+try:
+    from gatescope.engine import layer_from_state_dict, run_stack
+except ImportError:  # not installed in this environment: use the checkout this script belongs to
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from gatescope.engine import layer_from_state_dict, run_stack
 
 try:
     import torch
@@ -50,6 +56,22 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def openblas_core() -> str | None:
+    """The CPU kernel set OpenBLAS picked at run time (it follows OPENBLAS_CORETYPE when that is set), if findable."""
+    import ctypes
+
+    libs = Path(np.__file__).parent.parent / "numpy.libs"
+    for library in sorted(libs.glob("*openblas*")):
+        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+            try:
+                corename = getattr(ctypes.CDLL(str(library)), symbol)
+            except (OSError, AttributeError):
+                continue
+            corename.restype = ctypes.c_char_p
+            return corename().decode()
+    return None
+
+
 def numpy_blas() -> str:
     """Which BLAS NumPy calls: threadpoolctl's view when installed, else NumPy's build configuration."""
     try:
@@ -60,17 +82,17 @@ def numpy_blas() -> str:
         pools = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
         if pools:
             return "; ".join(
-                f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture')}, "
+                f"{pool.get('internal_api')} {pool.get('version')} (core {pool.get('architecture')}, "
                 f"{pool.get('num_threads')} threads)"
                 for pool in pools
             )
     try:
-        config = np.show_config(mode="dicts")
-        blas = config["Build Dependencies"]["blas"]
-        detail = blas.get("openblas configuration") or blas.get("version", "")
-        return f"{blas.get('name')} ({detail}) [numpy.show_config]"
-    except Exception:  # older NumPy: no dict mode
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    except Exception:  # NumPy < 1.25 has no dict mode
         return "unknown (install threadpoolctl to see it)"
+    core = openblas_core()
+    return (f"{blas.get('name')} {blas.get('version')} [numpy.show_config]"
+            + (f", run-time core {core}" if core else ""))
 
 
 def random_weights(kind: str, units: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -91,16 +113,26 @@ def torch_module(kind: str, units: int, weights: dict[str, np.ndarray]):
     return module.eval()
 
 
-def median_ms(run: Callable[[], object], warmup: int, repeats: int) -> float:
-    """Median wall time of ``run`` in milliseconds, after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        run()
-    times = []
+def median_ms(runs: dict[str, Callable[[], object]], warmup: int, repeats: int,
+              budget_s: float = 0.0) -> dict[str, float]:
+    """Median wall time of each run in milliseconds, after ``warmup`` untimed calls.
+
+    The runs take turns within each repeat, so a machine that speeds up or slows down affects them alike. Quick runs
+    are repeated more often, up to ten times ``repeats``, while a round takes less than ``budget_s`` in all.
+    """
+    start = time.perf_counter()
+    for run in runs.values():
+        for _ in range(warmup):
+            run()
+    round_s = (time.perf_counter() - start) / max(warmup, 1)
+    repeats = max(repeats, min(10 * repeats, int(budget_s / round_s)))
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return 1000.0 * statistics.median(times)
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: 1000.0 * statistics.median(values) for name, values in times.items()}
 
 
 def benchmark(kind: str, units: int, steps: int, warmup: int, repeats: int) -> tuple[float, float | None]:
@@ -109,17 +141,18 @@ def benchmark(kind: str, units: int, steps: int, warmup: int, repeats: int) -> t
     weights = random_weights(kind, units, rng)
     layer = layer_from_state_dict(weights, 0, kind, bidirectional=False, dtype=np.float32)
     x = rng.standard_normal((steps, units)).astype(np.float32)
-    engine_ms = median_ms(lambda: run_stack([layer], x), warmup, repeats)
-    if torch is None:
-        return engine_ms, None
-    module = torch_module(kind, units, weights)
-    x_torch = torch.from_numpy(x)  # unbatched (T, in)
+    runs: dict[str, Callable[[], object]] = {"gatescope": lambda: run_stack([layer], x)}
+    if torch is not None:
+        module = torch_module(kind, units, weights)
+        x_torch = torch.from_numpy(x)  # unbatched (T, in)
 
-    def torch_run():
-        with torch.no_grad():
-            return module(x_torch)
+        def torch_run():
+            with torch.no_grad():
+                return module(x_torch)
 
-    return engine_ms, median_ms(torch_run, warmup, repeats)
+        runs["torch"] = torch_run
+    times = median_ms(runs, warmup, repeats, budget_s=0.5 if repeats > 3 else 0.1)
+    return times["gatescope"], times.get("torch")
 
 
 def main() -> None:
@@ -134,16 +167,20 @@ def main() -> None:
         torch.set_num_threads(1)
 
     print(f"CPU:     {cpu_model()} ({os.cpu_count()} logical CPUs; benchmark uses 1 thread)")
-    print(f"Python:  {platform.python_version()}  NumPy {np.__version__}  "
-          f"PyTorch {torch.__version__ if torch is not None else 'not installed (engine only)'}")
+    if torch is None:
+        torch_version = "not installed (engine only)"
+    else:
+        torch_version = f"{torch.__version__} (oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'})"
+    print(f"Python:  {platform.python_version()}  NumPy {np.__version__}  PyTorch {torch_version}")
     print(f"BLAS:    {numpy_blas()}")
     print("Env:     " + "  ".join(f"{name}={os.environ.get(name, '<unset>')}" for name in OPENBLAS_VARIABLES))
-    print(f"Timing:  median of {repeats} runs after {warmup} warm-up, batch 1, float32, input_size = units")
+    print(f"Timing:  median of >= {repeats} runs after {warmup} warm-up" + (", alternating with torch" if torch else "")
+          + "; batch 1, float32, input_size = units")
     print()
     header = f"{'cell':<5} {'units':>5} {'T':>4} {'gatescope ms':>13}"
     if torch is not None:
         header += f" {'torch ms':>9} {'ratio':>6}"
-    header += f" {'µs/step':>8}"
+    header += f" {'µs/step':>8}"  # gatescope's
     print(header)
     print("-" * len(header))
     for kind in GATES:
@@ -156,7 +193,8 @@ def main() -> None:
                 row += f" {1000.0 * engine_ms / steps:>8.1f}"
                 print(row, flush=True)
     if torch is not None:
-        print("\nratio = gatescope / torch (gatescope records every gate; torch returns outputs only)")
+        print("\nratio = gatescope / torch; µs/step = gatescope ms / T. gatescope records every gate, pre-activation,"
+              " c and h;\ntorch returns the outputs only.")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Recurrent layer parameters: validation against shapes, and the fast layout used by the forward pass.
 
 Weights are given in PyTorch's naming and gate order (LSTM i,f,g,o; GRU r,z,n) and validated once. At construction
-each direction is laid out for the forward loop: transposed, C-contiguous, sigmoid gates first and pre-scaled by 0.5
-so that one ``tanh`` call computes every gate (sigmoid(x) = 0.5 + 0.5 * tanh(x / 2), exact scaling by a power of two).
+each direction is laid out for the forward loop: C-contiguous, sigmoid gates first and pre-scaled by 0.5 so that one
+``tanh`` call computes every gate (sigmoid(x) = 0.5 + 0.5 * tanh(x / 2), exact scaling by a power of two). The input
+weights keep PyTorch's (G*H, in) orientation, the recurrent ones are transposed to (H, G*H) for ``h @ R``: the faster
+BLAS calls for a whole sequence and for one step (see benchmarks/engine.py).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class DirectionWeights:
 class LayerLayout:
     """Weights of one direction laid out for the forward loop (see the module docstring)."""
 
-    input_weight: FloatArray  # (in, G*H), sigmoid columns scaled by 0.5
+    input_weight: FloatArray  # (G*H, in), sigmoid rows scaled by 0.5; the loop multiplies x @ input_weight.T
     input_bias: FloatArray  # (G*H,): every bias that can be added before the loop, scaled like input_weight
     recurrent_weight: FloatArray  # (H, G*H) (GRU "cho": only the r,z columns; candidate in candidate_weight)
     candidate_weight: FloatArray | None  # GRU "cho": (H, H) applied to r*h
@@ -171,7 +173,7 @@ class RecurrentLayer:
         if weights.peephole is not None:
             peephole = np.ascontiguousarray(weights.peephole * 0.5)
         return LayerLayout(
-            input_weight=np.ascontiguousarray(np.concatenate([blocks_ih[g] for g in order]).T * scale),
+            input_weight=np.ascontiguousarray(np.concatenate([blocks_ih[g] for g in order]) * scale[:, None]),
             input_bias=np.concatenate([bias[g] for g in order]) * scale,
             recurrent_weight=np.ascontiguousarray(recurrent),
             candidate_weight=candidate_weight,

@@ -3,6 +3,10 @@
 Fast path: one matmul projects every step's input at once; the Python loop does only the recurrent product and
 pointwise updates, writing into preallocated arrays with ``out=``. Sigmoid gates come from one ``tanh`` call on
 weights pre-scaled by 0.5 (see cells.py); recorded pre-activations are scaled back after the loop.
+
+Per step the loop costs a handful of NumPy calls, so it avoids everything else: the rows it works on come from ``zip``
+over views made once (no indexing or slicing per step), constants are 0-d arrays, and a one-direction layer's trace
+holds views into the loop's arrays instead of copies. Time it with benchmarks/engine.py.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ class DirectionRun:
     """Raw arrays of one direction: pre-activations and activations in the internal gate layout, c and h."""
 
     pre: FloatArray  # (T, G*H), internal order (sigmoid gates first); RNN: (T, H)
-    act: FloatArray | None  # (T, G*H); None for RNN
+    act: FloatArray | None  # (T, G*H), possibly a view with longer rows; None for RNN
     c: FloatArray | None
     h: FloatArray
 
@@ -30,7 +34,7 @@ class DirectionRun:
 def run_direction(layer: RecurrentLayer, layout: LayerLayout, x: FloatArray, h0: FloatArray,
                   c0: FloatArray | None) -> DirectionRun:
     """Run one direction over x (T, input_size), in time order; the caller reverses for a reverse direction."""
-    pre = np.matmul(x, layout.input_weight)
+    pre = np.matmul(x, layout.input_weight.T)
     pre += layout.input_bias
     if layer.kind == "lstm":
         assert c0 is not None
@@ -44,36 +48,40 @@ def run_direction(layer: RecurrentLayer, layout: LayerLayout, x: FloatArray, h0:
     return _rnn(layout, pre, h0, layer.nonlinearity)
 
 
-def _sigmoid_from_half_tanh(values: FloatArray) -> None:
-    """In place: tanh(x/2) -> sigmoid(x) = 0.5 + 0.5 * tanh(x/2)."""
-    values *= 0.5
-    values += 0.5
+def _constant(value: float, dtype: np.dtype) -> FloatArray:
+    """A 0-d array: NumPy combines it with an array faster than a Python float."""
+    return np.array(value, dtype)
 
 
 def _lstm(layout: LayerLayout, pre: FloatArray, h0: FloatArray, c0: FloatArray) -> DirectionRun:
+    """LSTM: c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t)."""
     T, G = pre.shape
     H = G // 4
-    act = np.empty_like(pre)
-    c = np.empty((T, H), pre.dtype)
+    # Row t holds the gates of step t (input, forget, output, candidate) followed by c_{t-1}: [i f] and [g c_{t-1}]
+    # are then adjacent, so one multiply forms both i * g and f * c_{t-1}.
+    rows = np.empty((T + 1, 5 * H), pre.dtype)
+    rows[0, 4 * H :] = c0
+    act, c = rows[:T, : 4 * H], rows[1:, 4 * H :]
     h = np.empty((T, H), pre.dtype)
     recurrent = layout.recurrent_weight
+    half = _constant(0.5, pre.dtype)
     product = np.empty(G, pre.dtype)
-    written = np.empty(H, pre.dtype)
+    terms = np.empty(2 * H, pre.dtype)
+    written, kept = terms[:H], terms[H:]
     squashed_cell = np.empty(H, pre.dtype)
-    h_prev, c_prev = h0, c0
-    for t in range(T):
-        pre_t, act_t, c_t, h_t = pre[t], act[t], c[t], h[t]
-        np.matmul(h_prev, recurrent, out=product)
+    steps = zip(pre, act, act[:, : 3 * H], act[:, : 2 * H], rows[:T, 3 * H :], act[:, 2 * H : 3 * H], c, h)
+    h_prev = h0
+    for pre_t, act_t, sigmoids_t, input_forget_t, candidate_cell_t, output_t, c_t, h_t in steps:
+        np.dot(h_prev, recurrent, out=product)
         pre_t += product
         np.tanh(pre_t, out=act_t)
-        _sigmoid_from_half_tanh(act_t[: 3 * H])
-        # internal order: input, forget, output, candidate
-        np.multiply(act_t[H : 2 * H], c_prev, out=c_t)
-        np.multiply(act_t[:H], act_t[3 * H :], out=written)
-        c_t += written
+        sigmoids_t *= half  # tanh(x/2) -> sigmoid(x) = 0.5 + 0.5 * tanh(x/2)
+        sigmoids_t += half
+        np.multiply(input_forget_t, candidate_cell_t, out=terms)  # [i * g, f * c_{t-1}]: written, kept
+        np.add(written, kept, out=c_t)
         np.tanh(c_t, out=squashed_cell)
-        np.multiply(act_t[2 * H : 3 * H], squashed_cell, out=h_t)
-        h_prev, c_prev = h_t, c_t
+        np.multiply(output_t, squashed_cell, out=h_t)
+        h_prev = h_t
     pre[:, : 3 * H] *= 2
     return DirectionRun(pre, act, c, h)
 
@@ -87,34 +95,38 @@ def _lstm_peephole(layout: LayerLayout, pre: FloatArray, h0: FloatArray, c0: Flo
     h = np.empty((T, H), pre.dtype)
     recurrent = layout.recurrent_weight
     assert layout.peephole is not None
-    peep_input_forget = np.ascontiguousarray(layout.peephole[:2].reshape(-1))
+    peep_input_forget = layout.peephole[:2]  # (2, H), broadcast against c_{t-1}
     peep_output = layout.peephole[2]
+    half = _constant(0.5, pre.dtype)
     product = np.empty(G, pre.dtype)
-    look = np.empty(2 * H, pre.dtype)
+    look = np.empty((2, H), pre.dtype)
     written = np.empty(H, pre.dtype)
     squashed_cell = np.empty(H, pre.dtype)
-    c_twice = np.empty(2 * H, pre.dtype)
+    # Input and forget gates as (T, 2, H), so one call adds both peephole terms; internal order: i, f, o, g.
+    input_forget_pre, input_forget = pre.reshape(T, 4, H)[:, :2], act.reshape(T, 4, H)[:, :2]
+    steps = zip(pre, input_forget_pre, input_forget, act[:, :H], act[:, H : 2 * H], pre[:, 2 * H : 3 * H],
+                act[:, 2 * H : 3 * H], pre[:, 3 * H :], act[:, 3 * H :], c, h)
     h_prev, c_prev = h0, c0
-    for t in range(T):
-        pre_t, act_t, c_t, h_t = pre[t], act[t], c[t], h[t]
-        np.matmul(h_prev, recurrent, out=product)
+    for (pre_t, input_forget_pre_t, input_forget_t, input_t, forget_t, output_pre_t, output_t,
+         candidate_pre_t, candidate_t, c_t, h_t) in steps:
+        np.dot(h_prev, recurrent, out=product)
         pre_t += product
-        c_twice[:H] = c_prev
-        c_twice[H:] = c_prev
-        np.multiply(peep_input_forget, c_twice, out=look)
-        pre_t[: 2 * H] += look
-        np.tanh(pre_t[: 2 * H], out=act_t[: 2 * H])
-        _sigmoid_from_half_tanh(act_t[: 2 * H])
-        np.tanh(pre_t[3 * H :], out=act_t[3 * H :])
-        np.multiply(act_t[H : 2 * H], c_prev, out=c_t)
-        np.multiply(act_t[:H], act_t[3 * H :], out=written)
+        np.multiply(peep_input_forget, c_prev, out=look)
+        input_forget_pre_t += look
+        np.tanh(input_forget_pre_t, out=input_forget_t)
+        input_forget_t *= half
+        input_forget_t += half
+        np.tanh(candidate_pre_t, out=candidate_t)
+        np.multiply(forget_t, c_prev, out=c_t)
+        np.multiply(input_t, candidate_t, out=written)
         c_t += written
         np.multiply(peep_output, c_t, out=written)
-        pre_t[2 * H : 3 * H] += written
-        np.tanh(pre_t[2 * H : 3 * H], out=act_t[2 * H : 3 * H])
-        _sigmoid_from_half_tanh(act_t[2 * H : 3 * H])
+        output_pre_t += written
+        np.tanh(output_pre_t, out=output_t)
+        output_t *= half
+        output_t += half
         np.tanh(c_t, out=squashed_cell)
-        np.multiply(act_t[2 * H : 3 * H], squashed_cell, out=h_t)
+        np.multiply(output_t, squashed_cell, out=h_t)
         h_prev, c_prev = h_t, c_t
     pre[:, : 3 * H] *= 2
     return DirectionRun(pre, act, c, h)
@@ -128,26 +140,26 @@ def _gru_reset_after(layout: LayerLayout, pre: FloatArray, h0: FloatArray) -> Di
     h = np.empty((T, H), pre.dtype)
     recurrent = layout.recurrent_weight
     candidate_bias = layout.candidate_bias
+    half = _constant(0.5, pre.dtype)
     product = np.empty(G, pre.dtype)
-    recurrent_candidate = product[2 * H :]
+    gates_product, candidate_product = product[: 2 * H], product[2 * H :]
+    # One row of each per step; internal order: reset, update, candidate.
+    steps = zip(pre[:, : 2 * H], act[:, : 2 * H], act[:, :H], act[:, H : 2 * H], pre[:, 2 * H :], act[:, 2 * H :], h)
     h_prev = h0
-    for t in range(T):
-        pre_t, act_t, h_t = pre[t], act[t], h[t]
-        np.matmul(h_prev, recurrent, out=product)
-        gates_pre = pre_t[: 2 * H]
-        gates_pre += product[: 2 * H]
-        np.tanh(gates_pre, out=act_t[: 2 * H])
-        _sigmoid_from_half_tanh(act_t[: 2 * H])
-        recurrent_candidate += candidate_bias
-        recurrent_candidate *= act_t[:H]  # reset gate
-        candidate_pre = pre_t[2 * H :]
-        candidate_pre += recurrent_candidate
-        candidate = act_t[2 * H :]
-        np.tanh(candidate_pre, out=candidate)
+    for gates_pre_t, gates_t, reset_t, update_t, candidate_pre_t, candidate_t, h_t in steps:
+        np.dot(h_prev, recurrent, out=product)
+        gates_pre_t += gates_product
+        np.tanh(gates_pre_t, out=gates_t)
+        gates_t *= half  # tanh(x/2) -> sigmoid(x)
+        gates_t += half
+        candidate_product += candidate_bias
+        candidate_product *= reset_t
+        candidate_pre_t += candidate_product
+        np.tanh(candidate_pre_t, out=candidate_t)
         # h = (1 - z) * n + z * h_prev = n + z * (h_prev - n)
-        np.subtract(h_prev, candidate, out=h_t)
-        h_t *= act_t[H : 2 * H]
-        h_t += candidate
+        np.subtract(h_prev, candidate_t, out=h_t)
+        h_t *= update_t
+        h_t += candidate_t
         h_prev = h_t
     pre[:, : 2 * H] *= 2
     return DirectionRun(pre, act, None, h)
@@ -161,26 +173,25 @@ def _gru_reset_before(layout: LayerLayout, pre: FloatArray, h0: FloatArray) -> D
     h = np.empty((T, H), pre.dtype)
     recurrent = layout.recurrent_weight
     candidate_weight = layout.candidate_weight
+    half = _constant(0.5, pre.dtype)
     product = np.empty(2 * H, pre.dtype)
     reset_hidden = np.empty(H, pre.dtype)
-    recurrent_candidate = np.empty(H, pre.dtype)
+    candidate_product = np.empty(H, pre.dtype)
+    steps = zip(pre[:, : 2 * H], act[:, : 2 * H], act[:, :H], act[:, H : 2 * H], pre[:, 2 * H :], act[:, 2 * H :], h)
     h_prev = h0
-    for t in range(T):
-        pre_t, act_t, h_t = pre[t], act[t], h[t]
-        np.matmul(h_prev, recurrent, out=product)
-        gates_pre = pre_t[: 2 * H]
-        gates_pre += product
-        np.tanh(gates_pre, out=act_t[: 2 * H])
-        _sigmoid_from_half_tanh(act_t[: 2 * H])
-        np.multiply(act_t[:H], h_prev, out=reset_hidden)
-        np.matmul(reset_hidden, candidate_weight, out=recurrent_candidate)
-        candidate_pre = pre_t[2 * H :]
-        candidate_pre += recurrent_candidate
-        candidate = act_t[2 * H :]
-        np.tanh(candidate_pre, out=candidate)
-        np.subtract(h_prev, candidate, out=h_t)
-        h_t *= act_t[H : 2 * H]
-        h_t += candidate
+    for gates_pre_t, gates_t, reset_t, update_t, candidate_pre_t, candidate_t, h_t in steps:
+        np.dot(h_prev, recurrent, out=product)
+        gates_pre_t += product
+        np.tanh(gates_pre_t, out=gates_t)
+        gates_t *= half  # tanh(x/2) -> sigmoid(x)
+        gates_t += half
+        np.multiply(reset_t, h_prev, out=reset_hidden)
+        np.dot(reset_hidden, candidate_weight, out=candidate_product)
+        candidate_pre_t += candidate_product
+        np.tanh(candidate_pre_t, out=candidate_t)
+        np.subtract(h_prev, candidate_t, out=h_t)
+        h_t *= update_t
+        h_t += candidate_t
         h_prev = h_t
     pre[:, : 2 * H] *= 2
     return DirectionRun(pre, act, None, h)
@@ -191,14 +202,14 @@ def _rnn(layout: LayerLayout, pre: FloatArray, h0: FloatArray, nonlinearity: str
     h = np.empty((T, H), pre.dtype)
     recurrent = layout.recurrent_weight
     product = np.empty(H, pre.dtype)
-    h_prev = h0
+    zero = _constant(0.0, pre.dtype)
     relu = nonlinearity == "relu"
-    for t in range(T):
-        pre_t, h_t = pre[t], h[t]
-        np.matmul(h_prev, recurrent, out=product)
+    h_prev = h0
+    for pre_t, h_t in zip(pre, h):
+        np.dot(h_prev, recurrent, out=product)
         pre_t += product
         if relu:
-            np.maximum(pre_t, 0, out=h_t)
+            np.maximum(pre_t, zero, out=h_t)
         else:
             np.tanh(pre_t, out=h_t)
         h_prev = h_t
@@ -227,7 +238,7 @@ def run_layer(layer: RecurrentLayer, x: FloatArray, index: int = 0, h0: FloatArr
     def join(pick) -> FloatArray:
         parts = [pick(run) for run in runs]
         if D == 1:
-            return np.ascontiguousarray(parts[0])
+            return parts[0]  # a (T, H) view of the run's arrays, no copy
         joined = np.empty((T, D * H), dtype)
         joined[:, :H] = parts[0]
         joined[:, H:] = parts[1][::-1]

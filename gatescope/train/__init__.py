@@ -1,0 +1,1 @@
+"""Corpus generation and the NumPy trainer; never imports Qt."""

@@ -1,0 +1,125 @@
+"""Training configuration: a TOML file read into typed, validated dataclasses (defaults for everything optional)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from gatescope.errors import GatescopeError
+
+TASKS = ("sentiment", "brackets")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """How much data to generate (reviews, or bracket strings)."""
+
+    train: int = 40000
+    validation: int = 4000
+    test: int = 4000
+    subset: int = 1000
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The network to build."""
+
+    cell: str = "lstm"
+    units: int = 64
+    layers: int = 1
+    bidirectional: bool = False
+    embedding: int = 48
+    peepholes: bool = False
+    gru_convention: str = "pytorch"
+    min_count: int = 2  # words seen fewer times in training become the unknown token
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """Adam, clipping, batching, early stopping."""
+
+    epochs: int = 20
+    batch_size: int = 64
+    learning_rate: float = 3e-3
+    clip_norm: float = 5.0
+    patience: int = 3
+    word_dropout: float = 0.1
+    forget_bias: float = 1.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run needs; the same config and seed give the same model and scores."""
+
+    name: str
+    task: str = "sentiment"
+    description: str = ""
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: OptimizerConfig = field(default_factory=OptimizerConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _section(kind: type, values: object, where: str):
+    if not isinstance(values, dict):
+        raise GatescopeError(f"{where}: must be a table of settings")
+    known = {f.name: f for f in fields(kind)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise GatescopeError(f"{where}: unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+                             f"(known: {', '.join(known)})")
+    defaults = kind()
+    for key, value in values.items():
+        expected = type(getattr(defaults, key))
+        if expected is float and type(value) is int:
+            values[key] = float(value)
+        elif type(value) is not expected:
+            raise GatescopeError(f"{where}.{key}: expected {expected.__name__}, got {value!r}")
+    return kind(**values)
+
+
+def parse_config(values: dict, where: str = "config") -> TrainConfig:
+    """Validate a config mapping (as read from TOML)."""
+    values = dict(values)
+    if "name" not in values or not isinstance(values["name"], str) or not values["name"]:
+        raise GatescopeError(f"{where}: needs a name, e.g. name = \"lstm-sentiment\"")
+    sections = {"data": DataConfig, "model": ModelConfig, "training": OptimizerConfig}
+    parsed = {key: _section(kind, dict(values.pop(key, {})), f"{where} [{key}]") for key, kind in sections.items()}
+    top = {f.name for f in fields(TrainConfig)} - set(sections)
+    unknown = sorted(set(values) - top)
+    if unknown:
+        raise GatescopeError(f"{where}: unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+    config = TrainConfig(**values, **parsed)
+    if config.task not in TASKS:
+        raise GatescopeError(f"{where}: task must be one of {', '.join(TASKS)}, not {config.task!r}")
+    model = config.model
+    if model.cell not in ("lstm", "gru", "rnn"):
+        raise GatescopeError(f"{where} [model] cell must be lstm, gru or rnn, not {model.cell!r}")
+    if model.peepholes and model.cell != "lstm":
+        raise GatescopeError(f"{where} [model] peepholes exist only for LSTM cells")
+    for name, value in (("units", model.units), ("layers", model.layers), ("embedding", model.embedding),
+                        ("epochs", config.training.epochs), ("batch_size", config.training.batch_size),
+                        ("train", config.data.train), ("validation", config.data.validation)):
+        if value < 1:
+            raise GatescopeError(f"{where}: {name} must be at least 1, not {value}")
+    if not 0 <= config.training.word_dropout < 1:
+        raise GatescopeError(f"{where}: word_dropout must be in [0, 1)")
+    return config
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a TOML training config; GatescopeError names the file and the problem."""
+    path = Path(path)
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GatescopeError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise GatescopeError(f"{path}: cannot read ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise GatescopeError(f"{path}: not valid TOML ({error})") from None
+    return parse_config(values, str(path))

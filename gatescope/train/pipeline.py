@@ -1,0 +1,127 @@
+"""One training run end to end: config -> data -> fit -> model file with provenance -> scores -> model card."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gatescope.model.model import Model
+from gatescope.train.config import TrainConfig, load_config
+from gatescope.train.evaluate import cell_state_correlations, split_accuracy
+from gatescope.train.progress import TrainingProgress, format_duration
+from gatescope.train.tasks import Task, make_task
+from gatescope.train.trainer import TrainingResult, to_model, train
+
+SPLIT_TITLES = {
+    "test": "held-out test split",
+    "negation": "negation subset",
+    "contrast": "contrast subset (the later clause decides)",
+    "long_range": "long-range subset (decisive words far from the end)",
+    "unknown_words": "unknown-words subset (words never seen in training)",
+    "handwritten": "hand-written reviews",
+    "long": "long strings (80–200 characters, longer than any in training)",
+}
+
+
+@dataclass
+class RunReport:
+    """What ``run`` made: the model, its scores (measured on the saved file) and where it was written."""
+
+    model: Model
+    scores: dict[str, float]
+    path: Path
+    card_path: Path | None
+    interpretable_unit: tuple[int, float] | None
+
+
+def run(config_path: str | Path, out: str | Path, command: str = "", write_card: bool = True,
+        progress: TrainingProgress | None = None) -> RunReport:
+    """Train from a TOML config and write the model (and its card NAME.md beside it)."""
+    from gatescope import __version__
+    from gatescope.model.formats import load_file
+
+    config = load_config(config_path)
+    out = Path(out)
+    log = progress.message if progress else (lambda text: print(text, file=sys.stderr))
+    log(f"generating {config.task} data (seed {config.seed})")
+    task = make_task(config)
+    log(", ".join(f"{name} {len(items):,}" for name, items in task.splits.items()))
+    result = train(config, task, progress)
+    provenance = {
+        "config": config.to_dict(),
+        "seed": config.seed,
+        "data_hash": task.data_hash,
+        "best_epoch": result.best_epoch,
+        "history": result.history,
+        "training_seconds": round(result.seconds, 1),
+        "command": command,
+        "gatescope": __version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+    model = to_model(config, task, result, provenance)
+    model.save(out)
+    saved = load_file(out)
+    log(f"scoring {out} with the inference engine")
+    scores = {name: round(split_accuracy(saved, task.splits[name], task.per_step), 5) for name in task.evaluation_splits}
+    unit = None
+    if task.per_step and config.model.cell == "lstm":
+        correlations = cell_state_correlations(saved, task.splits["test"][:300])
+        best = int(np.argmax(np.abs(correlations)))
+        unit = (best, round(float(correlations[best]), 4))
+        provenance["depth_unit"] = {"unit": best, "correlation": unit[1]}
+    provenance["scores"] = scores
+    model.provenance = provenance
+    model.save(out)
+    card_path = None
+    if write_card:
+        card_path = out.with_suffix(".md")
+        card_path.write_text(model_card(config, task, model, result, scores, unit, command), encoding="utf-8")
+    return RunReport(model, scores, out, card_path, unit)
+
+
+def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingResult, scores: dict[str, float],
+               unit: tuple[int, float] | None, command: str) -> str:
+    """The Markdown card: what the model is, its data, sizes, training command and measured scores."""
+    m = config.model
+    lines = [f"# {config.name}", "", config.description, "",
+             "## Scores", "", "Measured by `gatescope.train.evaluate` on the shipped file with gatescope's engine "
+             "(a test re-checks them).", "", "| evaluation set | examples | accuracy |", "| --- | ---: | ---: |"]
+    unit_word = "strings (scored at every character)" if task.per_step else "reviews"
+    for name, score in scores.items():
+        lines.append(f"| {SPLIT_TITLES.get(name, name)} | {len(task.splits[name]):,} {unit_word} | {score:.2%} |")
+    if unit is not None:
+        lines += ["", f"**Interpretable unit:** the cell state of unit {unit[0]} tracks the nesting depth "
+                      f"(Pearson correlation {unit[1]:+.3f} over {300} test strings). Select unit {unit[0]} in the "
+                      f"app to watch it count."]
+    lines += ["", "## Model", "",
+              f"- {model.summary()}",
+              f"- cell: {m.cell.upper()}, {m.units} units, {m.layers} layer{'s' if m.layers > 1 else ''}"
+              f"{', bidirectional' if m.bidirectional else ''}{', peepholes' if m.peepholes else ''}; "
+              f"embedding {m.embedding}; vocabulary {len(result.vocabulary):,} tokens ("
+              + (f"words seen fewer than {m.min_count} times in training read as `<unk>`)" if m.min_count > 1
+                 else "anything not seen in training reads as `<unk>`)"),
+              f"- output: {', '.join(task.labels)} — "
+              + ("after every character" if task.per_step else "P(label) after every token; trained on the last"),
+              "", "## Data", "",
+              f"- task: {task.name}; generated by `gatescope.train` with seed {config.seed}; "
+              f"sha256 of the training texts: `{task.data_hash[:16]}…`",
+              "- sizes: " + ", ".join(f"{name} {len(items):,}" for name, items in task.splits.items()),
+              "", "## Training", "",
+              f"- command: `{command or 'gatescope train CONFIG --out MODEL.npz'}`",
+              f"- Adam, learning rate {config.training.learning_rate}, batch {config.training.batch_size} "
+              f"(length-bucketed), gradient-norm clip {config.training.clip_norm}, word dropout "
+              f"{config.training.word_dropout}, early stopping (patience {config.training.patience})",
+              f"- best epoch {result.best_epoch} of {len(result.history)}; training took "
+              f"{format_duration(result.seconds)} on {platform.machine()} ({_cpu_count()} cores)", ""]
+    return "\n".join(lines)
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
