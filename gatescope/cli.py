@@ -48,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     trace.add_argument("--float64", action="store_true", help="compute in float64 instead of float32")
 
+    gui = commands.add_parser("gui", help="open the desktop app (the default command)",
+                              description="Open the desktop app, or render it headless with --screenshot.")
+    gui.add_argument("--model", metavar="M", help="built-in model name or model file (default: the last one used)")
+    gui.add_argument("--text", metavar="T", help="text to read (default: the last text, or an example)")
+    gui.add_argument("--screenshot", metavar="PATH", type=Path,
+                     help="render the main window without a display, save it as PNG and exit")
+    gui.add_argument("--step", metavar="K", type=int, help="with --screenshot: the token to show (0 = first)")
+    gui.add_argument("--size", metavar="WxH", default="1400x900", help="with --screenshot: window size (1400x900)")
+
     commands.add_parser("models", help="list the built-in models", description="List the built-in models.")
 
     training = commands.add_parser("train", help="train a model from a TOML config (NumPy only)",
@@ -72,8 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models()
         if args.command == "train":
             return _train(args)
-        print(f"gatescope: the desktop app is not built yet. Try:\n  gatescope models\n  {EXAMPLE}")
-        return 0
+        return _gui(args)
     except GatescopeError as error:
         print(f"gatescope: error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
@@ -101,6 +109,37 @@ def _models() -> int:
     for name, description in models:
         print(f"{name:<{width}}  {description}")
     return 0
+
+
+def _gui(args: argparse.Namespace) -> int:
+    model = getattr(args, "model", None)
+    text = getattr(args, "text", None)
+    screenshot = getattr(args, "screenshot", None)
+    if screenshot is None:
+        if getattr(args, "step", None) is not None:
+            raise GatescopeError("--step goes with --screenshot")
+        from gatescope.ui.app import run_gui
+
+        return run_gui(model, text)
+    size = _parse_size(args.size)
+    if screenshot.suffix.lower() != ".png":
+        raise GatescopeError(f"--screenshot {screenshot}: the file name must end in .png")
+    _check_output(screenshot, force=True)
+    from gatescope.ui.app import save_screenshot
+
+    print(save_screenshot(screenshot, model, text, args.step, size))
+    return 0
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    try:
+        size = int(width), int(height)
+    except ValueError:
+        raise GatescopeError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1400x900") from None
+    if not (320 <= size[0] <= 8000 and 240 <= size[1] <= 8000):
+        raise GatescopeError(f"--size {text!r}: width 320..8000 and height 240..8000 pixels")
+    return size
 
 
 def _train(args: argparse.Namespace) -> int:

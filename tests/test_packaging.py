@@ -25,7 +25,8 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_wheel_holds_every_module_and_resource(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
-    sources = {path.relative_to(ROOT).as_posix() for path in (ROOT / "gatescope").rglob("*.py")}
+    sources = {path.relative_to(ROOT).as_posix() for path in (ROOT / "gatescope").rglob("*")
+               if path.is_file() and "__pycache__" not in path.parts}
     resources = {f"gatescope/resources/{path.relative_to(ROOT / 'resources').as_posix()}"
                  for path in (ROOT / "resources").rglob("*") if path.is_file()}
     assert sources - names == set()

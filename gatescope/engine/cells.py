@@ -153,7 +153,8 @@ class RecurrentLayer:
         H = self.hidden_size
         blocks_ih = dict(zip(TORCH_GATE_ORDER[self.kind], np.split(weights.weight_ih, gate_count(self.kind))))
         blocks_hh = dict(zip(TORCH_GATE_ORDER[self.kind], np.split(weights.weight_hh, gate_count(self.kind))))
-        bias = dict(zip(TORCH_GATE_ORDER[self.kind], np.split(weights.bias_ih + weights.bias_hh, gate_count(self.kind))))
+        summed_bias = weights.bias_ih + weights.bias_hh
+        bias = dict(zip(TORCH_GATE_ORDER[self.kind], np.split(summed_bias, gate_count(self.kind))))
         order = internal_order(self.kind)
         scale = np.concatenate([np.full(H, 0.5 if _is_sigmoid(g) else 1.0, weights.weight_ih.dtype) for g in order])
         candidate_weight = candidate_bias = None
@@ -229,7 +230,7 @@ def layer_from_state_dict(
     rows_per_unit = gate_count(kind)
     directions = []
     for suffix in ("", "_reverse") if bidirectional else ("",):
-        def key(name: str) -> str:
+        def key(name: str, suffix: str = suffix) -> str:
             return f"{prefix}{name}_l{layer}{suffix}"
 
         found = {name: arrays.get(key(name)) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")}

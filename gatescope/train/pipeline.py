@@ -67,7 +67,8 @@ def run(config_path: str | Path, out: str | Path, command: str = "", write_card:
     model.save(out)
     saved = load_file(out)
     log(f"scoring {out} with the inference engine")
-    scores = {name: round(split_accuracy(saved, task.splits[name], task.per_step), 5) for name in task.evaluation_splits}
+    scores = {name: round(split_accuracy(saved, task.splits[name], task.per_step), 5)
+              for name in task.evaluation_splits}
     unit = None
     if task.per_step and config.model.cell == "lstm":
         correlations = cell_state_correlations(saved, task.splits["test"][:300])

@@ -16,7 +16,7 @@ FORMATS = (native, torch_npz)
 DESCRIPTIONS = "a gatescope model (.npz) or a PyTorch LSTM/GRU/RNN state_dict saved with numpy.savez (.npz)"
 
 
-def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> "Model":  # noqa: F821
+def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:  # noqa: F821
     """Load a model file of any supported format."""
     path = Path(path)
     check_readable(path)

@@ -15,8 +15,7 @@ import numpy.typing as npt
 
 from gatescope.engine.cells import gate_count, layer_from_state_dict
 from gatescope.errors import GatescopeError
-from gatescope.model.formats.npzfile import array_names, is_npz, json_array, read_json_array, read_npz
-from gatescope.model.formats.npzfile import write_npz_atomic
+from gatescope.model.formats.npzfile import array_names, is_npz, json_array, read_json_array, read_npz, write_npz_atomic
 from gatescope.model.model import Head, Model
 from gatescope.model.tokenize import Vocabulary, tokenizer_from_dict
 

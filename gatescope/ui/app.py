@@ -1,0 +1,156 @@
+"""Start the desktop app: QApplication, logging, one exception hook, the main window — or a headless screenshot."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from gatescope.errors import GatescopeError
+
+DEFAULT_TEXT = "the plot was dull but the ending was wonderful"
+PREFERRED_MODELS = ("lstm-sentiment", "bracket-counter")
+log = logging.getLogger("gatescope")
+
+
+def default_model_name() -> str:
+    """The first shipped model of PREFERRED_MODELS (the trained sentiment LSTM when it is installed)."""
+    from gatescope import list_models
+
+    names = [name for name, _ in list_models()]
+    for name in PREFERRED_MODELS:
+        if name in names:
+            return name
+    if not names:
+        raise GatescopeError("no built-in models are installed; reinstall gatescope")
+    return names[0]
+
+
+def _log_file() -> Path:
+    from platformdirs import user_log_dir
+
+    folder = Path(user_log_dir("gatescope", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "gatescope.log"
+
+
+def setup_logging() -> Path | None:
+    """Log to a file in the user's log folder (and warnings to stderr)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        path = _log_file()
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return path
+
+
+def install_exception_hook(parent_getter) -> None:
+    """Unhandled exceptions: log them, show one dialog, keep running."""
+    from PySide6.QtWidgets import QMessageBox
+
+    showing = {"now": False}
+
+    def hook(kind, value, trace_back) -> None:
+        text = "".join(traceback.format_exception(kind, value, trace_back))
+        log.error("unhandled exception\n%s", text)
+        sys.__stderr__.write(text)
+        if showing["now"]:
+            return
+        showing["now"] = True
+        try:
+            box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
+                              f"{kind.__name__}: {value}\n\nYour text and settings are kept; the app keeps running. "
+                              f"Details are in the log.", QMessageBox.StandardButton.Ok, parent_getter())
+            box.setDetailedText(text)
+            box.exec()
+        finally:
+            showing["now"] = False
+
+    sys.excepthook = hook
+
+
+def build_window(model_name: str | None, text: str | None, settings=None):
+    """The main window for a model (name or path) and text; GatescopeError when the model cannot be used."""
+    import gatescope
+    from gatescope.ui.main_window import MainWindow
+    from gatescope.ui.session import SessionModel
+
+    model_name = model_name or default_model_name()
+    model = gatescope.load_model(model_name)
+    if not model.reads_text:
+        raise GatescopeError(f"{model_name}: this model has no tokenizer or embedding, so it cannot read text")
+    session = SessionModel(model)
+    if not session.set_text(text if text is not None else DEFAULT_TEXT):
+        session.set_text(DEFAULT_TEXT)
+    return MainWindow(session, settings=settings, model_source=model_name)
+
+
+def _application(argv: list[str]):
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName("gatescope")
+    app.setOrganizationName("gatescope")
+    return app
+
+
+def run_gui(model_name: str | None = None, text: str | None = None) -> int:
+    """Open the app (restoring the last model and text unless given); returns the exit code."""
+    from PySide6.QtCore import QSettings
+
+    if sys.platform.startswith("linux") and not any(os.environ.get(name) for name in
+                                                      ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        raise GatescopeError("no display found (DISPLAY is not set): run gatescope on a desktop, or render the "
+                             "window with 'gatescope gui --screenshot window.png'")
+    setup_logging()
+    app = _application(sys.argv[:1])
+    settings = QSettings()
+    window = None
+    install_exception_hook(lambda: window)
+    saved_model = settings.value("session/model", "", type=str)
+    saved_text = settings.value("session/text", "", type=str)
+    try:
+        window = build_window(model_name or saved_model or None, text if text is not None else (saved_text or None),
+                              settings)
+    except GatescopeError as error:
+        if model_name or not saved_model:
+            raise
+        log.warning("last model %s could not be opened (%s); using the default", saved_model, error)
+        window = build_window(None, text if text is not None else (saved_text or None), settings)
+    window.show()
+    code = app.exec()
+    window.deleteLater()
+    return code
+
+
+def save_screenshot(path: Path, model_name: str | None = None, text: str | None = None, step: int | None = None,
+                    size: tuple[int, int] = (1400, 900)) -> Path:
+    """Render the main window headless (default preferences, no saved settings) and save it as PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = _application(sys.argv[:1])
+    window = build_window(model_name, text, settings=None)
+    try:
+        session = window.session
+        if step is not None:
+            if not 0 <= step < session.steps:
+                raise GatescopeError(f"--step {step}: the text has tokens 0 to {session.steps - 1}")
+            session.set_step(step)
+        window.tweener.finish()
+        window.resize(*size)
+        window.show()
+        for _ in range(3):
+            app.processEvents()
+        image = window.grab().toImage()
+        if image.isNull() or not image.save(str(path), "PNG"):
+            raise GatescopeError(f"{path}: could not write the screenshot")
+        return path
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()

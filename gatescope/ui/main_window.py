@@ -1,0 +1,337 @@
+"""The main window: composition of the views, menus, shortcuts, model loading and persisted preferences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+import gatescope
+from gatescope.errors import GatescopeError
+from gatescope.ui.playback import DEFAULT_SPEED, DEFAULT_TWEEN_MS, Playback, Tweener
+from gatescope.ui.session import UNIT_ORDERS, SessionModel
+from gatescope.ui.theme import THEMES, apply_theme
+from gatescope.ui.views.colors import DEFAULT_SCHEME, SCHEMES
+from gatescope.ui.views.heatmaps import HeatmapPanel
+from gatescope.ui.views.legend import ColourLegend
+from gatescope.ui.views.prediction import PredictionPanel
+from gatescope.ui.views.step_panel import StepPanel
+from gatescope.ui.views.text_input import TextInput
+from gatescope.ui.views.token_strip import TokenStrip
+from gatescope.ui.views.transport import Transport
+from gatescope.ui.views.unit_inspector import UnitInspector
+
+OPEN_FILE = "Open model file…"
+MODEL_FILTER = "gatescope or PyTorch state_dict models (*.npz);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """Text, tokens and transport on top; heatmaps in the middle; step, prediction and unit views docked."""
+
+    def __init__(self, session: SessionModel, settings: QSettings | None = None, model_source: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.settings = settings
+        self.model_source = model_source or session.model.name
+        self.setWindowTitle("gatescope")
+        self.setAcceptDrops(True)
+        self.tweener = Tweener(session, DEFAULT_TWEEN_MS, self)
+        self.playback = Playback(session, DEFAULT_SPEED, self)
+
+        self.model_box = QComboBox(self)
+        self.layer_box = QComboBox(self)
+        self.order_box = QComboBox(self)
+        self.order_box.addItems([f"units by {order}" for order in UNIT_ORDERS])
+        self.model_label = QLabel(self)
+        self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text_input = TextInput(session, self)
+        self.text_input.setMaximumHeight(72)
+        self.token_strip = TokenStrip(session, self)
+        self.transport = Transport(session, self.playback, self.tweener, self)
+        self.heatmaps = HeatmapPanel(session, self)
+        self.legend = ColourLegend(session, self)
+        self.step_panel = StepPanel(session, self)
+        self.prediction = PredictionPanel(session, self)
+        self.unit_inspector = UnitInspector(session, self)
+        self._compose()
+        self._build_menus()
+        self._build_shortcuts()
+        for view in (self.text_input, self.token_strip, self.transport, self.heatmaps, self.step_panel,
+                     self.prediction, self.unit_inspector):
+            view.status_message.connect(self._show_status)
+        session.error_raised.connect(self._on_error_raised)
+        session.model_changed.connect(self._on_model_changed)
+        session.trace_changed.connect(self._on_trace_changed)
+        session.layer_changed.connect(self._on_layer_changed)
+        self.model_box.activated.connect(self._on_model_chosen)
+        self.layer_box.activated.connect(self._on_layer_chosen)
+        self.order_box.activated.connect(lambda index: session.set_unit_order(UNIT_ORDERS[index]))
+        self._fill_model_box()
+        self._on_model_changed(session.model)
+        self.restore_preferences()
+
+    # --- layout ----------------------------------------------------------------------------------------------------
+    def _compose(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Model", self))
+        top.addWidget(self.model_box)
+        top.addWidget(self.layer_box)
+        top.addWidget(self.order_box)
+        top.addWidget(self.model_label, stretch=1)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(6, 6, 6, 2)
+        column.addLayout(top)
+        column.addWidget(self.text_input)
+        column.addWidget(self.token_strip)
+        column.addWidget(self.transport)
+        column.addWidget(self.heatmaps, stretch=1)
+        column.addWidget(self.legend)
+        self.setCentralWidget(central)
+        self.docks = {}
+        for name, title, widget in (("step", "Current step", self.step_panel),
+                                    ("prediction", "Prediction", self.prediction),
+                                    ("unit", "Unit inspector", self.unit_inspector)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.docks[name] = dock
+        self.statusBar().showMessage("Left/Right step through the tokens, Space plays; "
+                                     "click any cell to inspect a unit")
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = file_menu.addAction("&Open model…", self.open_model_dialog)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+
+        view_menu = self.menuBar().addMenu("&View")
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_actions = self._exclusive_actions(theme_menu, THEMES, self.set_theme)
+        scheme_menu = view_menu.addMenu("&Colour map")
+        self.scheme_actions = self._exclusive_actions(scheme_menu, list(SCHEMES), self.session.set_colour_scheme)
+        self.session.colour_scheme_changed.connect(lambda name: self.scheme_actions[name].setChecked(True))
+        view_menu.addSeparator()
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addAction("&Reset layout", self.reset_layout)
+
+        model_menu = self.menuBar().addMenu("&Model")
+        model_menu.addAction("Model &card…", self.show_model_card)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        help_menu.addAction("&About gatescope", self.show_about)
+
+    def _exclusive_actions(self, menu, names, choose) -> dict[str, QAction]:
+        group = QActionGroup(self)
+        actions = {}
+        for name in names:
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _checked=False, name=name: choose(name))
+            group.addAction(action)
+            actions[name] = action
+        return actions
+
+    def _build_shortcuts(self) -> None:
+        session, playback = self.session, self.playback
+        for key, action in ((Qt.Key.Key_Right, session.step_forward), (Qt.Key.Key_Left, session.step_back),
+                            (Qt.Key.Key_Space, playback.toggle), (Qt.Key.Key_Home, self.transport._first),
+                            (Qt.Key.Key_End, self.transport._last)):
+            QShortcut(QKeySequence(key), self, action)
+
+    # --- session events --------------------------------------------------------------------------------------------
+    def _on_model_changed(self, model) -> None:
+        self.model_label.setText(model.summary())
+        self.model_label.setToolTip(model.description or model.summary())
+        self.setWindowTitle(f"gatescope — {model.name}")
+        self.layer_box.clear()
+        for index, layer in enumerate(model.layers):
+            direction = ", both directions" if layer.bidirectional else ""
+            self.layer_box.addItem(f"layer {index}: {layer.kind.upper()} ×{layer.hidden_size}{direction}")
+        self.layer_box.setVisible(len(model.layers) > 1)
+        index = self.model_box.findText(model.name)
+        if index >= 0:
+            self.model_box.setCurrentIndex(index)
+
+    def _on_trace_changed(self, _trace) -> None:
+        self.layer_box.setCurrentIndex(self.session.layer)
+
+    def _on_layer_changed(self, layer: int) -> None:
+        self.layer_box.setCurrentIndex(layer)
+
+    def _on_layer_chosen(self, index: int) -> None:
+        if index >= 0:
+            self.session.set_layer(index)
+
+    def _on_error_raised(self, message: str) -> None:
+        self._show_status(f"⚠ {message}")
+
+    def _show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    # --- models ----------------------------------------------------------------------------------------------------
+    def _fill_model_box(self) -> None:
+        self.model_box.clear()
+        for name, description in gatescope.list_models():
+            self.model_box.addItem(name)
+            self.model_box.setItemData(self.model_box.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
+        if self.model_box.findText(self.session.model.name) < 0:
+            self.model_box.addItem(self.session.model.name)
+        self.model_box.insertSeparator(self.model_box.count())
+        self.model_box.addItem(OPEN_FILE)
+
+    def _on_model_chosen(self, index: int) -> None:
+        name = self.model_box.itemText(index)
+        if name == OPEN_FILE:
+            self.model_box.setCurrentIndex(max(0, self.model_box.findText(self.session.model.name)))
+            self.open_model_dialog()
+        elif name != self.session.model.name:
+            self.load_model(name)
+
+    def load_model(self, source: str) -> bool:
+        """Load a built-in model or a file; a bad one shows its error and the current model stays."""
+        try:
+            model = gatescope.load_model(source)
+        except GatescopeError as error:
+            QMessageBox.warning(self, "Cannot open this model", f"{error}\n\nThe current model stays loaded.")
+            self._on_model_changed(self.session.model)
+            return False
+        if not model.reads_text:
+            QMessageBox.warning(self, "This model cannot read text",
+                                f"{source}: the model has no tokenizer or embedding (for example a bare PyTorch "
+                                f"state_dict), so it cannot read typed text. The current model stays loaded.")
+            return False
+        if not self.session.set_model(model):
+            return False
+        self.model_source = str(source)
+        if self.model_box.findText(model.name) < 0:
+            self.model_box.insertItem(0, model.name)
+        self.model_box.setCurrentIndex(self.model_box.findText(model.name))
+        return True
+
+    def open_model_dialog(self) -> None:
+        folder = self.settings.value("files/last_folder", str(Path.home()), type=str) if self.settings else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", folder, MODEL_FILTER)
+        if path:
+            if self.settings is not None:
+                self.settings.setValue("files/last_folder", str(Path(path).parent))
+            self.load_model(path)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            self.load_model(urls[0].toLocalFile())
+
+    # --- dialogs ---------------------------------------------------------------------------------------------------
+    def _text_dialog(self, title: str, markdown: str) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(title)
+        browser = QTextBrowser(dialog)
+        browser.setOpenExternalLinks(True)
+        browser.setMarkdown(markdown)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(browser)
+        layout.addWidget(buttons)
+        dialog.resize(640, 520)
+        return dialog
+
+    def show_model_card(self) -> QDialog:
+        model = self.session.model
+        card = model.card or f"# {model.name}\n\n{model.description or 'No description.'}\n"
+        dialog = self._text_dialog(f"Model card — {model.name}", card + f"\n\n---\n\n{model.summary()}\n")
+        dialog.show()
+        return dialog
+
+    def show_shortcuts(self) -> None:
+        self._text_dialog("Keyboard shortcuts", "| key | does |\n|---|---|\n| Right / Left | next / previous token |\n"
+                          "| Space | play / pause |\n| Home / End | first / last token |\n"
+                          "| Enter (in the text) | run now |\n"
+                          "| Esc (in the text) | back to stepping |\n| Ctrl+O | open a model file |\n").show()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About gatescope", f"gatescope {gatescope.__version__}\n\nSee how recurrent networks "
+                          "think: every gate, the cell state and the hidden state, live on your own words.")
+
+    # --- preferences -----------------------------------------------------------------------------------------------
+    def set_theme(self, theme: str) -> None:
+        apply_theme(theme)
+        self.theme_actions[theme if theme in THEMES else "light"].setChecked(True)
+        self._theme = theme
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+    def restore_preferences(self) -> None:
+        """Apply saved preferences (or the defaults when there are no settings, as for screenshots)."""
+        settings = self.settings
+        value = (lambda key, default, kind: settings.value(key, default, type=kind)) if settings else \
+            (lambda key, default, kind: default)
+        self.set_theme(value("view/theme", "light", str))
+        scheme = value("view/colour_scheme", DEFAULT_SCHEME, str)
+        self.session.set_colour_scheme(scheme if scheme in SCHEMES else DEFAULT_SCHEME)
+        self.scheme_actions[self.session.colour_scheme].setChecked(True)
+        order = value("view/unit_order", "index", str)
+        self.session.set_unit_order(order if order in UNIT_ORDERS else "index")
+        self.order_box.setCurrentIndex(UNIT_ORDERS.index(self.session.unit_order))
+        self.playback.set_speed(value("playback/speed", DEFAULT_SPEED, float))
+        self.transport.speed_box.setValue(self.playback.speed)
+        self.transport.tween_box.setValue(value("playback/tween_ms", DEFAULT_TWEEN_MS, int))
+        if settings is not None:
+            geometry, state = settings.value("window/geometry"), settings.value("window/state")
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            if state is not None:
+                self.restoreState(state)
+
+    def save_preferences(self) -> None:
+        settings = self.settings
+        if settings is None:
+            return
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("session/model", self.model_source)
+        settings.setValue("session/text", self.session.text)
+        settings.setValue("playback/speed", self.playback.speed)
+        settings.setValue("playback/tween_ms", self.tweener.duration_ms)
+        settings.setValue("view/colour_scheme", self.session.colour_scheme)
+        settings.setValue("view/theme", getattr(self, "_theme", "light"))
+        settings.setValue("view/unit_order", self.session.unit_order)
+        settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.playback.pause()
+        self.text_input.commit()
+        self.save_preferences()
+        super().closeEvent(event)

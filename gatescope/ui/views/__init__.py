@@ -1,0 +1,1 @@
+"""One module per view; each takes the SessionModel, listens to its signals and repaints its items in place."""

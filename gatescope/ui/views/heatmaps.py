@@ -1,0 +1,430 @@
+"""Units × tokens heatmaps of every gate, the cell state and the hidden state of the selected layer.
+
+Images are built when the data changes (trace, layer, unit order, colour scheme); a step or a tween only moves the
+column marker. Long texts show a window of at most ``WINDOW_COLUMNS`` tokens around the current step, so a repaint
+costs the same for 60 tokens as for 5,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPalette, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QVBoxLayout, QWidget
+
+from gatescope.engine.trace import LayerTrace
+from gatescope.ui.session import SessionModel
+from gatescope.ui.views import colors
+from gatescope.ui.views.binding import connect_session, disconnect_session
+
+#: Most token columns an image holds; longer texts show a window of this many around the step.
+WINDOW_COLUMNS = 160
+#: The window shifts when the step comes within this many columns of its edge.
+WINDOW_MARGIN = 16
+#: Session signal -> handler; kept as names so the panel holds no reference cycle to itself.
+SESSION_SLOTS = (
+    ("trace_changed", "_on_trace_changed"),
+    ("layer_changed", "_on_layer_changed"),
+    ("position_changed", "_on_position_changed"),
+    ("unit_changed", "_on_unit_changed"),
+    ("unit_order_changed", "_on_unit_order_changed"),
+    ("colour_scheme_changed", "_on_colour_scheme_changed"),
+)
+NICE_STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+
+
+def shown_quantities(layer: LayerTrace) -> list[str]:
+    """Gates, then cell state (LSTM), then hidden state — the pre-activations stay out of the heatmaps."""
+    return [name for name in layer.quantities() if not name.endswith("preactivation")]
+
+
+def display_rows(permutation: npt.NDArray[np.integer], layer: LayerTrace) -> npt.NDArray[np.intp]:
+    """Unit shown on each row: the session's order, forward units above reverse ones on a bidirectional layer."""
+    permutation = np.asarray(permutation, dtype=np.intp)
+    if not layer.bidirectional:
+        return permutation
+    per_direction = layer.h.shape[1] // 2
+    forward = permutation < per_direction
+    return np.concatenate([permutation[forward], permutation[~forward]])
+
+
+def unit_label(unit: int, layer: LayerTrace) -> str:
+    """'12' on a one-way layer; 'fwd 3' / 'rev 3' on a bidirectional one."""
+    if not layer.bidirectional:
+        return str(unit)
+    per_direction = layer.h.shape[1] // 2
+    return f"fwd {unit}" if unit < per_direction else f"rev {unit - per_direction}"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}".replace("-", "\u2212")
+
+
+def _stride(pixels_per_item: float, pixels_per_label: float) -> int:
+    for stride in NICE_STRIDES:
+        if stride * pixels_per_item >= pixels_per_label:
+            return stride
+    return NICE_STRIDES[-1]
+
+
+class TokenAxis(pg.AxisItem):
+    """x axis labelled with the tokens themselves, thinned so labels do not overlap."""
+
+    def __init__(self, orientation: str = "bottom") -> None:
+        super().__init__(orientation)
+        self.enableAutoSIPrefix(False)
+        self.tokens: list[str] = []
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 — pyqtgraph's override point
+        minVal, maxVal = sorted((minVal, maxVal))  # noqa: N806
+        first, last = max(0, int(np.ceil(minVal))), min(len(self.tokens) - 1, int(np.floor(maxVal)))
+        if last < first or size <= 0:
+            return []
+        stride = _stride(size / max(maxVal - minVal, 1e-9), 64.0)
+        return [(float(stride), [float(t) for t in range(first - first % stride, last + 1, stride) if t >= first])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        labels = []
+        for value in values:
+            token = self.tokens[int(round(value))]
+            labels.append(token if len(token) <= 10 else token[:9] + "\u2026")
+        return labels
+
+
+class UnitAxis(pg.AxisItem):
+    """y axis labelled with the unit each row shows (rows follow the unit order, so labels are not monotonic)."""
+
+    def __init__(self, orientation: str = "left") -> None:
+        super().__init__(orientation)
+        self.enableAutoSIPrefix(False)
+        self.labels: list[str] = []
+        self.section = 0  # first row of the reverse direction (0: one direction)
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803
+        minVal, maxVal = sorted((minVal, maxVal))  # noqa: N806 — an inverted y axis passes them swapped
+        rows = len(self.labels)
+        if rows == 0 or size <= 0:
+            return []
+        stride = _stride(size / max(maxVal - minVal, 1e-9), 14.0)
+        if self.section:  # label each direction from its own first row; keep clear of the divider
+            ticks = [*range(0, self.section - stride + 1, stride), *range(self.section, rows, stride)] or [0]
+        else:
+            ticks = list(range(0, rows, stride))
+        return [(float(stride), [float(row) for row in ticks if minVal <= row <= maxVal])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        return [self.labels[int(round(value))] for value in values]
+
+
+def _outline(dark_width: float, light_width: float) -> QGraphicsRectItem:
+    """A rectangle drawn twice, dark halo under a light core, so it shows on either theme and on any colour map."""
+    halo = QGraphicsRectItem()
+    halo.setPen(pg.mkPen(QColor(0, 0, 0, 230), width=dark_width, cosmetic=True))
+    core = QGraphicsRectItem(halo)
+    core.setPen(pg.mkPen(QColor(255, 255, 255), width=light_width, cosmetic=True))
+    for item in (halo, core):
+        item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        item.setAcceptHoverEvents(False)
+    halo.setZValue(10)
+    return halo
+
+
+def _set_outline_rect(halo: QGraphicsRectItem, rect: QRectF) -> None:
+    halo.setRect(rect)
+    halo.childItems()[0].setRect(rect)
+
+
+@dataclass
+class Heatmap:
+    """One quantity's plot, image and markers (created once per layout, updated in place).
+
+    The column marker lives in the ViewBox's pixel coordinates (x = ``pixels_per_token`` * position), so its
+    cosmetic pen pads its bounding rect by pixels, not by token widths: a step repaints a strip a column wide.
+    The row marker and the direction divider live in data coordinates (rows × tokens) with the image.
+    """
+
+    quantity: str
+    plot: pg.PlotItem
+    image: pg.ImageItem
+    column_marker: QGraphicsRectItem
+    row_marker: QGraphicsRectItem
+    divider: QGraphicsLineItem
+    pixels_per_token: float = 0.0
+
+
+class HeatmapPanel(QWidget):
+    """Every gate, the cell state and the hidden state of the selected layer as units × tokens heatmaps."""
+
+    status_message = Signal(str)
+
+    def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._canvas = pg.GraphicsLayoutWidget(parent=self)
+        self._canvas.ci.layout.setSpacing(2)
+        self._canvas.ci.setContentsMargins(2, 2, 6, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._canvas)
+        self._heatmaps: list[Heatmap] = []
+        self._kind = ""
+        self._rows = np.zeros(0, dtype=np.intp)
+        self._row_of_unit = np.zeros(0, dtype=np.intp)
+        self._window = (0, 0)
+        self._levels: dict[str, tuple[float, float]] = {}
+        self._last_message = ""
+        self._canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        connect_session(self, session, SESSION_SLOTS)
+        self._reload()
+
+    # --- read-only views for callers and tests -------------------------------------------------------------------
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        return tuple(heatmap.quantity for heatmap in self._heatmaps)
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """Token columns [start, end) the images currently hold."""
+        return self._window
+
+    @property
+    def rows(self) -> npt.NDArray[np.intp]:
+        """Unit index shown on each row, top to bottom."""
+        return self._rows
+
+    def heatmap(self, quantity: str) -> Heatmap:
+        for heatmap in self._heatmaps:
+            if heatmap.quantity == quantity:
+                return heatmap
+        raise KeyError(f"no heatmap for {quantity!r}; showing {', '.join(self.quantities) or 'nothing'}")
+
+    def canvas(self) -> pg.GraphicsLayoutWidget:
+        return self._canvas
+
+    # --- session signals -----------------------------------------------------------------------------------------
+    def _on_trace_changed(self, trace) -> None:
+        self._reload()
+
+    def _on_layer_changed(self, layer: int) -> None:
+        self._reload()
+
+    def _on_unit_order_changed(self, order: str) -> None:
+        self._reload()
+
+    def _on_colour_scheme_changed(self, scheme: str) -> None:
+        self._apply_colour_maps()
+
+    def _on_position_changed(self, position: float) -> None:
+        """Cheap: shift the window only near its edge, otherwise just move one marker per heatmap."""
+        start, end = self._window
+        step = int(round(position))
+        if (step < start + WINDOW_MARGIN and start > 0) or (step >= end - WINDOW_MARGIN and end < self._session.steps):
+            self._fill_window(self._shifted_window(step))
+        for heatmap in self._heatmaps:
+            heatmap.column_marker.setPos(heatmap.pixels_per_token * position, 0.0)
+
+    def _on_view_transform_changed(self, view_box: pg.ViewBox) -> None:
+        """The view was resized or its range moved: re-place the pixel-space column marker of that plot."""
+        for heatmap in self._heatmaps:
+            if heatmap.plot.vb is view_box:
+                self._place_column_marker(heatmap)
+
+    def _place_column_marker(self, heatmap: Heatmap) -> None:
+        to_pixels = heatmap.plot.vb.childTransform()
+        rows = max(1, len(self._rows))
+        column = to_pixels.mapRect(QRectF(-0.5, -0.5, 1.0, rows)).normalized()
+        heatmap.pixels_per_token = to_pixels.m11()
+        _set_outline_rect(heatmap.column_marker, column)
+        heatmap.column_marker.setPos(heatmap.pixels_per_token * self._session.position, 0.0)
+
+    def _on_unit_changed(self, unit: int) -> None:
+        if 0 <= unit < len(self._row_of_unit):
+            row = float(self._row_of_unit[unit])
+            for heatmap in self._heatmaps:
+                heatmap.row_marker.setPos(0.0, row)
+
+    # --- data work: only when the data itself changes ------------------------------------------------------------
+    def _reload(self) -> None:
+        layer = self._session.layer_trace
+        if layer is None:
+            self._levels = {}
+            self._build([], "")
+            self._window = (0, 0)
+            return
+        quantities = shown_quantities(layer)
+        self._levels = {quantity: colors.levels(quantity, layer) for quantity in quantities}  # fixed per layer
+        self._build(quantities, layer.kind)
+        self._rows = display_rows(self._session.unit_permutation(), layer)
+        self._row_of_unit = np.empty_like(self._rows)
+        self._row_of_unit[self._rows] = np.arange(len(self._rows))
+        section = layer.h.shape[1] // 2 if layer.bidirectional else 0
+        labels = [unit_label(int(unit), layer) for unit in self._rows]
+        tokens = self._session.trace.tokens
+        for heatmap in self._heatmaps:
+            left, bottom = heatmap.plot.getAxis("left"), heatmap.plot.getAxis("bottom")
+            left.labels, left.section, bottom.tokens = labels, section, tokens
+            left.picture = bottom.picture = None
+            heatmap.plot.vb.setYRange(-0.5, len(self._rows) - 0.5, padding=0)
+            heatmap.divider.setVisible(bool(section))
+        self._apply_titles()
+        self._apply_colour_maps()
+        self._fill_window(self._window_around(int(round(self._session.position))))
+        self._on_unit_changed(self._session.unit)
+
+    def _window_around(self, step: int) -> tuple[int, int]:
+        """A window centred on ``step`` (all tokens when they fit)."""
+        return self._clamped_window(step - WINDOW_COLUMNS // 2)
+
+    def _shifted_window(self, step: int) -> tuple[int, int]:
+        """Reading on leaves the step near the window's left edge, reading back near its right; a jump centres it."""
+        start, end = self._window
+        if not start <= step < end:
+            return self._window_around(step)
+        if step >= end - WINDOW_MARGIN:
+            return self._clamped_window(step - WINDOW_MARGIN)
+        return self._clamped_window(step + WINDOW_MARGIN + 1 - WINDOW_COLUMNS)
+
+    def _clamped_window(self, start: int) -> tuple[int, int]:
+        steps = self._session.steps
+        if steps <= WINDOW_COLUMNS:
+            return 0, steps
+        start = min(max(0, start), steps - WINDOW_COLUMNS)
+        return start, start + WINDOW_COLUMNS
+
+    def _fill_window(self, window: tuple[int, int]) -> None:
+        """Slice the trace to the window, rows in display order, and place the images at their token indices."""
+        self._window = start, end = window
+        layer = self._session.layer_trace
+        arrays = layer.quantities()
+        rows = len(self._rows)
+        section = layer.h.shape[1] // 2 if layer.bidirectional else 0
+        for heatmap in self._heatmaps:
+            image = np.ascontiguousarray(arrays[heatmap.quantity][start:end][:, self._rows].T, dtype=np.float32)
+            heatmap.image.setImage(image, autoLevels=False, levels=self._levels[heatmap.quantity])
+            heatmap.image.setRect(QRectF(start - 0.5, -0.5, end - start, rows))
+            _set_outline_rect(heatmap.row_marker, QRectF(start - 0.5, -0.5, end - start, 1.0))
+            heatmap.divider.setLine(QLineF(start - 0.5, section - 0.5, end - 0.5, section - 0.5))
+        if self._heatmaps:
+            self._heatmaps[0].plot.vb.setXRange(start - 0.5, end - 0.5, padding=0)  # the others are linked
+        for heatmap in self._heatmaps:
+            heatmap.plot.vb.updateMatrix()  # settle the range now so the marker lands in the right place
+            self._place_column_marker(heatmap)
+
+    def _apply_colour_maps(self) -> None:
+        scheme = self._session.colour_scheme
+        for heatmap in self._heatmaps:
+            heatmap.image.setLookupTable(colors.lookup_table(scheme, colors.is_gate(heatmap.quantity)))
+
+    # --- layout and theme ----------------------------------------------------------------------------------------
+    def _build(self, quantities: list[str], kind: str) -> None:
+        """(Re)create plots only when the set of quantities changes (a new model kind), never per step."""
+        self._kind = kind
+        if [heatmap.quantity for heatmap in self._heatmaps] == quantities:
+            return
+        self._canvas.ci.clear()
+        self._heatmaps = []
+        for index, quantity in enumerate(quantities):
+            plot = pg.PlotItem(axisItems={"bottom": TokenAxis("bottom"), "left": UnitAxis("left")})
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.vb.setMouseEnabled(x=False, y=False)
+            plot.vb.invertY(True)
+            plot.vb.disableAutoRange()
+            # The image always fills the view exactly, so clipping buys nothing and costs time on every repaint.
+            plot.vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, False)
+            plot.getAxis("left").setWidth(54)
+            plot.showAxis("bottom", index == len(quantities) - 1)
+            if index:
+                plot.setXLink(self._heatmaps[0].plot)
+            image = pg.ImageItem(axisOrder="row-major")
+            plot.addItem(image)
+            column_marker, row_marker = _outline(3.0, 1.5), _outline(2.0, 1.0)
+            column_marker.setParentItem(plot.vb)
+            divider = QGraphicsLineItem()
+            divider.setZValue(5)
+            for item in (row_marker, divider):
+                plot.vb.addItem(item, ignoreBounds=True)
+            plot.vb.sigTransformChanged.connect(self._on_view_transform_changed)
+            self._canvas.ci.addItem(plot, row=index, col=0)
+            self._heatmaps.append(Heatmap(quantity, plot, image, column_marker, row_marker, divider))
+        self._apply_theme()
+
+    def _apply_titles(self) -> None:
+        foreground = self.palette().color(QPalette.ColorRole.WindowText)
+        for heatmap in self._heatmaps:
+            low, high = self._levels[heatmap.quantity]
+            text = f"{colors.title(heatmap.quantity, self._kind)} ({_number(low)}..{_number(high)})"
+            heatmap.plot.setTitle(text, color=foreground.name(), size="9pt")
+
+    def _apply_theme(self) -> None:
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Window)
+        foreground = palette.color(QPalette.ColorRole.WindowText)
+        self._canvas.setBackground(background)
+        divider_pen = QPen(foreground, 2.0)
+        divider_pen.setCosmetic(True)
+        for heatmap in self._heatmaps:
+            for name in ("left", "bottom"):
+                axis = heatmap.plot.getAxis(name)
+                axis.setPen(foreground)
+                axis.setTextPen(foreground)
+            heatmap.divider.setPen(divider_pen)
+        if self._levels:
+            self._apply_titles()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)
+
+    # --- mouse ---------------------------------------------------------------------------------------------------
+    def _cell_at(self, scene_position: QPointF) -> tuple[Heatmap, int, int] | None:
+        """(heatmap, token, unit) under a scene point, or None outside the images."""
+        start, end = self._window
+        for heatmap in self._heatmaps:
+            if not heatmap.plot.vb.sceneBoundingRect().contains(scene_position):
+                continue
+            point = heatmap.plot.vb.mapSceneToView(scene_position)
+            token, row = int(np.floor(point.x() + 0.5)), int(np.floor(point.y() + 0.5))
+            if start <= token < end and 0 <= row < len(self._rows):
+                return heatmap, token, int(self._rows[row])
+            return None
+        return None
+
+    def _on_mouse_moved(self, scene_position: QPointF) -> None:
+        cell = self._cell_at(scene_position)
+        message = "" if cell is None else self.describe(*cell)
+        if message != self._last_message:
+            self._last_message = message
+            self.status_message.emit(message)
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        cell = self._cell_at(event.scenePos())
+        if cell is not None:
+            _, token, unit = cell
+            self._session.set_unit(unit)
+            self._session.set_step(token)
+
+    def describe(self, heatmap: Heatmap, token: int, unit: int) -> str:
+        """Status text for one cell, read straight from the trace: quantity · unit · token · value."""
+        layer = self._session.layer_trace
+        value = float(layer.quantities()[heatmap.quantity][token, unit])
+        name = unit_label(unit, layer)
+        unit_text = f"unit {unit} ({name})" if layer.bidirectional else f"unit {unit}"
+        word = self._session.trace.tokens[token]
+        return f"{colors.title(heatmap.quantity, layer.kind)} · {unit_text} · token {token} '{word}' · {value:.4f}"
+
+    # --- teardown ------------------------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self._disconnect()
+        super().closeEvent(event)
+
+    def _disconnect(self) -> None:
+        disconnect_session(self, self._session, SESSION_SLOTS)

@@ -1,0 +1,314 @@
+"""PredictionPanel: what the model's head says after each token — a curve per label, the current step marked, and the
+verdict in words, with a note where the network changed its mind."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsPathItem,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gatescope.engine.trace import Trace
+from gatescope.ui.views import colors
+from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.step_panel import quoted
+
+#: Okabe–Ito, a qualitative palette colour-blind readers can tell apart; one colour per output label.
+LABEL_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
+NO_HEAD = ("this model has no output head: it reads the text and keeps a hidden state, but predicts nothing. "
+           "The step and unit views still show every gate.")
+
+
+SESSION_SLOTS = (
+    ("trace_changed", "_on_trace_changed"),
+    ("step_changed", "_on_step_changed"),
+    ("position_changed", "_on_position_changed"),
+)
+
+class TokenAxis(pg.AxisItem):
+    """A bottom axis of token positions that labels as many tokens as fit — never one label per token of a long text."""
+
+    def __init__(self, pixels_per_label: int = 56) -> None:
+        super().__init__("bottom")
+        self._tokens: list[str] = []
+        self._pixels_per_label = pixels_per_label
+
+    def set_tokens(self, tokens: list[str]) -> None:
+        self._tokens = list(tokens)
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 (pyqtgraph's names)
+        first, last = max(0, math.ceil(minVal)), min(len(self._tokens) - 1, math.floor(maxVal))
+        if last < first:
+            return []
+        fits = max(1, int(size // self._pixels_per_label))
+        spacing = 1
+        for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
+            spacing = step
+            if (last - first) / step < fits:
+                break
+        start = first + (-first) % spacing
+        return [(float(spacing), [float(v) for v in range(start, last + 1, spacing)])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        labels = []
+        for value in values:
+            index = int(round(value))
+            token = self._tokens[index] if 0 <= index < len(self._tokens) else ""
+            token = token.replace(" ", "␣").replace("\n", "⏎")
+            labels.append(token if len(token) <= 9 else token[:8] + "…")
+        return labels
+
+
+def decisions(outputs: np.ndarray) -> np.ndarray:
+    """(T,) the label the head picks after each token: argmax, or for a single output whether it is ≥ 0.5."""
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] >= 0.5).astype(int)
+    return np.argmax(outputs, axis=1)
+
+
+class PredictionPanel(QWidget):
+    """The head's output after every token as curves, with the verdict at the current step in words."""
+
+    status_message = Signal(str)
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._trace: Trace | None = None
+        self._decisions = np.zeros(0, dtype=int)
+        self._flips = np.zeros(0, dtype=int)  # steps whose decision differs from the step before
+        self._probabilities = True
+
+        self.verdict = QLabel()
+        font = QFont(self.verdict.font())
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.verdict.setFont(font)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        for label, lines in ((self.verdict, 1), (self.note, 2)):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            # A fixed size: new words each step must never re-lay out (and so fully repaint) this or any other view.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 4)
+        self.axis = TokenAxis()
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(y=True, alpha=0.2)
+        self.legend = self.plot.addLegend(offset=(-8, 8))
+        for item in (self.legend, self.plot.getAxis("left"), self.plot.getAxis("bottom")):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.curves: list[pg.PlotDataItem] = []
+        # Per-frame items are plain Qt items (painted in C++); static ones are cached as pixmaps, so moving the step
+        # line repaints a thin strip from caches instead of re-running pyqtgraph's Python paint code.
+        self.step_line = QGraphicsLineItem(0.0, 0.0, 0.0, 1.0)
+        self.step_line.setZValue(10)
+        self.plot.addItem(self.step_line, ignoreBounds=True)
+        self.current_dots: list[QGraphicsEllipseItem] = []  # one dot per label where the step line meets its curve
+        self.flip_marks: list[QGraphicsPathItem] = []  # per label: a rug of ticks under the plot where it took over
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.note)
+        layout.addWidget(self.plot_widget, 1)
+
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_hovered)
+        connect_session(self, session, SESSION_SLOTS)
+        self._apply_palette()
+        self._on_trace_changed(session.trace)
+
+    # --- data work: only when the trace changes -----------------------------------------------------------------
+    def _on_trace_changed(self, trace: Trace | None) -> None:
+        self._trace = trace
+        has_head = trace is not None and trace.outputs is not None
+        self.plot_widget.setVisible(has_head)
+        if trace is None:
+            self.verdict.setText("")
+            self.note.setText("type a sentence to see what the model predicts")
+            return
+        if not has_head:
+            self.verdict.setText("")
+            self.note.setText(NO_HEAD)
+            return
+        outputs = trace.outputs
+        labels = self._labels()
+        self._ensure_curves(len(labels))
+        x = np.arange(trace.steps, dtype=np.float64)
+        for index, curve in enumerate(self.curves):
+            visible = index < len(labels)
+            curve.setVisible(visible)
+            self.current_dots[index].setVisible(visible)
+            self.flip_marks[index].setVisible(visible)
+            if visible:
+                curve.setData(x, outputs[:, index].astype(np.float64))
+        self._fill_legend()
+        self._decisions = decisions(outputs)
+        self._flips = np.flatnonzero(np.diff(self._decisions)) + 1
+        self._probabilities = bool(outputs.min() >= 0.0 and outputs.max() <= 1.0)
+        low, high = (0.0, 1.0) if self._probabilities else (float(outputs.min()), float(outputs.max()))
+        rugs, span = [QPainterPath() for _ in labels], high - low
+        for flip in self._flips:  # in the axis padding below the lowest value, so they never hide a curve
+            rug = rugs[int(self._decisions[flip]) % len(rugs)]
+            rug.moveTo(float(flip), low - 0.048 * span)
+            rug.lineTo(float(flip), low - 0.004 * span)
+        for marks, rug in zip(self.flip_marks, rugs, strict=False):
+            marks.setPath(rug)
+        self.plot.setXRange(-0.5, max(0.5, trace.steps - 0.5), padding=0.0)
+        self.plot.setYRange(low, high, padding=0.05)
+        self.step_line.setLine(0.0, low, 0.0, high)
+        percent = [[(v, f"{v * 100:.0f}%") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]]
+        self.plot.getAxis("left").setTicks(percent if self._probabilities else None)
+        self.axis.set_tokens(trace.tokens)
+        self.plot.setLabel("left", "probability" if self._probabilities else "score")
+        self._on_step_changed(self._session.step)
+        self._on_position_changed(self._session.position)
+
+    def _labels(self) -> list[str]:
+        trace = self._trace
+        assert trace is not None and trace.outputs is not None
+        count = trace.outputs.shape[1]
+        if trace.output_labels and len(trace.output_labels) == count:
+            return list(trace.output_labels)
+        return [f"output {index}" for index in range(count)]
+
+    def _ensure_curves(self, count: int) -> None:
+        while len(self.curves) < count:
+            colour = LABEL_COLOURS[len(self.curves) % len(LABEL_COLOURS)]
+            curve = self.plot.plot([], [], pen=pg.mkPen(colour, width=2), autoDownsample=True,
+                                   downsampleMethod="peak", clipToView=True)
+            curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.curves.append(curve)
+            dot = QGraphicsEllipseItem(-4.5, -4.5, 9.0, 9.0)
+            dot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            dot.setBrush(pg.mkBrush(colour))
+            dot.setPen(self._outline)
+            dot.setZValue(12)
+            self.plot.addItem(dot, ignoreBounds=True)
+            self.current_dots.append(dot)
+            marks = QGraphicsPathItem()
+            pen = QPen(QColor(colour), 3)
+            pen.setCosmetic(True)
+            marks.setPen(pen)
+            marks.setZValue(9)
+            marks.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.plot.addItem(marks, ignoreBounds=True)
+            self.flip_marks.append(marks)
+
+    def _fill_legend(self) -> None:
+        self.legend.clear()
+        if self._trace is not None and self._trace.outputs is not None:
+            for curve, label in zip(self.curves, self._labels(), strict=False):
+                self.legend.addItem(curve, label)
+
+    def _decision_name(self, decision: int) -> str:
+        labels = self._labels()
+        if len(labels) == 1:
+            return labels[0] if decision else f"not {labels[0]}"
+        return labels[decision]
+
+    def _amount(self, value: float) -> str:
+        return f"{value * 100:.0f}%" if self._probabilities else f"score {value:.2f}".replace("-", "−")
+
+    # --- per step: words; per frame: one line and a few dots ----------------------------------------------------
+    def _on_step_changed(self, step: int) -> None:
+        trace = self._trace
+        if trace is None or trace.outputs is None or step >= trace.steps:
+            return
+        row, decision = trace.outputs[step], int(self._decisions[step])
+        value = float(row[decision if row.size > 1 else 0])
+        if row.size == 1 and not decision and self._probabilities:
+            value = 1.0 - value  # "not positive (80%)" reads better than "not positive (20%)"
+        name = self._decision_name(decision)
+        self.verdict.setText(f"after {quoted(trace.tokens[step])}: {name} ({self._amount(value)})")
+        earlier = self._flips[self._flips <= step]
+        if earlier.size == 0:
+            self.note.setText(f"{name} from the first token on: no change of mind so far")
+        elif earlier[-1] == step:
+            before = self._decision_name(int(self._decisions[step - 1]))
+            self.note.setText(f"⚑ flipped to {name} at {quoted(trace.tokens[step])} (was {before})")
+        else:
+            flip = int(earlier[-1])
+            before = self._decision_name(int(self._decisions[flip - 1]))
+            self.note.setText(f"{name} since {quoted(trace.tokens[flip])} (step {flip + 1}), where it flipped "
+                              f"from {before}")
+
+    def _on_position_changed(self, position: float) -> None:
+        trace = self._trace
+        if trace is None or trace.outputs is None:
+            return
+        self.step_line.setPos(position, 0.0)
+        row = colors.interpolate_rows(trace.outputs, position)
+        for dot, value in zip(self.current_dots, row, strict=False):
+            dot.setPos(position, float(value))
+
+    # --- view -> session ------------------------------------------------------------------------------------------
+    def _token_at(self, scene_position: QPointF) -> int | None:
+        trace = self._trace
+        view = self.plot.getViewBox()
+        if trace is None or trace.outputs is None or not view.sceneBoundingRect().contains(scene_position):
+            return None
+        x = view.mapSceneToView(scene_position).x()
+        return int(min(max(round(x), 0), trace.steps - 1))
+
+    def _on_scene_clicked(self, event) -> None:
+        step = self._token_at(event.scenePos())
+        if step is not None:
+            self._session.set_step(step)
+
+    def _on_scene_hovered(self, scene_position: QPointF) -> None:
+        step = self._token_at(scene_position)
+        if step is None:
+            return
+        trace = self._trace
+        row = trace.outputs[step]
+        values = " · ".join(f"{label} {float(value):.4f}" for label, value in zip(self._labels(), row, strict=True))
+        self.status_message.emit(f"after {quoted(trace.tokens[step])} (step {step + 1} of {trace.steps}): {values}")
+
+    # --- theme and lifetime ---------------------------------------------------------------------------------------
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        self.plot_widget.setBackground(palette.color(QPalette.ColorRole.Base))
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(text)
+            axis.setTextPen(text)
+        self.legend.setLabelTextColor(text)
+        see_through = QColor(palette.color(QPalette.ColorRole.Base))
+        see_through.setAlpha(150)  # curves under the legend stay visible
+        self.legend.setBrush(pg.mkBrush(see_through))
+        line = QPen(text, 2)
+        line.setCosmetic(True)
+        self.step_line.setPen(line)
+        self._outline = QPen(text, 1)
+        self._outline.setCosmetic(True)
+        for dot in self.current_dots:
+            dot.setPen(self._outline)
+        self._fill_legend()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def closeEvent(self, event) -> None:
+        disconnect_session(self, self._session, SESSION_SLOTS)
+        super().closeEvent(event)

@@ -1,0 +1,135 @@
+"""Token chips: one per token, the current one highlighted, unknown ones dashed; click a chip to go there.
+
+Painted by hand and only for the chips that fit, so a 5,000-token text costs the same per repaint as a short one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from gatescope.ui.session import SessionModel
+from gatescope.ui.views.binding import connect_session, disconnect_session
+
+PADDING = 7.0
+GAP = 4.0
+HEIGHT = 30.0
+SESSION_SLOTS = (("trace_changed", "_on_trace_changed"), ("step_changed", "_on_step_changed"))
+
+
+def visible_text(token: str) -> str:
+    """Spaces and invisible characters shown as symbols, so every chip has something to read."""
+    return "".join("␣" if ch == " " else ch if ch.isprintable() else "·" for ch in token) or "∅"
+
+
+class TokenStrip(QWidget):
+    """A row of chips scrolled so the current token stays in view."""
+
+    status_message = Signal(str)
+
+    def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(int(HEIGHT) + 8)
+        self._labels: list[str] = []
+        self._left = np.zeros(0)
+        self._right = np.zeros(0)
+        self._offset = 0.0
+        connect_session(self, session, SESSION_SLOTS)
+        self._on_trace_changed(session.trace)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(600, int(HEIGHT) + 8)
+
+    def _on_trace_changed(self, trace) -> None:
+        self._labels = [] if trace is None else [visible_text(token) for token in trace.tokens]
+        metrics = QFontMetricsF(self.font())
+        widths = np.array([metrics.horizontalAdvance(label) + 2 * PADDING for label in self._labels])
+        self._right = np.cumsum(widths + GAP) - GAP if len(widths) else np.zeros(0)
+        self._left = self._right - widths
+        self._offset = 0.0
+        self._scroll_to_current()
+        self.update()
+
+    def _on_step_changed(self, _step: int) -> None:
+        self._scroll_to_current()
+        self.update()
+
+    def _scroll_to_current(self) -> None:
+        if not len(self._labels):
+            return
+        step = self.session.step
+        width = max(1.0, float(self.width()) - 8)
+        left, right = self._left[step], self._right[step]
+        if left - self._offset < 0 or right - self._offset > width:
+            self._offset = (left + right) / 2 - width / 2
+        self._offset = min(max(0.0, self._offset), max(0.0, float(self._right[-1]) - width))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._scroll_to_current()
+        super().resizeEvent(event)
+
+    def chip_at(self, x: float) -> int | None:
+        """Index of the chip under widget x, or None."""
+        if not len(self._labels):
+            return None
+        position = x - 4 + self._offset
+        index = int(np.searchsorted(self._right, position))
+        if index < len(self._labels) and self._left[index] <= position <= self._right[index]:
+            return index
+        return None
+
+    def chip_rect(self, index: int) -> QRectF:
+        """Where chip ``index`` is drawn now (widget coordinates)."""
+        return QRectF(4 + self._left[index] - self._offset, 4, self._right[index] - self._left[index], HEIGHT)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        trace = self.session.trace
+        if trace is None or not self._labels:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        base, text, highlight = palette.base().color(), palette.text().color(), palette.highlight().color()
+        muted = QColor(text)
+        muted.setAlpha(120)
+        first = int(np.searchsorted(self._right, self._offset))
+        last = int(np.searchsorted(self._left, self._offset + self.width()))
+        step = self.session.step
+        for index in range(first, min(last, len(self._labels))):
+            rect = self.chip_rect(index)
+            unknown = trace.unknown[index]
+            current = index == step
+            pen = QPen(highlight if current else muted, 2.0 if current else 1.0)
+            if unknown:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(highlight if current else base)
+            painter.drawRoundedRect(rect, 6, 6)
+            painter.setPen(palette.highlightedText().color() if current else (muted if unknown else text))
+            font = painter.font()
+            font.setItalic(bool(unknown))
+            painter.setFont(font)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._labels[index])
+        painter.end()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        index = self.chip_at(event.position().x())
+        if index is not None:
+            self.session.set_step(index)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        index = self.chip_at(event.position().x())
+        trace = self.session.trace
+        if index is None or trace is None:
+            return
+        note = " — unknown to this model (read as <unk>)" if trace.unknown[index] else ""
+        self.status_message.emit(f"token {index} {trace.tokens[index]!r}{note}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        disconnect_session(self, self.session, SESSION_SLOTS)
+        super().closeEvent(event)

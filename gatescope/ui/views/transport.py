@@ -1,0 +1,114 @@
+"""Stepping controls: first / back / play-pause / forward / last, a scrubber, speed and tween duration."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle, QToolButton, QWidget
+
+from gatescope.ui.playback import Playback, Tweener
+from gatescope.ui.session import SessionModel
+
+
+class Transport(QWidget):
+    """Buttons and a scrubber that move the session; labels that follow it."""
+
+    status_message = Signal(str)
+
+    def __init__(self, session: SessionModel, playback: Playback, tweener: Tweener,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.playback, self.tweener = session, playback, tweener
+        style = self.style()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+
+        def button(icon: QStyle.StandardPixmap, tip: str, action) -> QToolButton:
+            tool = QToolButton(self)
+            tool.setIcon(style.standardIcon(icon))
+            tool.setToolTip(tip)
+            tool.setAutoRaise(True)
+            tool.clicked.connect(action)
+            layout.addWidget(tool)
+            return tool
+
+        self.first_button = button(QStyle.StandardPixmap.SP_MediaSkipBackward, "First token (Home)", self._first)
+        self.back_button = button(QStyle.StandardPixmap.SP_MediaSeekBackward, "Previous token (Left)",
+                                  session.step_back)
+        self.play_button = button(QStyle.StandardPixmap.SP_MediaPlay, "Play / pause (Space)", playback.toggle)
+        self.forward_button = button(QStyle.StandardPixmap.SP_MediaSeekForward, "Next token (Right)",
+                                     session.step_forward)
+        self.last_button = button(QStyle.StandardPixmap.SP_MediaSkipForward, "Last token (End)", self._last)
+
+        self.scrubber = QSlider(Qt.Orientation.Horizontal, self)
+        self.scrubber.setToolTip("Drag to move through the tokens")
+        self.scrubber.valueChanged.connect(self._on_scrubbed)
+        layout.addWidget(self.scrubber, stretch=1)
+        self.position_label = QLabel(self)
+        self.position_label.setMinimumWidth(90)
+        layout.addWidget(self.position_label)
+
+        layout.addWidget(QLabel("speed", self))
+        self.speed_box = QDoubleSpinBox(self)
+        self.speed_box.setRange(0.1, 60.0)
+        self.speed_box.setDecimals(1)
+        self.speed_box.setSingleStep(0.5)
+        self.speed_box.setSuffix(" tok/s")
+        self.speed_box.setToolTip("Play speed: tokens per second")
+        self.speed_box.setValue(playback.speed)
+        self.speed_box.valueChanged.connect(playback.set_speed)
+        layout.addWidget(self.speed_box)
+        layout.addWidget(QLabel("tween", self))
+        self.tween_box = QSpinBox(self)
+        self.tween_box.setRange(0, 2000)
+        self.tween_box.setSingleStep(50)
+        self.tween_box.setSuffix(" ms")
+        self.tween_box.setToolTip("How long values glide between tokens; 0 turns the animation off")
+        self.tween_box.setValue(tweener.duration_ms)
+        self.tween_box.valueChanged.connect(tweener.set_duration_ms)
+        layout.addWidget(self.tween_box)
+
+        session.trace_changed.connect(self._on_trace_changed)
+        session.step_changed.connect(self._on_step_changed)
+        playback.playing_changed.connect(self._on_playing_changed)
+        playback.speed_changed.connect(self._on_speed_changed)
+        self._on_trace_changed(session.trace)
+
+    def _first(self) -> None:
+        if self.session.steps:
+            self.session.set_step(0)
+
+    def _last(self) -> None:
+        if self.session.steps:
+            self.session.set_step(self.session.steps - 1)
+
+    def _on_scrubbed(self, value: int) -> None:
+        if 0 <= value < self.session.steps and value != self.session.step:
+            self.session.set_step(value)
+
+    def _on_trace_changed(self, _trace) -> None:
+        self.scrubber.blockSignals(True)
+        self.scrubber.setRange(0, max(0, self.session.steps - 1))
+        self.scrubber.setValue(self.session.step)
+        self.scrubber.blockSignals(False)
+        self._on_step_changed(self.session.step)
+
+    def _on_step_changed(self, step: int) -> None:
+        self.scrubber.blockSignals(True)
+        self.scrubber.setValue(step)
+        self.scrubber.blockSignals(False)
+        total = self.session.steps
+        self.position_label.setText(f"token {step + 1} of {total}" if total else "no tokens")
+        self.back_button.setEnabled(step > 0)
+        self.first_button.setEnabled(step > 0)
+        self.forward_button.setEnabled(step + 1 < total)
+        self.last_button.setEnabled(step + 1 < total)
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def _on_speed_changed(self, speed: float) -> None:
+        if abs(self.speed_box.value() - speed) > 1e-9:
+            self.speed_box.blockSignals(True)
+            self.speed_box.setValue(speed)
+            self.speed_box.blockSignals(False)

@@ -1,0 +1,242 @@
+"""UnitInspector: one unit of the selected layer across the whole text — every gate, c and h as curves on fixed
+axes, the current step marked — to see what the unit keeps, writes and lets out, token by token."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Signal
+from PySide6.QtGui import QPalette, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
+
+from gatescope.engine.trace import LayerTrace
+from gatescope.ui.views import colors
+from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.prediction import TokenAxis
+from gatescope.ui.views.step_panel import quoted, signed, unit_name
+
+#: Curve colours (Okabe–Ito); h takes the theme's text colour so it stands out on light and dark backgrounds.
+CURVE_COLOURS = {"input": "#0072B2", "forget": "#D55E00", "output": "#009E73", "update": "#CC79A7",
+                 "reset": "#E69F00", "candidate": "#56B4E9", "cell_state": "#E69F00"}
+#: Which plot each quantity lives on: sigmoid gates 0..1, tanh quantities −1..1, the cell state on its own ±limit.
+PLOTS = ("gates", "tanh", "cell")
+PLOT_TITLES = {"gates": "gates", "tanh": "g, h", "cell": "c"}  # short: the axes are short; ticks show the ranges
+QUANTITIES_BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
+    "lstm": (("input", "gates"), ("forget", "gates"), ("output", "gates"), ("candidate", "tanh"),
+             ("hidden_state", "tanh"), ("cell_state", "cell")),
+    "gru": (("update", "gates"), ("reset", "gates"), ("candidate", "tanh"), ("hidden_state", "tanh")),
+    "rnn": (("hidden_state", "tanh"),),
+}
+SHORT_NAMES = {"cell_state": "c", "hidden_state": "h"}
+
+
+SESSION_SLOTS = (
+    ("trace_changed", "_on_trace_changed"),
+    ("layer_changed", "_on_layer_changed"),
+    ("unit_changed", "_on_unit_changed"),
+    ("position_changed", "_on_position_changed"),
+)
+
+class UnitInspector(QWidget):
+    """The selected unit over every token: gate curves on 0..1, candidate and h on −1..1, c on a symmetric axis."""
+
+    status_message = Signal(str)
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._layer: LayerTrace | None = None
+        self._quantities: tuple[tuple[str, str], ...] = ()
+        self._plots_shown: tuple[str, ...] = ()
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setMinimumHeight(300)  # three readable plots under the title
+        self.graphics.ci.setContentsMargins(4, 4, 8, 4)
+        self.title = pg.LabelItem(justify="left", size="13pt", bold=True)
+        self.graphics.ci.addItem(self.title, row=0, col=0)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.axes: dict[str, TokenAxis] = {}
+        self.step_lines: dict[str, QGraphicsLineItem] = {}
+        self.legends: dict[str, pg.LegendItem] = {}
+        for name in PLOTS:
+            axis = TokenAxis()
+            plot = pg.PlotItem(axisItems={"bottom": axis})
+            plot.setMouseEnabled(x=False, y=False)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.showGrid(y=True, alpha=0.2)
+            plot.setLabel("left", PLOT_TITLES[name])
+            plot.getAxis("left").setWidth(64)
+            line = QGraphicsLineItem(0.0, 0.0, 0.0, 1.0)  # a plain Qt item: moving it runs no Python paint code
+            line.setZValue(10)
+            plot.addItem(line, ignoreBounds=True)
+            self.legends[name] = plot.addLegend(offset=(-6, 4), colCount=3)
+            for item in (self.legends[name], plot.getAxis("left"), axis):  # static: repaint from cached pixmaps
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.plots[name], self.axes[name], self.step_lines[name] = plot, axis, line
+        self.plots["gates"].setYRange(0.0, 1.0, padding=0.04)
+        self.plots["tanh"].setYRange(-1.0, 1.0, padding=0.04)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for quantity, plot_name in {pair for pairs in QUANTITIES_BY_KIND.values() for pair in pairs}:
+            self.curves[quantity] = self.plots[plot_name].plot(
+                [], [], pen=pg.mkPen(CURVE_COLOURS.get(quantity, "#000000"), width=2),
+                autoDownsample=True, downsampleMethod="peak", clipToView=True)
+            self.curves[quantity].curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+
+        self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.graphics.scene().sigMouseMoved.connect(self._on_scene_hovered)
+        connect_session(self, session, SESSION_SLOTS)
+        self._apply_palette()
+        self._load_layer()
+
+    # --- data work: trace, layer and unit changes ---------------------------------------------------------------
+    def _on_trace_changed(self, _trace) -> None:
+        self._load_layer()
+
+    def _on_layer_changed(self, _layer: int) -> None:
+        self._load_layer()
+
+    def _on_unit_changed(self, _unit: int) -> None:
+        self._load_unit()
+
+    def _load_layer(self) -> None:
+        """Fix the axes for this layer (c's symmetric limit, the tokens) and lay out the plots its kind needs."""
+        trace, layer = self._session.trace, self._session.layer_trace
+        self._layer = layer
+        if trace is None or layer is None:
+            self.title.setText("no text yet")
+            self._show_plots(())
+            return
+        self._quantities = QUANTITIES_BY_KIND.get(layer.kind, QUANTITIES_BY_KIND["rnn"])
+        self._show_plots(tuple(name for name in PLOTS if any(plot == name for _, plot in self._quantities)))
+        limit = colors.cell_state_limit(layer)
+        self.plots["cell"].setYRange(-limit, limit, padding=0.04)
+        self.plots["tanh"].setLabel("left", {"lstm": "g, h", "gru": "n, h"}.get(layer.kind, "h"))
+        for name in PLOTS:
+            self.plots[name].setXRange(-0.5, max(0.5, trace.steps - 0.5), padding=0.0)
+            self.axes[name].set_tokens(trace.tokens)
+            low, high = self.plots[name].viewRange()[1]
+            self.step_lines[name].setLine(0.0, low, 0.0, high)
+        for name, legend in self.legends.items():
+            legend.clear()
+            for quantity, plot_name in self._quantities:
+                if plot_name == name:
+                    legend.addItem(self.curves[quantity], self._curve_name(quantity, layer))
+        self._load_unit()
+        self._on_position_changed(self._session.position)
+
+    def _show_plots(self, names: tuple[str, ...]) -> None:
+        """Stack the plots a kind needs under the title (only when the kind changes); only the last shows tokens."""
+        if names == self._plots_shown:
+            return
+        for name in self._plots_shown:
+            self.graphics.ci.removeItem(self.plots[name])
+        for row, name in enumerate(names, start=1):
+            self.graphics.ci.addItem(self.plots[name], row=row, col=0)
+            self.plots[name].getAxis("bottom").setStyle(showValues=name == names[-1])
+        self._plots_shown = names
+
+    @property
+    def plots_shown(self) -> tuple[str, ...]:
+        """The plots this kind of layer needs, top to bottom: gates, tanh (candidate and h), cell."""
+        return self._plots_shown
+
+    def _load_unit(self) -> None:
+        trace, layer = self._session.trace, self._layer
+        if trace is None or layer is None:
+            return
+        unit = self._session.unit
+        text = unit_name(unit, layer, always_direction=True)
+        if len(trace.layers) > 1:
+            text += f" · layer {self._session.layer + 1} of {len(trace.layers)}"
+        self.title.setText(text, color=self._text_colour())
+        x = np.arange(trace.steps, dtype=np.float64)
+        shown = {quantity for quantity, _ in self._quantities}
+        for quantity, curve in self.curves.items():
+            curve.setVisible(quantity in shown)
+            if quantity in shown:
+                curve.setData(x, self._values(quantity)[:, unit].astype(np.float64))
+
+    def _values(self, quantity: str) -> np.ndarray:
+        layer = self._layer
+        assert layer is not None
+        if quantity == "hidden_state":
+            return layer.h
+        if quantity == "cell_state":
+            assert layer.c is not None
+            return layer.c
+        return layer.gates[quantity]
+
+    @staticmethod
+    def _curve_name(quantity: str, layer: LayerTrace) -> str:
+        return SHORT_NAMES.get(quantity) or colors.title(quantity, layer.kind)
+
+    # --- per frame: just the step lines ---------------------------------------------------------------------------
+    def _on_position_changed(self, position: float) -> None:
+        for name in self._plots_shown:
+            self.step_lines[name].setPos(position, 0.0)
+
+    # --- hover and click --------------------------------------------------------------------------------------------
+    def _token_at(self, scene_position: QPointF) -> int | None:
+        trace = self._session.trace
+        if trace is None:
+            return None
+        for name in self._plots_shown:
+            view = self.plots[name].getViewBox()
+            if view.sceneBoundingRect().contains(scene_position):
+                x = view.mapSceneToView(scene_position).x()
+                return int(min(max(round(x), 0), trace.steps - 1))
+        return None
+
+    def _on_scene_clicked(self, event) -> None:
+        step = self._token_at(event.scenePos())
+        if step is not None:
+            self._session.set_step(step)
+
+    def _on_scene_hovered(self, scene_position: QPointF) -> None:
+        step = self._token_at(scene_position)
+        layer, trace = self._layer, self._session.trace
+        if step is None or layer is None or trace is None:
+            return
+        unit = self._session.unit
+        values = " · ".join(f"{self._curve_name(quantity, layer).split(' ')[0]} "
+                            f"{signed(float(self._values(quantity)[step, unit]), 4)}"
+                            for quantity, _ in self._quantities)
+        self.status_message.emit(f"{unit_name(unit, layer, always_direction=True)} at {quoted(trace.tokens[step])} "
+                                 f"(step {step + 1} of {trace.steps}): {values}")
+
+    # --- theme and lifetime ---------------------------------------------------------------------------------------
+    def _text_colour(self) -> str:
+        return self.palette().color(QPalette.ColorRole.WindowText).name()
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
+        for name, plot in self.plots.items():
+            for side in ("left", "bottom"):
+                plot.getAxis(side).setPen(text)
+                plot.getAxis(side).setTextPen(text)
+            line = QPen(text, 2)
+            line.setCosmetic(True)
+            self.step_lines[name].setPen(line)
+            self.legends[name].setLabelTextColor(text)
+            base = palette.color(QPalette.ColorRole.Base)
+            base.setAlpha(120)  # curves under the legend stay visible
+            self.legends[name].setBrush(pg.mkBrush(base))
+        self.curves["hidden_state"].setPen(pg.mkPen(text, width=2.5))
+        self.title.setText(self.title.text, color=self._text_colour())
+        if self._layer is not None:
+            self._load_layer()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def closeEvent(self, event) -> None:
+        disconnect_session(self, self._session, SESSION_SLOTS)
+        super().closeEvent(event)

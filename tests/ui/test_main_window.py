@@ -1,0 +1,197 @@
+"""The main window end to end: keyboard, typing, chips, layers, models, preferences, errors, long repaint runs."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gatescope.ui.main_window import MainWindow
+from gatescope.ui.session import SessionModel
+from tests.ui.conftest import SENTENCE, make_text_model
+
+
+@pytest.fixture
+def window(qtbot, session):
+    window = MainWindow(session, settings=None)
+    qtbot.addWidget(window)
+    window.resize(1300, 850)
+    window.show()
+    window.tweener.set_duration_ms(0)
+    qtbot.waitExposed(window)
+    window.heatmaps.setFocus()
+    return window
+
+
+def test_arrow_keys_home_end_step_through_tokens(window, qtbot):
+    session = window.session
+    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Right)
+    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Right)
+    assert session.step == 2
+    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Left)
+    assert session.step == 1
+    qtbot.keyClick(window.heatmaps, Qt.Key.Key_End)
+    assert session.step == session.steps - 1
+    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Home)
+    assert session.step == 0
+
+
+def test_space_plays_until_the_last_token(window, qtbot):
+    window.playback.set_speed(50)
+    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Space)
+    assert window.playback.playing
+    qtbot.waitUntil(lambda: not window.playback.playing, timeout=5000)
+    assert window.session.step == window.session.steps - 1
+
+
+def test_arrow_keys_edit_text_while_the_text_box_has_focus(window, qtbot):
+    window.text_input.setFocus()
+    qtbot.keyClick(window.text_input, Qt.Key.Key_Right)
+    assert window.session.step == 0
+
+
+def test_typing_reruns_the_model_after_a_pause(window, qtbot):
+    window.text_input.selectAll()
+    qtbot.keyClicks(window.text_input, "not good")
+    qtbot.waitUntil(lambda: window.session.text == "not good", timeout=3000)
+    assert window.session.trace.tokens == ["not", "good"]
+    assert window.transport.position_label.text() == "token 1 of 2"
+
+
+def test_clicking_a_chip_moves_to_its_token(window, qtbot):
+    strip = window.token_strip
+    rect = strip.chip_rect(3)
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(rect.center().x()), int(rect.center().y())))
+    assert window.session.step == 3
+
+
+def test_scrubber_and_step_stay_in_sync(window):
+    window.transport.scrubber.setValue(5)
+    assert window.session.step == 5
+    window.session.set_step(2)
+    assert window.transport.scrubber.value() == 2
+
+
+def test_layer_picker_on_a_stacked_model(qtbot, qapp):
+    session = SessionModel(make_text_model("gru", units=8, layers=2, bidirectional=True), SENTENCE)
+    window = MainWindow(session, settings=None)
+    qtbot.addWidget(window)
+    assert window.layer_box.count() == 2 and "both directions" in window.layer_box.itemText(1)
+    window.layer_box.activated.emit(1)
+    assert session.layer == 1
+    session.set_layer(0)
+    assert window.layer_box.currentIndex() == 0
+
+
+def test_unit_order_picker_sets_the_session_order(window):
+    window.order_box.activated.emit(1)
+    assert window.session.unit_order == "variance"
+
+
+def test_bad_model_file_shows_its_error_and_keeps_the_current_model(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"this is not a model")
+    before = window.session.model
+    assert window.load_model(str(bad)) is False
+    assert window.session.model is before
+    assert len(shown) == 1 and "broken.npz" in shown[0] and "not a .npz archive" in shown[0]
+
+
+def test_array_only_model_is_refused_with_a_reason(window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    from pathlib import Path
+
+    state_dict = Path(__file__).parents[1] / "model" / "fixtures" / "torch_state_dict_gru.npz"
+    assert window.load_model(str(state_dict)) is False
+    assert "cannot read typed text" in shown[0]
+
+
+def test_built_in_model_loads_and_shows_its_card(window, qtbot):
+    assert window.load_model("bracket-counter")
+    assert window.session.model.name == "bracket-counter"
+    assert window.session.trace.tokens[0] == "t"  # a character model reads the same text letter by letter
+    dialog = window.show_model_card()
+    qtbot.addWidget(dialog)
+    assert "bracket-counter" in dialog.windowTitle()
+
+
+def test_preferences_round_trip_through_qsettings(qtbot, qapp, tmp_path):
+    settings = QSettings(str(tmp_path / "gatescope.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(SessionModel(make_text_model(), SENTENCE), settings=settings, model_source="random")
+    qtbot.addWidget(first)
+    first.playback.set_speed(7.5)
+    first.transport.tween_box.setValue(400)
+    first.set_theme("dark")
+    first.session.set_colour_scheme("cividis + blue-red")
+    first.session.set_unit_order("variance")
+    first.docks["unit"].hide()
+    first.session.set_text("the ending was great")
+    first.close()
+    saved_layout = first.saveState()
+
+    second = MainWindow(SessionModel(make_text_model(), SENTENCE), settings=settings)
+    qtbot.addWidget(second)
+    assert second.playback.speed == 7.5
+    assert second.tweener.duration_ms == 400
+    assert second.theme_actions["dark"].isChecked()
+    assert second.session.colour_scheme == "cividis + blue-red"
+    assert second.session.unit_order == "variance"
+    assert second.saveState() == saved_layout and second.docks["unit"].isHidden()
+    assert settings.value("window/geometry") is not None
+    assert settings.value("session/text") == "the ending was great"
+    assert settings.value("session/model") == "random"
+    second.set_theme("light")
+
+
+def test_exception_hook_logs_shows_one_dialog_and_keeps_running(monkeypatch, qapp):
+    from gatescope.ui import app
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    app.install_exception_hook(lambda: None)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    assert len(shown) == 1 and "RuntimeError: boom" in shown[0] and "keeps running" in shown[0]
+
+
+def test_tween_glides_through_fractional_positions(window, qtbot):
+    seen = []
+    window.session.position_changed.connect(seen.append)
+    window.tweener.set_duration_ms(120)
+    window.session.set_step(3)
+    qtbot.waitUntil(lambda: not window.tweener.is_running(), timeout=3000)
+    assert window.session.position == 3.0
+    assert any(0.0 < value < 3.0 and value != int(value) for value in seen)
+
+
+def test_five_thousand_repaints_of_python_painted_views_do_not_crash(window, qapp):
+    """Catches the PySide6 6.12.0 abort (a few thousand repaints of Python-overridden paint methods)."""
+    session = window.session
+    painted = [window.token_strip, window.step_panel.strips, window.legend]
+    for number in range(5000):
+        session.set_step(number % session.steps)
+        painted[number % len(painted)].repaint()
+        if number % 50 == 0:
+            window.heatmaps.repaint()
+            QApplication.processEvents()
+    image = window.grab().toImage()
+    assert not image.isNull() and image.width() > 0
+
+
+def test_long_pasted_text_keeps_views_windowed(window, qtbot):
+    words = np.random.default_rng(0).choice(["the", "plot", "was", "dull", "but", "wonderful", "."], 5000)
+    window.session.set_text(" ".join(words))
+    assert window.session.steps == 5000
+    window.session.set_step(4321)
+    start, end = window.heatmaps.window
+    assert end - start <= 200 and start <= 4321 < end
+    window.repaint()

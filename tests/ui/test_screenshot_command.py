@@ -1,0 +1,61 @@
+"""`gatescope gui --screenshot`: renders the real main window headless, for the README and for checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QFontDatabase, QImage
+
+
+def image_array(path: Path) -> np.ndarray:
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    rows = data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+    return rows.reshape(image.height(), image.width(), 3).copy()  # copy: the QImage's memory goes with it
+
+
+@pytest.mark.slow
+def test_screenshot_command_writes_the_window_as_png(tmp_path: Path):
+    target = tmp_path / "window.png"
+    result = subprocess.run([sys.executable, "-m", "gatescope", "gui", "--screenshot", str(target), "--model",
+                             "bracket-counter", "--text", "(a(b)c) d", "--step", "3", "--size", "1200x800"],
+                            capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(target)
+    pixels = image_array(target)
+    assert pixels.shape == (800, 1200, 3)
+    colours = np.unique(pixels.reshape(-1, 3), axis=0)
+    assert len(colours) > 200  # heatmaps, strips and curves, not a blank window
+
+
+def test_fonts_are_installed_so_text_is_not_boxes(qapp):
+    assert len(QFontDatabase.families()) > 0
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--step", "99"], "--step 99"),
+    (["--size", "big"], "WIDTHxHEIGHT"),
+    (["--model", "no-such-model"], "no such built-in model"),
+])
+def test_bad_screenshot_arguments_exit_2_with_one_line(tmp_path: Path, capsys, argv, fragment):
+    from gatescope.cli import main
+
+    code = main(["gui", "--screenshot", str(tmp_path / "x.png"), "--model", "bracket-counter", *argv]
+                if "--model" not in argv else ["gui", "--screenshot", str(tmp_path / "x.png"), *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and fragment in err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_gui_without_a_display_says_how_to_get_a_screenshot(monkeypatch, capsys):
+    from gatescope.cli import main
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main(["gui"]) == 2
+    assert "--screenshot" in capsys.readouterr().err

@@ -1,0 +1,69 @@
+"""SessionModel: validates, stores, then emits — and emits only on a real change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gatescope.ui.session import SessionModel, unit_order
+from tests.ui.conftest import SENTENCE, make_text_model
+
+
+def test_text_runs_the_model_and_starts_at_the_first_token(session):
+    assert session.trace.tokens == SENTENCE.split()
+    assert (session.step, session.position, session.phase) == (0, 0.0, 0)
+
+
+def test_setting_the_same_step_emits_nothing(session, qtbot):
+    session.set_step(3)
+    with qtbot.assertNotEmitted(session.step_changed):
+        session.set_step(3)
+    with qtbot.waitSignal(session.step_changed) as signal:
+        session.set_step(4)
+    assert signal.args == [4]
+
+
+def test_out_of_range_step_is_refused_and_state_kept(session):
+    session.set_step(2)
+    with pytest.raises(ValueError):
+        session.set_step(99)
+    assert session.step == 2
+
+
+def test_bad_text_reports_error_and_keeps_previous_trace(session, qtbot):
+    previous = session.trace
+    with qtbot.waitSignal(session.error_raised) as signal:
+        assert session.set_text("   ") is False
+    assert "no tokens" in signal.args[0]
+    assert session.trace is previous and session.text == SENTENCE
+
+
+def test_shorter_text_clamps_the_step(session):
+    session.set_step(8)
+    session.set_text("the plot")
+    assert session.step == 1
+
+
+def test_switching_model_reruns_the_text(session, qtbot):
+    gru = make_text_model("gru", units=12)
+    with qtbot.waitSignal(session.trace_changed):
+        assert session.set_model(gru)
+    assert session.layer_trace.kind == "gru" and session.units == 12
+
+
+def test_unit_orders_are_permutations_and_variance_is_descending(session):
+    layer = session.layer_trace
+    for order in ("index", "variance", "correlation"):
+        permutation = unit_order(layer, order, session.trace.outputs)
+        assert sorted(permutation.tolist()) == list(range(layer.units))
+    variances = layer.h.var(axis=0)[unit_order(layer, "variance", None)]
+    assert np.all(np.diff(variances) <= 0)
+
+
+def test_layer_choice_on_stacked_model(qapp):
+    session = SessionModel(make_text_model("lstm", units=8, layers=2, bidirectional=True), SENTENCE)
+    session.set_unit(15)
+    session.set_layer(1)
+    assert session.layer_trace.index == 1 and session.units == 16 and session.unit == 15
+    with pytest.raises(ValueError):
+        session.set_layer(2)
