@@ -45,6 +45,7 @@ class OptimizerConfig:
     clip_norm: float = 5.0
     patience: int = 3
     word_dropout: float = 0.1
+    label_smoothing: float = 0.0
     forget_bias: float = 1.0
 
 
@@ -108,6 +109,8 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
             raise GatescopeError(f"{where}: {name} must be at least 1, not {value}")
     if not 0 <= config.training.word_dropout < 1:
         raise GatescopeError(f"{where}: word_dropout must be in [0, 1)")
+    if not 0 <= config.training.label_smoothing < 1:
+        raise GatescopeError(f"{where}: label_smoothing must be in [0, 1)")
     return config
 
 

@@ -738,7 +738,17 @@ class _Generator:
             aspect = self.choice([a[0] for a in ctx.aspects if a[2] == "food" and a[3] == "food"])
         return Clause(self.fill(self.choice(options), ctx, aspect), p, "decisive", base_polarity=p)
 
+    def natural_clause(self, ctx: _Context, p: int) -> Clause:
+        """An everyday verdict without a classic sentiment adjective: "i'd go back tomorrow if i could"."""
+        options = [t for t, pol in W.NATURAL["any"] + W.NATURAL[ctx.domain] if pol == p]
+        text = self.fill(self.choice(options), ctx)
+        subjects = ("i ", "i'", "we ", "we'", "it ", "it'", "my ", "the ", "you ", "they ", "this ")
+        fragment = not text.startswith(subjects)
+        return Clause(text, p, "decisive", base_polarity=p, fragment=fragment)
+
     def plain_clause(self, ctx: _Context, p: int, short_ok: bool = True) -> Clause:
+        if self.chance(0.16):
+            return self.natural_clause(ctx, p)
         roll = self.rng.random()
         table = (
             (0.27, self.aspect_clause),
@@ -1029,6 +1039,8 @@ class _Generator:
         roll = self.rng.random()
         if roll < 0.16:
             return self.negated_aspect_clause(ctx, p) if roll < 0.1 else self.negated_state_clause(ctx, p)
+        if roll < 0.22 and not self.heldout:
+            return self.natural_clause(ctx, p)
         if roll < 0.56:
             return self.aspect_clause(ctx, p)
         if roll < 0.66:
@@ -1052,6 +1064,17 @@ class _Generator:
             bank = [
                 t for t in bank if any("{" + s + "}" in t for s in ("animal", "person", "object", "place", "plant"))
             ]
+        roll = self.rng.random()
+        if require_noun or roll < 0.3:
+            subject = self.choice(W.ASIDE_SUBJECTS)
+            text = f"{subject} {self.choice(W.ASIDE_VERBS)} {self.choice(W.ASIDE_OBJECTS)}"
+            tail = self.choice(W.ASIDE_TAILS)
+            if require_noun and self.chance(0.5):
+                pass
+            elif not require_noun or roll < 0.3:
+                return Clause(self.fill(f"{text} {tail}".strip(), ctx), 0, "filler")
+        if not require_noun and roll < 0.55:
+            return Clause(self.fill(self.choice(W.CHATTER), ctx), 0, "filler")
         for _ in range(6):
             template = (
                 self.choice(bank)
@@ -1123,9 +1146,11 @@ class _Generator:
 
     def short_review(self, ctx: _Context, label: int) -> tuple[list[str], list[Clause], str]:
         roll = self.rng.random()
-        if roll < 0.35:
+        if roll < 0.2:
+            clause = self.natural_clause(ctx, label)
+        elif roll < 0.45:
             clause = self.phrase_clause(ctx, label, W.STOCK)
-        elif roll < 0.6:
+        elif roll < 0.65:
             clause = self.item_clause(ctx, label)
         elif roll < 0.75:
             clause = self.fragment_clause(ctx, label)
@@ -1451,7 +1476,7 @@ class _Generator:
             first = next(
                 (i for i, s in enumerate(sentences) if any(c.text in s for c in clauses if c.role != "filler")), 0
             )
-            sentences[first] = self.choice(W.DISCOURSE) + sentences[first]
+            sentences[first] = self.choice(W.DISCOURSE if self.chance(0.5) else W.NATURAL_OPENERS) + sentences[first]
         text = self.finish(sentences, [c.text for c in clauses if c.role != "filler"])
         return self.annotate(text, label_bit, domain, clauses, structure)
 
@@ -1620,9 +1645,21 @@ def handwritten_reviews() -> list[Review]:
     below them. Phenomena are tagged heuristically from the words (contrast markers, negation cues,
     degree words); "long_range" is never tagged, since nothing marks where a real review's verdict is.
     """
+    return _read_reviews(DATA_DIR / "handwritten.tsv")
+
+
+def dev_reviews() -> list[Review]:
+    """The hand-written development reviews in data/dev_reviews.tsv (same format as handwritten.tsv).
+
+    They are for measuring how well models trained on generated reviews read real ones while the
+    generator is being changed; handwritten.tsv stays an untouched sanity check.
+    """
+    return _read_reviews(DATA_DIR / "dev_reviews.tsv")
+
+
+def _read_reviews(path: Path) -> list[Review]:
     reviews = []
     domain = "products"
-    path = DATA_DIR / "handwritten.tsv"
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue

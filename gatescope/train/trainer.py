@@ -107,12 +107,14 @@ def loss_and_gradients(config: TrainConfig, params: dict, ids: np.ndarray, targe
     flat_targets = targets.reshape(-1)
     flat_probabilities = probabilities.reshape(-1, probabilities.shape[-1])
     count = len(flat_targets)
-    picked = flat_probabilities[np.arange(count), flat_targets]
-    loss = float(-np.mean(np.log(np.maximum(picked, 1e-12))))
+    # Label smoothing: aim at (1 - e) for the true class and e / K elsewhere, so no single word can push the
+    # prediction to exactly 0 or 1.
+    smoothing = config.training.label_smoothing
+    wanted = np.full_like(flat_probabilities, smoothing / flat_probabilities.shape[1])
+    wanted[np.arange(count), flat_targets] += 1.0 - smoothing
+    loss = float(-np.sum(wanted * np.log(np.maximum(flat_probabilities, 1e-12))) / count)
     correct = int(np.sum(flat_probabilities.argmax(axis=1) == flat_targets))
-    grad_logits = flat_probabilities.copy()
-    grad_logits[np.arange(count), flat_targets] -= 1.0
-    grad_logits /= count
+    grad_logits = (flat_probabilities - wanted) / count
     flat_input = head_input.reshape(count, -1)
     grads = {"head_weight": grad_logits.T @ flat_input, "head_bias": grad_logits.sum(axis=0)}
     grad_head_input = (grad_logits @ params["head_weight"]).reshape(head_input.shape)
@@ -123,7 +125,8 @@ def loss_and_gradients(config: TrainConfig, params: dict, ids: np.ndarray, targe
         grad_top[:, -1] = grad_head_input
     grad_x, layer_grads = stack_backward(layers, caches, grad_top)
     grads.update(parameter_gradients_by_name(layer_grads))
-    grads["embedding"] = scatter_rows(params["embedding"].shape, ids.reshape(-1), grad_x.reshape(-1, grad_x.shape[-1]))
+    grads["embedding"] = scatter_rows(params["embedding"].shape, ids.reshape(-1),
+                                      grad_x.reshape(-1, grad_x.shape[-1]))
     return loss, correct, {name: grads[name].astype(DTYPE, copy=False) for name in params}
 
 

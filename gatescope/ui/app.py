@@ -93,7 +93,14 @@ def build_window(model_name: str | None, text: str | None, settings=None):
 
 def _application(argv: list[str]):
     from PySide6.QtWidgets import QApplication
+    from threadpoolctl import threadpool_limits
 
+    # One model run per keystroke on small matrices: extra BLAS threads only spin against the UI thread.
+    threadpool_limits(limits=1, user_api="blas")
+    # Qt's raster engine hands every fill or image blend of 96+ scanlines to a thread pool and waits for it; for the
+    # thin strips a step repaints, the hand-off costs more than the fill, and far more while another process keeps
+    # the other cores busy. Read once, before the pool is first used.
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("gatescope")
     app.setOrganizationName("gatescope")

@@ -21,6 +21,7 @@ from gatescope.train.reviews import (
     Review,
     count_tokens,
     data_hash,
+    dev_reviews,
     generate_reviews,
     handwritten_reviews,
     make_annotated_splits,
@@ -383,6 +384,18 @@ def test_handwritten_set_is_large_balanced_and_unseen(splits):
     for review in reviews:
         assert review.label in (0, 1) and review.text.strip() == review.text
         assert set(review.phenomena) <= set(PHENOMENA)
+
+
+def test_dev_set_is_large_balanced_and_separate(splits):
+    reviews = dev_reviews()
+    assert len(reviews) >= 100
+    positives = sum(r.label for r in reviews)
+    assert abs(positives - (len(reviews) - positives)) <= 2
+    assert {r.domain for r in reviews} == set(DOMAINS)
+    texts = {r.text.lower() for r in reviews}
+    assert len(texts) == len(reviews)
+    assert not texts & {r.text.lower() for r in handwritten_reviews()}
+    assert not texts & {r.text.lower() for name in splits for r in splits[name]}
 
 
 def test_handwritten_file_format():

@@ -29,13 +29,15 @@ def tiny_config(**model):
     return parse_config(values)
 
 
-@pytest.mark.parametrize("cell, per_step, extra", [
-    ("lstm", True, {}), ("gru", False, {"gru_convention": "cho"}), ("rnn", False, {"bidirectional": True}),
-    ("lstm", False, {"peepholes": True, "layers": 2}),
+@pytest.mark.parametrize("cell, per_step, extra, smoothing", [
+    ("lstm", True, {}, 0.0), ("gru", False, {"gru_convention": "cho"}, 0.1),
+    ("rnn", False, {"bidirectional": True}, 0.0),
+    ("lstm", False, {"peepholes": True, "layers": 2}, 0.2),
 ])
-def test_every_parameter_gradient_matches_finite_differences(monkeypatch, cell, per_step, extra):
+def test_every_parameter_gradient_matches_finite_differences(monkeypatch, cell, per_step, extra, smoothing):
     monkeypatch.setattr(trainer, "DTYPE", np.float64)
-    config = tiny_config(cell=cell, **extra)
+    config = parse_config({**TINY, "model": {**TINY["model"], "cell": cell, **extra},
+                           "training": {**TINY["training"], "label_smoothing": smoothing}})
     rng = np.random.default_rng(0)
     params = trainer.init_parameters(config, vocabulary_size=7, outputs=3, rng=rng)
     ids = rng.integers(0, 7, (2, 5))

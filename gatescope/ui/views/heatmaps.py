@@ -20,6 +20,7 @@ from gatescope.engine.trace import LayerTrace
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.canvas import RectOutline, tune_for_live_updates
 
 #: Most token columns an image holds; longer texts show a window of this many around the step.
 WINDOW_COLUMNS = 160
@@ -143,17 +144,18 @@ class Heatmap:
     """One quantity's plot, image and markers (created once per layout, updated in place).
 
     The column marker lives in the ViewBox's pixel coordinates (x = ``pixels_per_token`` * position), so its
-    cosmetic pen pads its bounding rect by pixels, not by token widths: a step repaints a strip a column wide.
+    outline pads its bounding rect by pixels, not by token widths: a step repaints a strip a column wide.
     The row marker and the direction divider live in data coordinates (rows × tokens) with the image.
     """
 
     quantity: str
     plot: pg.PlotItem
     image: pg.ImageItem
-    column_marker: QGraphicsRectItem
+    column_marker: RectOutline
     row_marker: QGraphicsRectItem
     divider: QGraphicsLineItem
     pixels_per_token: float = 0.0
+    title: tuple[str, str] = ("", "")  # text and colour shown
 
 
 class HeatmapPanel(QWidget):
@@ -165,6 +167,7 @@ class HeatmapPanel(QWidget):
         super().__init__(parent)
         self._session = session
         self._canvas = pg.GraphicsLayoutWidget(parent=self)
+        tune_for_live_updates(self._canvas)
         self._canvas.ci.layout.setSpacing(2)
         self._canvas.ci.setContentsMargins(2, 2, 6, 2)
         layout = QVBoxLayout(self)
@@ -239,7 +242,7 @@ class HeatmapPanel(QWidget):
         rows = max(1, len(self._rows))
         column = to_pixels.mapRect(QRectF(-0.5, -0.5, 1.0, rows)).normalized()
         heatmap.pixels_per_token = to_pixels.m11()
-        _set_outline_rect(heatmap.column_marker, column)
+        heatmap.column_marker.setRect(column)
         heatmap.column_marker.setPos(heatmap.pixels_per_token * self._session.position, 0.0)
 
     def _on_unit_changed(self, unit: int) -> None:
@@ -267,8 +270,9 @@ class HeatmapPanel(QWidget):
         tokens = self._session.trace.tokens
         for heatmap in self._heatmaps:
             left, bottom = heatmap.plot.getAxis("left"), heatmap.plot.getAxis("bottom")
-            left.labels, left.section, bottom.tokens = labels, section, tokens
-            left.picture = bottom.picture = None
+            if (left.labels, left.section) != (labels, section):  # same model and order: keep the drawn labels
+                left.labels, left.section, left.picture = labels, section, None
+            bottom.tokens, bottom.picture = tokens, None
             heatmap.plot.vb.setYRange(-0.5, len(self._rows) - 0.5, padding=0)
             heatmap.divider.setVisible(bool(section))
         self._apply_titles()
@@ -343,8 +347,8 @@ class HeatmapPanel(QWidget):
                 plot.setXLink(self._heatmaps[0].plot)
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
-            column_marker, row_marker = _outline(3.0, 1.5), _outline(2.0, 1.0)
-            column_marker.setParentItem(plot.vb)
+            column_marker, row_marker = RectOutline(3.0, 1.5, parent=plot.vb), _outline(2.0, 1.0)
+            column_marker.setZValue(10)
             divider = QGraphicsLineItem()
             divider.setZValue(5)
             for item in (row_marker, divider):
@@ -359,7 +363,9 @@ class HeatmapPanel(QWidget):
         for heatmap in self._heatmaps:
             low, high = self._levels[heatmap.quantity]
             text = f"{colors.title(heatmap.quantity, self._kind)} ({_number(low)}..{_number(high)})"
-            heatmap.plot.setTitle(text, color=foreground.name(), size="9pt")
+            if heatmap.title != (text, foreground.name()):  # a new title re-lays out its plot
+                heatmap.title = (text, foreground.name())
+                heatmap.plot.setTitle(text, color=foreground.name(), size="9pt")
 
     def _apply_theme(self) -> None:
         palette = self.palette()

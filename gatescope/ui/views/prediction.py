@@ -7,15 +7,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainterPath, QPalette, QPen
+from PySide6.QtCore import QEvent, QPointF, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
-    QGraphicsLineItem,
     QGraphicsPathItem,
-    QLabel,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +20,8 @@ from PySide6.QtWidgets import (
 from gatescope.engine.trace import Trace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.canvas import fit_step_line, step_line, tune_for_live_updates
+from gatescope.ui.views.live_label import LiveLabel
 from gatescope.ui.views.step_panel import quoted
 
 #: Okabe–Ito, a qualitative palette colour-blind readers can tell apart; one colour per output label.
@@ -93,20 +92,12 @@ class PredictionPanel(QWidget):
         self._flips = np.zeros(0, dtype=int)  # steps whose decision differs from the step before
         self._probabilities = True
 
-        self.verdict = QLabel()
-        font = QFont(self.verdict.font())
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.verdict.setFont(font)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        for label, lines in ((self.verdict, 1), (self.note, 2)):
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            # A fixed size: new words each step must never re-lay out (and so fully repaint) this or any other view.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 4)
+        # LiveLabels: new words each step must never re-lay out (and so fully repaint) this or any other view.
+        self.verdict = LiveLabel(lines=1, point_scale=1.6, bold=True)
+        self.note = LiveLabel(lines=2)
         self.axis = TokenAxis()
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis})
+        tune_for_live_updates(self.plot_widget)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setMenuEnabled(False)
@@ -118,9 +109,10 @@ class PredictionPanel(QWidget):
         self.curves: list[pg.PlotDataItem] = []
         # Per-frame items are plain Qt items (painted in C++); static ones are cached as pixmaps, so moving the step
         # line repaints a thin strip from caches instead of re-running pyqtgraph's Python paint code.
-        self.step_line = QGraphicsLineItem(0.0, 0.0, 0.0, 1.0)
-        self.step_line.setZValue(10)
+        self.step_line = step_line()
+        self._line_span = (0.0, 1.0)  # data values the step line runs between
         self.plot.addItem(self.step_line, ignoreBounds=True)
+        self.plot.vb.sigTransformChanged.connect(self._fit_step_line)
         self.current_dots: list[QGraphicsEllipseItem] = []  # one dot per label where the step line meets its curve
         self.flip_marks: list[QGraphicsPathItem] = []  # per label: a rug of ticks under the plot where it took over
         layout = QVBoxLayout(self)
@@ -173,7 +165,8 @@ class PredictionPanel(QWidget):
             marks.setPath(rug)
         self.plot.setXRange(-0.5, max(0.5, trace.steps - 0.5), padding=0.0)
         self.plot.setYRange(low, high, padding=0.05)
-        self.step_line.setLine(0.0, low, 0.0, high)
+        self._line_span = (low, high)
+        self._fit_step_line()
         percent = [[(v, f"{v * 100:.0f}%") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]]
         self.plot.getAxis("left").setTicks(percent if self._probabilities else None)
         self.axis.set_tokens(trace.tokens)
@@ -213,10 +206,13 @@ class PredictionPanel(QWidget):
             self.flip_marks.append(marks)
 
     def _fill_legend(self) -> None:
+        entries = tuple(self._labels()) if self._trace is not None and self._trace.outputs is not None else ()
+        if entries == getattr(self, "_legend_entries", None):
+            return  # same labels as before: rebuilding the legend costs milliseconds per retype
+        self._legend_entries = entries
         self.legend.clear()
-        if self._trace is not None and self._trace.outputs is not None:
-            for curve, label in zip(self.curves, self._labels(), strict=False):
-                self.legend.addItem(curve, label)
+        for curve, label in zip(self.curves, entries, strict=False):
+            self.legend.addItem(curve, label)
 
     def _decision_name(self, decision: int) -> str:
         labels = self._labels()
@@ -254,10 +250,13 @@ class PredictionPanel(QWidget):
         trace = self._trace
         if trace is None or trace.outputs is None:
             return
-        self.step_line.setPos(position, 0.0)
+        self.step_line.setPos(position, self._line_span[1])
         row = colors.interpolate_rows(trace.outputs, position)
         for dot, value in zip(self.current_dots, row, strict=False):
             dot.setPos(position, float(value))
+
+    def _fit_step_line(self, *_view_box) -> None:
+        fit_step_line(self.step_line, self.plot.vb.childTransform(), *self._line_span)
 
     # --- view -> session ------------------------------------------------------------------------------------------
     def _token_at(self, scene_position: QPointF) -> int | None:

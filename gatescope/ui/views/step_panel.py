@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QImage, QPainter, QPalette, QPen, QStaticText
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QPainter, QPalette, QPen, QStaticText
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gatescope.engine.trace import LayerTrace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.live_label import LiveLabel
 
 #: The strips each kind of layer shows, top to bottom: gates in the order the equations use them, then the states.
 STRIPS_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -73,8 +74,11 @@ def colour_rows(rows: np.ndarray, levels: np.ndarray, tables: np.ndarray) -> np.
     levels : (strips, 2) low, high; tables : (strips, 256, 4) uint8.
     """
     low, high = levels[:, :1], levels[:, 1:]
-    index = np.clip((rows - low) * (255.0 / (high - low)), 0, 255).astype(np.intp)
-    return tables[np.arange(rows.shape[0])[:, None], index]
+    scaled = (rows - low) * (255.0 / (high - low))
+    index = scaled.clip(0, 255, out=scaled).astype(np.intp)
+    index += np.arange(0, 256 * rows.shape[0], 256)[:, None]  # into the tables laid end to end
+    pixels = np.ascontiguousarray(tables).view(np.uint32).reshape(-1)  # one 4-byte colour per entry: a fast gather
+    return np.ascontiguousarray(pixels[index]).view(np.ubyte).reshape(*rows.shape, 4)
 
 
 SESSION_SLOTS = (
@@ -229,19 +233,10 @@ class StepPanel(QWidget):
         self._column_of = np.zeros(0, dtype=int)
         self._rows = np.zeros((0, 0), dtype=np.float32)  # (strips, units) values at the shown position, unit order
 
-        self.heading = QLabel()
-        font = QFont(self.heading.font())
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.heading.setFont(font)
+        # LiveLabels: new text each step must never re-lay out (and so fully repaint) this or any other view.
+        self.heading = LiveLabel(lines=1, point_scale=1.3, bold=True)
         self.strips = StepStrips()
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        for label, lines in ((self.heading, 1), (self.caption, 2)):
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            # A fixed size: new text each step must never re-lay out (and so fully repaint) this or any other view.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 4)
+        self.caption = LiveLabel(lines=2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
@@ -352,8 +347,9 @@ class StepPanel(QWidget):
     def _show_position(self, position: float) -> None:
         if not self._sources:
             return
-        self._rows = np.stack([colors.interpolate_rows(source, position) for source in self._sources])
-        np.nan_to_num(self._rows, copy=False)  # a NaN must not become a wild table index
+        rows = np.stack([colors.interpolate_rows(source, position) for source in self._sources])
+        rows[np.isnan(rows)] = 0.0  # a NaN must not become a wild table index
+        self._rows = rows
         self.strips.set_colours(colour_rows(self._rows[:, self._permutation], self._levels, self._tables))
 
     def _show_unit(self) -> None:

@@ -32,6 +32,8 @@ class TextInput(QPlainTextEdit):
         self._utf16 = _utf16_offsets(session.text)
         self.setPlainText(session.text)
         self.textChanged.connect(self._debounce.start)
+        self.textChanged.connect(self._forget_sync)
+        self._in_sync: bool | None = None  # does the editor show session.text? None: not yet compared
         connect_session(self, session, SESSION_SLOTS)
         self._highlight_current()
 
@@ -43,6 +45,7 @@ class TextInput(QPlainTextEdit):
             self.session.set_text(text)
 
     def _on_text_changed(self, text: str) -> None:
+        self._in_sync = None
         if text != self.toPlainText():
             self.blockSignals(True)
             self.setPlainText(text)
@@ -50,14 +53,24 @@ class TextInput(QPlainTextEdit):
 
     def _on_trace_changed(self, _trace) -> None:
         self._utf16 = _utf16_offsets(self.session.text)
+        self._in_sync = None
         self._highlight_current()
+
+    def _forget_sync(self) -> None:
+        self._in_sync = None
+
+    def _shows_session_text(self) -> bool:
+        """Compared once per edit or new text, not per step: a long text costs a copy each time."""
+        if self._in_sync is None:
+            self._in_sync = self.toPlainText() == self.session.text
+        return self._in_sync
 
     def _on_step_changed(self, _step: int) -> None:
         self._highlight_current()
 
     def _highlight_current(self) -> None:
         trace = self.session.trace
-        if trace is None or not trace.spans or self.toPlainText() != self.session.text:
+        if trace is None or not trace.spans or not self._shows_session_text():
             self.setExtraSelections([])
             return
         start, end = trace.spans[self.session.step]

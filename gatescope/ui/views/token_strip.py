@@ -1,13 +1,15 @@
 """Token chips: one per token, the current one highlighted, unknown ones dashed; click a chip to go there.
 
 Painted by hand and only for the chips that fit, so a 5,000-token text costs the same per repaint as a short one.
+The plain chips are kept in a pixmap until the strip scrolls, resizes or restyles; a step repaints only the old and
+the new current chip: a piece of that pixmap and the highlighted chip on top.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gatescope.ui.session import SessionModel
@@ -35,10 +37,13 @@ class TokenStrip(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumHeight(int(HEIGHT) + 8)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # the cached pixmap covers every pixel
         self._labels: list[str] = []
         self._left = np.zeros(0)
         self._right = np.zeros(0)
         self._offset = 0.0
+        self._chips: QPixmap | None = None  # the background and every plain chip in view at the current offset
+        self._shown_step: int | None = None  # the chip last painted as current
         connect_session(self, session, SESSION_SLOTS)
         self._on_trace_changed(session.trace)
 
@@ -53,10 +58,19 @@ class TokenStrip(QWidget):
         self._left = self._right - widths
         self._offset = 0.0
         self._scroll_to_current()
-        self.update()
+        self._invalidate()
 
     def _on_step_changed(self, _step: int) -> None:
+        offset, shown = self._offset, self._shown_step
         self._scroll_to_current()
+        if self._offset != offset or shown is None or shown >= len(self._labels):
+            self._invalidate()
+            return
+        for index in (shown, self.session.step):  # unhighlight the old chip, highlight the new one
+            self.update(self.chip_rect(index).adjusted(-2, -2, 2, 2).toAlignedRect())
+
+    def _invalidate(self) -> None:
+        self._chips = None
         self.update()
 
     def _scroll_to_current(self) -> None:
@@ -71,7 +85,14 @@ class TokenStrip(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._scroll_to_current()
+        self._chips = None
         super().resizeEvent(event)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._chips = None
+            self.update()
+        super().changeEvent(event)
 
     def chip_at(self, x: float) -> int | None:
         """Index of the chip under widget x, or None."""
@@ -88,34 +109,57 @@ class TokenStrip(QWidget):
         return QRectF(4 + self._left[index] - self._offset, 4, self._right[index] - self._left[index], HEIGHT)
 
     def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        if self._chips is None:
+            self._chips = self._paint_chips()
+        painter.drawPixmap(event.rect(), self._chips, event.rect())
+        trace = self.session.trace
+        self._shown_step = None
+        if trace is not None and self._labels:
+            step = self.session.step
+            rect = self.chip_rect(step)
+            if rect.right() >= 0 and rect.left() <= self.width():
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                self._paint_chip(painter, step, bool(trace.unknown[step]), current=True)
+            self._shown_step = step
+        painter.end()
+
+    def _paint_chips(self) -> QPixmap:
+        """The background and the plain (not current) chips in view, at the current offset."""
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(self.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(self.palette().window().color())
         trace = self.session.trace
         if trace is None or not self._labels:
-            return
-        painter = QPainter(self)
+            return pixmap
+        painter = QPainter(pixmap)
+        painter.setFont(self.font())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        base, text, highlight = palette.base().color(), palette.text().color(), palette.highlight().color()
-        muted = QColor(text)
-        muted.setAlpha(120)
         first = int(np.searchsorted(self._right, self._offset))
         last = int(np.searchsorted(self._left, self._offset + self.width()))
-        step = self.session.step
         for index in range(first, min(last, len(self._labels))):
-            rect = self.chip_rect(index)
-            unknown = trace.unknown[index]
-            current = index == step
-            pen = QPen(highlight if current else muted, 2.0 if current else 1.0)
-            if unknown:
-                pen.setStyle(Qt.PenStyle.DashLine)
-            painter.setPen(pen)
-            painter.setBrush(highlight if current else base)
-            painter.drawRoundedRect(rect, 6, 6)
-            painter.setPen(palette.highlightedText().color() if current else (muted if unknown else text))
-            font = painter.font()
-            font.setItalic(bool(unknown))
-            painter.setFont(font)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._labels[index])
+            self._paint_chip(painter, index, bool(trace.unknown[index]), current=False)
         painter.end()
+        return pixmap
+
+    def _paint_chip(self, painter: QPainter, index: int, unknown: bool, current: bool) -> None:
+        palette = self.palette()
+        highlight, text = palette.highlight().color(), palette.text().color()
+        muted = QColor(text)
+        muted.setAlpha(120)
+        pen = QPen(highlight if current else muted, 2.0 if current else 1.0)
+        if unknown:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        rect = self.chip_rect(index)
+        painter.setPen(pen)
+        painter.setBrush(highlight if current else palette.base().color())
+        painter.drawRoundedRect(rect, 6, 6)
+        painter.setPen(palette.highlightedText().color() if current else (muted if unknown else text))
+        font = painter.font()
+        font.setItalic(unknown)
+        painter.setFont(font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._labels[index])
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         index = self.chip_at(event.position().x())

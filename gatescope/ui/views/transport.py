@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpi
 
 from gatescope.ui.playback import Playback, Tweener
 from gatescope.ui.session import SessionModel
+from gatescope.ui.views.live_label import LiveLabel
 
 
 class Transport(QWidget):
@@ -43,8 +44,8 @@ class Transport(QWidget):
         self.scrubber.setToolTip("Drag to move through the tokens")
         self.scrubber.valueChanged.connect(self._on_scrubbed)
         layout.addWidget(self.scrubber, stretch=1)
-        self.position_label = QLabel(self)
-        self.position_label.setMinimumWidth(90)
+        self.position_label = LiveLabel(lines=1, parent=self)
+        self.position_label.setFixedWidth(self.position_label.fontMetrics().horizontalAdvance("token 00000 of 00000"))
         layout.addWidget(self.position_label)
 
         layout.addWidget(QLabel("speed", self))

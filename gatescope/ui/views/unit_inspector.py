@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWi
 from gatescope.engine.trace import LayerTrace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.canvas import fit_step_line, step_line, tune_for_live_updates
 from gatescope.ui.views.prediction import TokenAxis
 from gatescope.ui.views.step_panel import quoted, signed, unit_name
 
@@ -50,6 +51,7 @@ class UnitInspector(QWidget):
         self._plots_shown: tuple[str, ...] = ()
 
         self.graphics = pg.GraphicsLayoutWidget()
+        tune_for_live_updates(self.graphics)
         self.graphics.setMinimumHeight(300)  # three readable plots under the title
         self.graphics.ci.setContentsMargins(4, 4, 8, 4)
         self.title = pg.LabelItem(justify="left", size="13pt", bold=True)
@@ -67,9 +69,9 @@ class UnitInspector(QWidget):
             plot.showGrid(y=True, alpha=0.2)
             plot.setLabel("left", PLOT_TITLES[name])
             plot.getAxis("left").setWidth(64)
-            line = QGraphicsLineItem(0.0, 0.0, 0.0, 1.0)  # a plain Qt item: moving it runs no Python paint code
-            line.setZValue(10)
+            line = step_line()  # a plain Qt item: moving it runs no Python paint code
             plot.addItem(line, ignoreBounds=True)
+            plot.vb.sigTransformChanged.connect(self._fit_step_lines)
             self.legends[name] = plot.addLegend(offset=(-6, 4), colCount=3)
             for item in (self.legends[name], plot.getAxis("left"), axis):  # static: repaint from cached pixmaps
                 item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -118,14 +120,17 @@ class UnitInspector(QWidget):
         for name in PLOTS:
             self.plots[name].setXRange(-0.5, max(0.5, trace.steps - 0.5), padding=0.0)
             self.axes[name].set_tokens(trace.tokens)
-            low, high = self.plots[name].viewRange()[1]
-            self.step_lines[name].setLine(0.0, low, 0.0, high)
-        for name, legend in self.legends.items():
-            legend.clear()
-            for quantity, plot_name in self._quantities:
-                if plot_name == name:
-                    legend.addItem(self.curves[quantity], self._curve_name(quantity, layer))
+        entries = tuple((quantity, plot_name, self._curve_name(quantity, layer))
+                        for quantity, plot_name in self._quantities)
+        if entries != getattr(self, "_legend_entries", None):  # rebuild only when the names change
+            self._legend_entries = entries
+            for name, legend in self.legends.items():
+                legend.clear()
+                for quantity, plot_name, title in entries:
+                    if plot_name == name:
+                        legend.addItem(self.curves[quantity], title)
         self._load_unit()
+        self._fit_step_lines()
         self._on_position_changed(self._session.position)
 
     def _show_plots(self, names: tuple[str, ...]) -> None:
@@ -152,7 +157,8 @@ class UnitInspector(QWidget):
         text = unit_name(unit, layer, always_direction=True)
         if len(trace.layers) > 1:
             text += f" · layer {self._session.layer + 1} of {len(trace.layers)}"
-        self.title.setText(text, color=self._text_colour())
+        if text != self.title.text:  # the colour is set with the palette; a new text re-lays out the title
+            self.title.setText(text, color=self._text_colour())
         x = np.arange(trace.steps, dtype=np.float64)
         shown = {quantity for quantity, _ in self._quantities}
         for quantity, curve in self.curves.items():
@@ -177,7 +183,15 @@ class UnitInspector(QWidget):
     # --- per frame: just the step lines ---------------------------------------------------------------------------
     def _on_position_changed(self, position: float) -> None:
         for name in self._plots_shown:
-            self.step_lines[name].setPos(position, 0.0)
+            line = self.step_lines[name]
+            line.setPos(position, line.y())
+
+    def _fit_step_lines(self, *_view_box) -> None:
+        """Each step line spans its plot's full height (sized in pixels, so it repaints only a thin strip)."""
+        for name, line in self.step_lines.items():
+            view = self.plots[name].vb
+            low, high = view.viewRange()[1]
+            fit_step_line(line, view.childTransform(), low, high)
 
     # --- hover and click --------------------------------------------------------------------------------------------
     def _token_at(self, scene_position: QPointF) -> int | None:
