@@ -116,7 +116,8 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
               f"- command: `{command or 'gatescope train CONFIG --out MODEL.npz'}`",
               f"- Adam, learning rate {config.training.learning_rate}, batch {config.training.batch_size} "
               f"(length-bucketed), gradient-norm clip {config.training.clip_norm}, word dropout "
-              f"{config.training.word_dropout}, early stopping (patience {config.training.patience})",
+              f"{config.training.word_dropout}, label smoothing {config.training.label_smoothing}, early stopping "
+              f"(patience {config.training.patience})",
               f"- best epoch {result.best_epoch} of {len(result.history)}; training took "
               f"{format_duration(result.seconds)} on {platform.machine()} ({_cpu_count()} cores)", ""]
     return "\n".join(lines)

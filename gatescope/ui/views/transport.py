@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
 
 from gatescope.ui.playback import Playback, Tweener
 from gatescope.ui.session import SessionModel
@@ -46,6 +56,7 @@ class Transport(QWidget):
         layout.addWidget(self.scrubber, stretch=1)
         self.position_label = LiveLabel(lines=1, parent=self)
         self.position_label.setFixedWidth(self.position_label.fontMetrics().horizontalAdvance("token 00000 of 00000"))
+        self.position_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout.addWidget(self.position_label)
 
         layout.addWidget(QLabel("speed", self))

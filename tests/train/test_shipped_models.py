@@ -1,0 +1,97 @@
+"""The shipped models keep their promises: their cards' scores re-measured from the shipped files, the targets,
+the RNN's weakness on long-range reviews, the bracket unit, and the prediction swinging at "but … wonderful"."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gatescope
+from gatescope.model.zoo import model_card, models_dir
+from gatescope.train.config import parse_config
+from gatescope.train.evaluate import cell_state_correlations, split_accuracy
+from gatescope.train.tasks import Task, make_task
+
+TRAINED = ("lstm-sentiment", "gru-sentiment", "rnn-sentiment", "lstm-brackets")
+SENTIMENT_TARGETS = {"test": 0.97, "negation": 0.90, "contrast": 0.90, "long_range": 0.90, "unknown_words": 0.90,
+                     "handwritten": 0.90}
+
+
+@lru_cache(maxsize=4)
+def task_for(config_json: str) -> Task:
+    """The data a shipped model was trained and scored on, regenerated from its recorded config (cached)."""
+    return make_task(parse_config(json.loads(config_json)))
+
+
+def shipped(name: str):
+    model = gatescope.load_model(name)
+    return model, task_for(json.dumps(model.provenance["config"], sort_keys=True))
+
+
+def test_every_trained_model_ships_with_a_card():
+    names = {name for name, _ in gatescope.list_models()}
+    assert set(TRAINED) <= names
+    for name in TRAINED:
+        card = model_card(name)
+        assert card and "## Scores" in card and "gatescope train" in card
+
+
+def test_shipped_weights_stay_small():
+    total = sum(path.stat().st_size for path in Path(models_dir()).glob("*.npz"))
+    assert total <= 20 * 1024 * 1024
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TRAINED)
+def test_card_scores_are_what_the_shipped_file_scores(name):
+    model, task = shipped(name)
+    assert task.data_hash == model.provenance["data_hash"]  # the same data, regenerated from the config and seed
+    for split, recorded in model.provenance["scores"].items():
+        measured = round(split_accuracy(model, task.splits[split], task.per_step), 5)
+        assert measured == recorded, split
+        assert f"{recorded:.2%}" in model_card(name)
+
+
+KNOWN_GAPS = {("gru-sentiment", "handwritten"): "88.75% < 90% on the hand-written reviews; issue 3 stays open"}
+
+
+@pytest.mark.parametrize("name, split", [
+    pytest.param(name, split, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(name, split)])]
+                 if (name, split) in KNOWN_GAPS else [])
+    for name in ("lstm-sentiment", "gru-sentiment") for split in SENTIMENT_TARGETS
+])
+def test_lstm_and_gru_meet_the_sentiment_targets(name, split):
+    score = gatescope.load_model(name).provenance["scores"][split]
+    assert score >= SENTIMENT_TARGETS[split], (split, score)
+
+
+def test_vanilla_rnn_is_visibly_worse_on_long_range_reviews():
+    lstm = gatescope.load_model("lstm-sentiment").provenance["scores"]
+    rnn = gatescope.load_model("rnn-sentiment").provenance["scores"]
+    assert rnn["long_range"] <= lstm["long_range"] - 0.05
+
+
+def test_sentiment_models_have_comparable_recurrent_parameter_counts():
+    counts = [sum(layer.parameter_count() for layer in gatescope.load_model(f"{kind}-sentiment").layers)
+              for kind in ("lstm", "gru", "rnn")]
+    assert max(counts) <= 1.15 * min(counts)
+
+
+def test_bracket_card_names_a_unit_whose_cell_state_tracks_depth():
+    model, task = shipped("lstm-brackets")
+    unit = model.provenance["depth_unit"]["unit"]
+    correlations = cell_state_correlations(model, task.splits["test"][:300])
+    assert abs(correlations[unit]) >= 0.9
+    assert f"unit {unit}" in model_card("lstm-brackets")
+
+
+def test_prediction_swings_to_positive_at_the_decisive_clause():
+    trace = gatescope.load_model("lstm-sentiment").run("the plot was dull but the ending was wonderful")
+    positive = trace.outputs[:, trace.output_labels.index("positive")]
+    assert positive[trace.tokens.index("dull")] < 0.5
+    assert positive[-1] > 0.9
+    assert np.argmax(positive[:4] < 0.5) <= 3  # negative by "dull" already
