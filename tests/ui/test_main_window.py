@@ -195,3 +195,40 @@ def test_long_pasted_text_keeps_views_windowed(window, qtbot):
     start, end = window.heatmaps.window
     assert end - start <= 200 and start <= 4321 < end
     window.repaint()
+
+
+def test_window_screenshot_marks_the_current_column(window, qtbot):
+    """Whole-window grab: at the current token the input-gate heatmap carries the white-on-black outline on both
+    column edges; two tokens later there is none."""
+    from tests.ui.test_heatmaps import viewport_point
+
+    window.session.set_step(4)
+    qtbot.wait(20)
+    picture = window.grab().toImage()
+    panel = window.heatmaps
+
+    def outlined(token_edge: float) -> float:
+        found = []
+        for row in np.linspace(1, 14, 30):
+            point = panel.canvas().mapTo(window, viewport_point(panel, "input", token_edge, row))
+            pixels = [picture.pixelColor(point.x() + dx, point.y()) for dx in range(-3, 4)]
+            found.append(any(min(p.red(), p.green(), p.blue()) > 225 for p in pixels)
+                         and any(max(p.red(), p.green(), p.blue()) < 40 for p in pixels))
+        return float(np.mean(found))
+
+    assert outlined(3.5) > 0.8 and outlined(4.5) > 0.8
+    assert outlined(6.5) < 0.2
+
+
+def test_dropping_a_model_file_opens_it(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    path = tmp_path / "dropped.npz"
+    make_text_model("gru", units=6, seed=3).save(path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.session.model.kind == "gru" and window.session.units == 6
