@@ -12,7 +12,8 @@ from PySide6.QtGui import QColor, QPalette
 
 from gatescope.model.model import Head
 from gatescope.ui.session import SessionModel
-from gatescope.ui.views.prediction import NO_HEAD, PredictionPanel, TokenAxis
+from gatescope.ui.views.canvas import TokenAxis
+from gatescope.ui.views.prediction import NO_HEAD, PredictionPanel
 from tests.ui.conftest import SENTENCE, WORDS, make_text_model
 
 # The offscreen platform warns on every show(); it says nothing about the panel.

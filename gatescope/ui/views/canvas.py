@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsView
@@ -79,3 +82,40 @@ def _edges(rect: QRectF, width: float) -> tuple[QRectF, QRectF, QRectF, QRectF]:
     left, top, right, bottom = rect.left() - half, rect.top() - half, rect.right() + half, rect.bottom() + half
     return (QRectF(left, top, right - left, width), QRectF(left, bottom - width, right - left, width),
             QRectF(left, top, width, bottom - top), QRectF(right - width, top, width, bottom - top))
+
+
+class TokenAxis(pg.AxisItem):
+    """A bottom axis of token positions that labels as many tokens as fit — never one label per token of a long text."""
+
+    def __init__(self, pixels_per_label: int = 56) -> None:
+        super().__init__("bottom")
+        self.enableAutoSIPrefix(False)
+        self._tokens: list[str] = []
+        self._pixels_per_label = pixels_per_label
+
+    def set_tokens(self, tokens: list[str]) -> None:
+        self._tokens = list(tokens)
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 (pyqtgraph's names)
+        first, last = max(0, math.ceil(minVal)), min(len(self._tokens) - 1, math.floor(maxVal))
+        if last < first:
+            return []
+        fits = max(1, int(size // self._pixels_per_label))
+        spacing = 1
+        for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
+            spacing = step
+            if (last - first) / step < fits:
+                break
+        start = first + (-first) % spacing
+        return [(float(spacing), [float(v) for v in range(start, last + 1, spacing)])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        labels = []
+        for value in values:
+            index = int(round(value))
+            token = self._tokens[index] if 0 <= index < len(self._tokens) else ""
+            token = token.replace(" ", "␣").replace("\n", "⏎")
+            labels.append(token if len(token) <= 9 else token[:8] + "…")
+        return labels

@@ -20,7 +20,7 @@ from gatescope.engine.trace import LayerTrace
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
-from gatescope.ui.views.canvas import RectOutline, tune_for_live_updates
+from gatescope.ui.views.canvas import RectOutline, TokenAxis, tune_for_live_updates
 
 #: Most token columns an image holds; longer texts show a window of this many around the step.
 WINDOW_COLUMNS = 160
@@ -70,30 +70,6 @@ def _stride(pixels_per_item: float, pixels_per_label: float) -> int:
         if stride * pixels_per_item >= pixels_per_label:
             return stride
     return NICE_STRIDES[-1]
-
-
-class TokenAxis(pg.AxisItem):
-    """x axis labelled with the tokens themselves, thinned so labels do not overlap."""
-
-    def __init__(self, orientation: str = "bottom") -> None:
-        super().__init__(orientation)
-        self.enableAutoSIPrefix(False)
-        self.tokens: list[str] = []
-
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 — pyqtgraph's override point
-        minVal, maxVal = sorted((minVal, maxVal))  # noqa: N806
-        first, last = max(0, int(np.ceil(minVal))), min(len(self.tokens) - 1, int(np.floor(maxVal)))
-        if last < first or size <= 0:
-            return []
-        stride = _stride(size / max(maxVal - minVal, 1e-9), 64.0)
-        return [(float(stride), [float(t) for t in range(first - first % stride, last + 1, stride) if t >= first])]
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802
-        labels = []
-        for value in values:
-            token = self.tokens[int(round(value))]
-            labels.append(token if len(token) <= 10 else token[:9] + "\u2026")
-        return labels
 
 
 class UnitAxis(pg.AxisItem):
@@ -272,7 +248,7 @@ class HeatmapPanel(QWidget):
             left, bottom = heatmap.plot.getAxis("left"), heatmap.plot.getAxis("bottom")
             if (left.labels, left.section) != (labels, section):  # same model and order: keep the drawn labels
                 left.labels, left.section, left.picture = labels, section, None
-            bottom.tokens, bottom.picture = tokens, None
+            bottom.set_tokens(tokens)
             heatmap.plot.vb.setYRange(-0.5, len(self._rows) - 0.5, padding=0)
             heatmap.divider.setVisible(bool(section))
         self._apply_titles()
@@ -333,7 +309,7 @@ class HeatmapPanel(QWidget):
         self._canvas.ci.clear()
         self._heatmaps = []
         for index, quantity in enumerate(quantities):
-            plot = pg.PlotItem(axisItems={"bottom": TokenAxis("bottom"), "left": UnitAxis("left")})
+            plot = pg.PlotItem(axisItems={"bottom": TokenAxis(pixels_per_label=64), "left": UnitAxis("left")})
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.vb.setMouseEnabled(x=False, y=False)

@@ -3,8 +3,6 @@ verdict in words, with a note where the network changed its mind."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Signal
@@ -20,7 +18,7 @@ from PySide6.QtWidgets import (
 from gatescope.engine.trace import Trace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
-from gatescope.ui.views.canvas import fit_step_line, step_line, tune_for_live_updates
+from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
 from gatescope.ui.views.live_label import LiveLabel
 from gatescope.ui.views.step_panel import quoted
 
@@ -35,42 +33,6 @@ SESSION_SLOTS = (
     ("step_changed", "_on_step_changed"),
     ("position_changed", "_on_position_changed"),
 )
-
-class TokenAxis(pg.AxisItem):
-    """A bottom axis of token positions that labels as many tokens as fit — never one label per token of a long text."""
-
-    def __init__(self, pixels_per_label: int = 56) -> None:
-        super().__init__("bottom")
-        self._tokens: list[str] = []
-        self._pixels_per_label = pixels_per_label
-
-    def set_tokens(self, tokens: list[str]) -> None:
-        self._tokens = list(tokens)
-        self.picture = None
-        self.update()
-
-    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 (pyqtgraph's names)
-        first, last = max(0, math.ceil(minVal)), min(len(self._tokens) - 1, math.floor(maxVal))
-        if last < first:
-            return []
-        fits = max(1, int(size // self._pixels_per_label))
-        spacing = 1
-        for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
-            spacing = step
-            if (last - first) / step < fits:
-                break
-        start = first + (-first) % spacing
-        return [(float(spacing), [float(v) for v in range(start, last + 1, spacing)])]
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
-        labels = []
-        for value in values:
-            index = int(round(value))
-            token = self._tokens[index] if 0 <= index < len(self._tokens) else ""
-            token = token.replace(" ", "␣").replace("\n", "⏎")
-            labels.append(token if len(token) <= 9 else token[:8] + "…")
-        return labels
-
 
 def decisions(outputs: np.ndarray) -> np.ndarray:
     """(T,) the label the head picks after each token: argmax, or for a single output whether it is ≥ 0.5."""

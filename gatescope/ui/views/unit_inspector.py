@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWi
 from gatescope.engine.trace import LayerTrace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
-from gatescope.ui.views.canvas import fit_step_line, step_line, tune_for_live_updates
-from gatescope.ui.views.prediction import TokenAxis
+from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
 from gatescope.ui.views.step_panel import quoted, signed, unit_name
 
 #: Curve colours (Okabe–Ito); h takes the theme's text colour so it stands out on light and dark backgrounds.
