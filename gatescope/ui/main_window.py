@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -308,12 +308,22 @@ class MainWindow(QMainWindow):
         self.playback.set_speed(value("playback/speed", DEFAULT_SPEED, float))
         self.transport.speed_box.setValue(self.playback.speed)
         self.transport.tween_box.setValue(value("playback/tween_ms", DEFAULT_TWEEN_MS, int))
+        geometry = settings.value("window/geometry") if settings is not None else None
+        if geometry is None:
+            self.resize(self.first_run_size())
         if settings is not None:
-            geometry, state = settings.value("window/geometry"), settings.value("window/state")
+            state = settings.value("window/state")
             if geometry is not None:
                 self.restoreGeometry(geometry)
             if state is not None:
                 self.restoreState(state)
+
+    def first_run_size(self) -> QSize:
+        """1400x900, or 90% of a smaller screen: room for the heatmaps and the three docked views."""
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is None:
+            return QSize(1400, 900)
+        return QSize(min(1400, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.9)))
 
     def save_preferences(self) -> None:
         settings = self.settings

@@ -52,6 +52,7 @@ class Transport(QWidget):
 
         self.scrubber = QSlider(Qt.Orientation.Horizontal, self)
         self.scrubber.setToolTip("Drag to move through the tokens")
+        self.scrubber.setMinimumWidth(120)
         self.scrubber.valueChanged.connect(self._on_scrubbed)
         layout.addWidget(self.scrubber, stretch=1)
         self.position_label = LiveLabel(lines=1, parent=self)
