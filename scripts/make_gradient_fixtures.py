@@ -37,11 +37,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import torch
+from fixture_io import case_seed, meta_array, same_arrays, sfx  # scripts/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "tests" / "engine" / "gradient_fixtures"
@@ -78,18 +78,6 @@ CASES: dict[str, dict] = {
 }
 DEFAULTS = dict(bias=True, nonlinearity="tanh", gru_convention="pytorch", peepholes=False, upstream="all",
                 states=False)
-
-
-def case_seed(name: str) -> int:
-    return zlib.crc32(name.encode("utf-8"))
-
-
-def meta_array(meta: dict) -> np.ndarray:
-    return np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8).copy()
-
-
-def sfx(d: int) -> str:
-    return "_reverse" if d == 1 else ""
 
 
 def relative_error(a, b) -> float:
@@ -353,22 +341,6 @@ def build_case(name: str) -> tuple[dict, dict[str, np.ndarray]]:
 # --------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------
-
-
-def same_arrays(path: Path, arrays: dict) -> bool:
-    if not path.exists():
-        return False
-    try:
-        with np.load(path, allow_pickle=False) as old:
-            if sorted(old.files) != sorted(arrays):
-                return False
-            for k, v in arrays.items():
-                o = old[k]
-                if o.dtype != v.dtype or o.shape != v.shape or o.tobytes() != np.ascontiguousarray(v).tobytes():
-                    return False
-    except Exception:
-        return False
-    return True
 
 
 def emit(path: Path, arrays: dict, check: bool, report: list) -> None:

@@ -44,15 +44,14 @@ While generating, the script asserts that
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import onnx
 import torch
 import torch.nn.functional as F
+from fixture_io import case_seed, meta_array, same_arrays, sfx  # scripts/ is on sys.path when run as a script
 from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
 
@@ -80,24 +79,12 @@ SCALE = {"weight_ih": 3.0, "weight_hh": 3.0, "bias_ih": 3.0, "bias_hh": 3.0}
 SCALE_RELU = {"weight_ih": 1.5, "weight_hh": 1.0, "bias_ih": 1.5, "bias_hh": 1.0}
 
 
-def case_seed(name: str) -> int:
-    return zlib.crc32(name.encode("utf-8"))
-
-
-def meta_array(meta: dict) -> np.ndarray:
-    return np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8).copy()
-
-
 def close(a, b, tol: float, what: str) -> None:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise AssertionError(f"{what}: shape {a.shape} != {b.shape}")
     np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=what)
-
-
-def sfx(d: int) -> str:
-    return "_reverse" if d == 1 else ""
 
 
 # --------------------------------------------------------------------------
@@ -617,22 +604,6 @@ def state_dict_case(kind):
 # --------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------
-
-
-def same_arrays(path: Path, arrays: dict) -> bool:
-    if not path.exists():
-        return False
-    try:
-        with np.load(path, allow_pickle=False) as old:
-            if sorted(old.files) != sorted(arrays):
-                return False
-            for k, v in arrays.items():
-                o = old[k]
-                if o.dtype != v.dtype or o.shape != v.shape or o.tobytes() != np.ascontiguousarray(v).tobytes():
-                    return False
-    except Exception:
-        return False
-    return True
 
 
 def check_arrays(name: str, arrays: dict) -> None:
