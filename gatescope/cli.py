@@ -56,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="render the main window without a display, save it as PNG and exit")
     gui.add_argument("--step", metavar="K", type=int, help="with --screenshot: the token to show (0 = first)")
     gui.add_argument("--size", metavar="WxH", default="1400x900", help="with --screenshot: window size (1400x900)")
+    gui.add_argument("--view", choices=("heatmaps", "cell"), default="heatmaps",
+                     help="with --screenshot: the central view in front (default: heatmaps)")
+    gui.add_argument("--compare", metavar="M2",
+                     help="with --screenshot: render the compare window, --model and M2 side by side")
+    gui.add_argument("--phase", metavar="P",
+                     help="with --screenshot: show the step up to this phase of the cell, by number (0 = combine) or "
+                          "name (LSTM: combine forget input cell output hidden; GRU: combine reset update candidate "
+                          "hidden; RNN: combine hidden)")
 
     commands.add_parser("models", help="list the built-in models", description="List the built-in models.")
 
@@ -116,8 +124,9 @@ def _gui(args: argparse.Namespace) -> int:
     text = getattr(args, "text", None)
     screenshot = getattr(args, "screenshot", None)
     if screenshot is None:
-        if getattr(args, "step", None) is not None:
-            raise GatescopeError("--step goes with --screenshot")
+        for option in ("step", "phase", "compare"):
+            if getattr(args, option, None) is not None:
+                raise GatescopeError(f"--{option} goes with --screenshot")
         from gatescope.ui.app import run_gui
 
         return run_gui(model, text)
@@ -127,7 +136,8 @@ def _gui(args: argparse.Namespace) -> int:
     _check_output(screenshot, force=True)
     from gatescope.ui.app import save_screenshot
 
-    print(save_screenshot(screenshot, model, text, args.step, size))
+    print(save_screenshot(screenshot, model, text, args.step, size, view=args.view, phase=args.phase,
+                          compare=args.compare))
     return 0
 
 

@@ -83,11 +83,17 @@ class Trace:
     unknown: list[bool] = field(default_factory=list)
     spans: list[tuple[int, int]] | None = None
     text: str | None = None
+    inputs: FloatArray | None = None  # (T, input_size) what layer 0 read: the embedded tokens, or the given array
 
     def __post_init__(self) -> None:
         if not self.unknown:
             object.__setattr__(self, "unknown", [False] * len(self.tokens))
         _freeze(self.outputs)
+        _freeze(self.inputs)
+
+    def layer_input(self, layer: int) -> FloatArray | None:
+        """(T, features) what ``layer`` read at each step: the inputs for layer 0, the layer below's h above it."""
+        return self.inputs if layer == 0 else self.layers[layer - 1].h
 
     @property
     def steps(self) -> int:

@@ -165,7 +165,8 @@ class Model:
             raise GatescopeError("text must be str, not bytes: decode it first (e.g. data.decode('utf-8'))")
         x = source if isinstance(source, np.ndarray) else _as_array(source)
         layers = run_stack(self.layers, x, h0, c0)
-        return self._trace([str(t) for t in range(x.shape[0])], layers)
+        # A copy: the trace freezes what it keeps, and the caller's array must stay theirs to change.
+        return self._trace([str(t) for t in range(x.shape[0])], layers, inputs=np.array(x, copy=True))
 
     def _run_text(self, text: str, h0: np.ndarray | None, c0: np.ndarray | None) -> Trace:
         if self.tokenizer is None or self.vocabulary is None or self.embedding is None:
@@ -175,9 +176,10 @@ class Model:
         if not tokens:
             raise GatescopeError("the text has no tokens to read: type a word or a character")
         ids, unknown = self.vocabulary.encode([token.key for token in tokens])
-        layers = run_stack(self.layers, self.embedding[ids], h0, c0)
+        inputs = self.embedding[ids]
+        layers = run_stack(self.layers, inputs, h0, c0)
         return self._trace([token.text for token in tokens], layers, unknown=[bool(u) for u in unknown],
-                           spans=[(token.start, token.end) for token in tokens], text=text)
+                           spans=[(token.start, token.end) for token in tokens], text=text, inputs=inputs)
 
     def _trace(self, tokens: list[str], layers: list[LayerTrace], **extra) -> Trace:
         outputs = None if self.head is None else self.head(layers[-1].h)

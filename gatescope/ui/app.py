@@ -137,18 +137,47 @@ def run_gui(model_name: str | None = None, text: str | None = None) -> int:
 
 
 def save_screenshot(path: Path, model_name: str | None = None, text: str | None = None, step: int | None = None,
-                    size: tuple[int, int] = (1400, 900)) -> Path:
-    """Render the main window headless (default preferences, no saved settings) and save it as PNG."""
+                    size: tuple[int, int] = (1400, 900), view: str = "heatmaps", phase: str | None = None,
+                    compare: str | None = None) -> Path:
+    """Render the main window headless (default preferences, no saved settings) and save it as PNG.
+
+    ``view`` is the central view in front ("heatmaps" or "cell"); ``phase`` (number or name, e.g. "forget") shows
+    the step up to that phase of the cell. ``compare`` names a second model: the compare window is rendered instead.
+    """
+    from gatescope.engine.phases import phase_index
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = _application(sys.argv[:1])
     window = build_window(model_name, text, settings=None)
+    if compare is not None:
+        import gatescope
+        from gatescope.ui.compare import CompareWindow
+
+        main = window
+        try:
+            other = gatescope.load_model(compare)
+            if not other.reads_text:
+                raise GatescopeError(f"--compare {compare}: this model has no tokenizer or embedding, so it cannot "
+                                     f"read text")
+            window = CompareWindow(main.session.model, other, main.session.text)
+        finally:
+            main.close()
+            main.deleteLater()
     try:
-        session = window.session
+        session = window.left_session if compare is not None else window.session
         if step is not None:
             if not 0 <= step < session.steps:
                 raise GatescopeError(f"--step {step}: the text has tokens 0 to {session.steps - 1}")
             session.set_step(step)
+        if phase is not None:
+            try:
+                session.set_phase(phase_index(session.layer_trace.kind, phase))
+            except ValueError as error:
+                raise GatescopeError(f"--phase: {error}") from None
+        if compare is None:
+            window.show_central_view(view)
         window.tweener.finish()
+        window.phase_tweener.finish()
         window.resize(*size)
         window.show()
         for _ in range(3):

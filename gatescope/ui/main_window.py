@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSizePolicy,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -24,9 +25,10 @@ from PySide6.QtWidgets import (
 
 import gatescope
 from gatescope.errors import GatescopeError
-from gatescope.ui.playback import DEFAULT_SPEED, DEFAULT_TWEEN_MS, Playback, Tweener
+from gatescope.ui.playback import DEFAULT_SPEED, DEFAULT_TWEEN_MS, PhaseTweener, Playback, Tweener
 from gatescope.ui.session import UNIT_ORDERS, SessionModel
 from gatescope.ui.theme import THEMES, apply_theme
+from gatescope.ui.views.cell_diagram import CellDiagram
 from gatescope.ui.views.colors import DEFAULT_SCHEME, SCHEMES
 from gatescope.ui.views.heatmaps import HeatmapPanel
 from gatescope.ui.views.legend import ColourLegend
@@ -38,6 +40,8 @@ from gatescope.ui.views.transport import Transport
 from gatescope.ui.views.unit_inspector import UnitInspector
 
 OPEN_FILE = "Open model file…"
+#: The central views, in tab order: (key used by --view and QSettings, tab title).
+CENTRAL_VIEWS = (("heatmaps", "Heatmaps"), ("cell", "Cell diagram"))
 MODEL_FILTER = "gatescope or PyTorch state_dict models (*.npz);;All files (*)"
 
 
@@ -53,6 +57,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("gatescope")
         self.setAcceptDrops(True)
         self.tweener = Tweener(session, DEFAULT_TWEEN_MS, self)
+        self.phase_tweener = PhaseTweener(session, DEFAULT_TWEEN_MS, self)
         self.playback = Playback(session, DEFAULT_SPEED, self)
 
         self.model_box = QComboBox(self)
@@ -65,8 +70,9 @@ class MainWindow(QMainWindow):
         self.text_input = TextInput(session, self)
         self.text_input.setMaximumHeight(72)
         self.token_strip = TokenStrip(session, self)
-        self.transport = Transport(session, self.playback, self.tweener, self)
+        self.transport = Transport(session, self.playback, self.tweener, self, phase_tweener=self.phase_tweener)
         self.heatmaps = HeatmapPanel(session, self)
+        self.cell_diagram = CellDiagram(session, self)
         self.legend = ColourLegend(session, self)
         self.step_panel = StepPanel(session, self)
         self.prediction = PredictionPanel(session, self)
@@ -74,8 +80,8 @@ class MainWindow(QMainWindow):
         self._compose()
         self._build_menus()
         self._build_shortcuts()
-        for view in (self.text_input, self.token_strip, self.transport, self.heatmaps, self.step_panel,
-                     self.prediction, self.unit_inspector):
+        for view in (self.text_input, self.token_strip, self.transport, self.heatmaps, self.cell_diagram,
+                     self.step_panel, self.prediction, self.unit_inspector):
             view.status_message.connect(self._show_status)
         session.error_raised.connect(self._on_error_raised)
         session.model_changed.connect(self._on_model_changed)
@@ -103,7 +109,11 @@ class MainWindow(QMainWindow):
         column.addWidget(self.text_input)
         column.addWidget(self.token_strip)
         column.addWidget(self.transport)
-        column.addWidget(self.heatmaps, stretch=1)
+        self.central_tabs = QTabWidget(self)
+        self.central_tabs.setDocumentMode(True)
+        for (_key, title), view in zip(CENTRAL_VIEWS, (self.heatmaps, self.cell_diagram), strict=True):
+            self.central_tabs.addTab(view, title)
+        column.addWidget(self.central_tabs, stretch=1)
         column.addWidget(self.legend)
         self.setCentralWidget(central)
         self.docks = {}
@@ -127,11 +137,18 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
 
         view_menu = self.menuBar().addMenu("&View")
+        for index, (key, title) in enumerate(CENTRAL_VIEWS):
+            action = view_menu.addAction(title, lambda key=key: self.show_central_view(key))
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+        view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_actions = self._exclusive_actions(theme_menu, THEMES, self.set_theme)
         scheme_menu = view_menu.addMenu("&Colour map")
         self.scheme_actions = self._exclusive_actions(scheme_menu, list(SCHEMES), self.session.set_colour_scheme)
         self.session.colour_scheme_changed.connect(lambda name: self.scheme_actions[name].setChecked(True))
+        view_menu.addSeparator()
+        compare = view_menu.addAction("Compare with another &model…", self.open_compare)
+        compare.setShortcut(QKeySequence("Ctrl+Shift+M"))
         view_menu.addSeparator()
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
@@ -160,6 +177,37 @@ class MainWindow(QMainWindow):
                             (Qt.Key.Key_Space, playback.toggle), (Qt.Key.Key_Home, self.transport._first),
                             (Qt.Key.Key_End, self.transport._last)):
             QShortcut(QKeySequence(key), self, action)
+        QShortcut(QKeySequence("Shift+Right"), self, session.next_phase)
+        QShortcut(QKeySequence("Shift+Left"), self, session.previous_phase)
+
+    def open_compare(self, other: str | None = None):
+        """Open a compare window: this model and ``other`` (a sensible partner by default) on the current text."""
+        from gatescope.ui.compare import CompareWindow, partner_for
+
+        name = other or partner_for(self.session.model.name)
+        try:
+            partner = gatescope.load_model(name)
+        except GatescopeError as error:
+            QMessageBox.warning(self, "Cannot open this model", str(error))
+            return None
+        window = CompareWindow(self.session.model, partner, self.session.text, self)
+        window.left_session.set_colour_scheme(self.session.colour_scheme)
+        window.left_session.set_step(self.session.step)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.show()
+        self.compare_window = window
+        return window
+
+    def show_central_view(self, key: str) -> None:
+        """Bring a central view to the front: "heatmaps" or "cell"."""
+        keys = [name for name, _title in CENTRAL_VIEWS]
+        if key not in keys:
+            raise ValueError(f"view must be one of {', '.join(keys)}, not {key!r}")
+        self.central_tabs.setCurrentIndex(keys.index(key))
+
+    @property
+    def central_view(self) -> str:
+        return CENTRAL_VIEWS[self.central_tabs.currentIndex()][0]
 
     # --- session events --------------------------------------------------------------------------------------------
     def _on_model_changed(self, model) -> None:
@@ -273,7 +321,9 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         self._text_dialog("Keyboard shortcuts", "| key | does |\n|---|---|\n| Right / Left | next / previous token |\n"
+                          "| Shift+Right / Shift+Left | next / previous phase of the cell |\n"
                           "| Space | play / pause |\n| Home / End | first / last token |\n"
+                          "| Ctrl+1 / Ctrl+2 | heatmaps / cell diagram |\n"
                           "| Enter (in the text) | run now |\n"
                           "| Esc (in the text) | back to stepping |\n| Ctrl+O | open a model file |\n").show()
 
@@ -308,6 +358,9 @@ class MainWindow(QMainWindow):
         self.playback.set_speed(value("playback/speed", DEFAULT_SPEED, float))
         self.transport.speed_box.setValue(self.playback.speed)
         self.transport.tween_box.setValue(value("playback/tween_ms", DEFAULT_TWEEN_MS, int))
+        self.transport.set_by_phase(value("playback/by_phase", False, bool))
+        central = value("view/central", "heatmaps", str)
+        self.show_central_view(central if central in dict(CENTRAL_VIEWS) else "heatmaps")
         geometry = settings.value("window/geometry") if settings is not None else None
         if geometry is None:
             self.resize(self.first_run_size())
@@ -335,6 +388,8 @@ class MainWindow(QMainWindow):
         settings.setValue("session/text", self.session.text)
         settings.setValue("playback/speed", self.playback.speed)
         settings.setValue("playback/tween_ms", self.tweener.duration_ms)
+        settings.setValue("playback/by_phase", self.playback.by_phase)
+        settings.setValue("view/central", self.central_view)
         settings.setValue("view/colour_scheme", self.session.colour_scheme)
         settings.setValue("view/theme", getattr(self, "_theme", "light"))
         settings.setValue("view/unit_order", self.session.unit_order)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from gatescope.engine.phases import PHASES, Phase
 from gatescope.engine.trace import LayerTrace, Trace
 from gatescope.errors import GatescopeError
 from gatescope.model.model import Model
@@ -28,6 +29,7 @@ class SessionModel(QObject):
     step_changed = Signal(int)
     position_changed = Signal(float)
     phase_changed = Signal(int)
+    phase_progress_changed = Signal(float)
     unit_changed = Signal(int)
     unit_order_changed = Signal(str)
     colour_scheme_changed = Signal(str)
@@ -42,6 +44,7 @@ class SessionModel(QObject):
         self._step = 0
         self._position = 0.0
         self._phase = 0
+        self._phase_progress = 1.0
         self._unit = 0
         self._unit_order = "index"
         self._colour_scheme = DEFAULT_SCHEME
@@ -80,7 +83,23 @@ class SessionModel(QObject):
 
     @property
     def phase(self) -> int:
+        """Index into ``phases``: how far the computation of the current token has got (last = the whole step)."""
         return self._phase
+
+    @property
+    def phase_progress(self) -> float:
+        """0..1 within the current phase while its values travel (1 = the phase is complete)."""
+        return self._phase_progress
+
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        """The phases of one step of the selected layer's cell, in the order the computation happens."""
+        layer = self.layer_trace
+        return PHASES[layer.kind] if layer is not None else PHASES["rnn"]
+
+    @property
+    def last_phase(self) -> int:
+        return len(self.phases) - 1
 
     @property
     def unit(self) -> int:
@@ -141,7 +160,8 @@ class SessionModel(QObject):
         self._layer = min(self._layer, len(trace.layers) - 1)
         self._unit = min(self._unit, trace.layers[self._layer].h.shape[1] - 1)
         step = min(self._step, trace.steps - 1)
-        self._step, self._position, self._phase = step, float(step), 0
+        self._step, self._position = step, float(step)
+        self._phase, self._phase_progress = self.last_phase, 1.0
         self.trace_changed.emit(trace)
         self.step_changed.emit(step)
         self.position_changed.emit(float(step))
@@ -155,17 +175,25 @@ class SessionModel(QObject):
             return
         self._layer = layer
         self._unit = min(self._unit, self.units - 1)
+        self._phase = min(self._phase, self.last_phase)
         self.layer_changed.emit(layer)
 
-    def set_step(self, step: int) -> None:
-        """Jump to a token (position follows at once; an animator may tween position afterwards)."""
+    def set_step(self, step: int, phase: int | None = None) -> None:
+        """Jump to a token, showing its whole step (or ``phase`` of it); position follows at once and an animator may
+        tween it afterwards."""
         if not 0 <= step < max(1, self.steps):
             raise ValueError(f"step {step} is out of range 0..{self.steps - 1}")
+        phase = self.last_phase if phase is None else phase
+        if not 0 <= phase <= self.last_phase:
+            raise ValueError(f"phase {phase} is out of range 0..{self.last_phase}")
         changed = step != self._step
         self._step = step
-        self._phase = 0
+        phase_changed = phase != self._phase
+        self._phase, self._phase_progress = phase, 1.0
         if changed:
             self.step_changed.emit(step)
+        if phase_changed or changed:
+            self.phase_changed.emit(phase)
         self.set_position(float(step))
 
     def set_position(self, position: float) -> None:
@@ -176,11 +204,39 @@ class SessionModel(QObject):
             self.position_changed.emit(position)
 
     def set_phase(self, phase: int) -> None:
-        if phase < 0:
-            raise ValueError(f"phase must be >= 0, not {phase}")
+        """Show the current token up to ``phase`` (complete; a phase animator may then run its progress 0 → 1)."""
+        if not 0 <= phase <= self.last_phase:
+            raise ValueError(f"phase {phase} is out of range 0..{self.last_phase}")
         if phase != self._phase:
-            self._phase = phase
+            self._phase, self._phase_progress = phase, 1.0
             self.phase_changed.emit(phase)
+
+    def set_phase_progress(self, progress: float) -> None:
+        """How far the current phase's values have travelled, 0..1."""
+        progress = float(min(max(progress, 0.0), 1.0))
+        if progress != self._phase_progress:
+            self._phase_progress = progress
+            self.phase_progress_changed.emit(progress)
+
+    def next_phase(self) -> bool:
+        """One phase on: the next phase of this token, or the first phase of the next token. False at the end."""
+        if self._phase < self.last_phase:
+            self.set_phase(self._phase + 1)
+        elif self._step + 1 < self.steps:
+            self.set_step(self._step + 1, phase=0)
+        else:
+            return False
+        return True
+
+    def previous_phase(self) -> bool:
+        """One phase back: the previous phase of this token, or the last phase of the previous token."""
+        if self._phase > 0:
+            self.set_phase(self._phase - 1)
+        elif self._step > 0:
+            self.set_step(self._step - 1)
+        else:
+            return False
+        return True
 
     def set_unit(self, unit: int) -> None:
         if not 0 <= unit < max(1, self.units):

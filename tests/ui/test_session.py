@@ -11,7 +11,45 @@ from tests.ui.conftest import SENTENCE, make_text_model
 
 def test_text_runs_the_model_and_starts_at_the_first_token(session):
     assert session.trace.tokens == SENTENCE.split()
-    assert (session.step, session.position, session.phase) == (0, 0.0, 0)
+    assert (session.step, session.position) == (0, 0.0)
+    assert session.phase == session.last_phase == 5  # an LSTM step has six phases; a token shows its whole step
+
+
+def test_phases_walk_the_computation_then_the_tokens(session, qtbot):
+    assert [phase.key for phase in session.phases] == ["combine", "forget", "input", "cell", "output", "hidden"]
+    session.set_step(2, phase=0)
+    visited = [(session.step, session.phase)]
+    while session.next_phase() and len(visited) < 9:
+        visited.append((session.step, session.phase))
+    assert visited == [(2, 0), (2, 1), (2, 2), (2, 3), (2, 4), (2, 5), (3, 0), (3, 1), (3, 2)]
+    session.set_step(3, phase=0)
+    assert session.previous_phase() and (session.step, session.phase) == (2, 5)
+    session.set_step(session.steps - 1)
+    assert not session.next_phase() and (session.step, session.phase) == (session.steps - 1, 5)
+    session.set_step(0, phase=0)
+    assert not session.previous_phase()
+
+
+def test_phase_is_validated_and_stepping_by_token_shows_the_whole_step(session, qtbot):
+    with pytest.raises(ValueError):
+        session.set_phase(6)
+    with pytest.raises(ValueError):
+        session.set_step(1, phase=-1)
+    session.set_step(1, phase=2)
+    with qtbot.waitSignal(session.phase_changed) as signal:
+        session.step_forward()
+    assert signal.args == [5] and session.phase == 5
+    session.set_phase_progress(0.25)
+    assert session.phase_progress == 0.25
+    session.set_phase(3)
+    assert session.phase_progress == 1.0
+
+
+def test_gru_and_rnn_sessions_have_their_own_phases(qapp):
+    gru = SessionModel(make_text_model("gru"), SENTENCE)
+    assert [phase.key for phase in gru.phases] == ["combine", "reset", "update", "candidate", "hidden"]
+    rnn = SessionModel(make_text_model("rnn"), SENTENCE)
+    assert [phase.key for phase in rnn.phases] == ["combine", "hidden"] and rnn.phase == 1
 
 
 def test_setting_the_same_step_emits_nothing(session, qtbot):

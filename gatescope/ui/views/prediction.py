@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gatescope.engine.phases import quoted
 from gatescope.engine.trace import Trace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
 from gatescope.ui.views.live_label import LiveLabel
-from gatescope.ui.views.step_panel import quoted
 
 #: Okabe–Ito, a qualitative palette colour-blind readers can tell apart; one colour per output label.
 LABEL_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")

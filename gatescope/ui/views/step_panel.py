@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPalette, QPen, QStaticText
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from gatescope.engine.phases import quoted, signed
 from gatescope.engine.trace import LayerTrace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
@@ -25,19 +26,6 @@ STATE_TITLES = {
     "hidden_before": "hidden state h, before (t−1)",
     "hidden_state": "hidden state h, after (t)",
 }
-
-
-def signed(value: float, digits: int = 2) -> str:
-    """A number as captions show it: fixed digits, a true minus sign, never "−0.00"."""
-    text = f"{value:.{digits}f}"
-    if float(text) == 0.0:
-        text = f"{0.0:.{digits}f}"
-    return text.replace("-", "−")
-
-
-def quoted(token: str) -> str:
-    """A token in quotes, with whitespace made visible."""
-    return "'" + token.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥") + "'"
 
 
 def unit_name(unit: int, layer: LayerTrace, always_direction: bool = False) -> str:

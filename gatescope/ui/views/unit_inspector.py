@@ -9,11 +9,12 @@ from PySide6.QtCore import QEvent, QPointF, Signal
 from PySide6.QtGui import QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
 
+from gatescope.engine.phases import quoted, signed
 from gatescope.engine.trace import LayerTrace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
-from gatescope.ui.views.step_panel import quoted, signed, unit_name
+from gatescope.ui.views.step_panel import unit_name
 
 #: Curve colours (Okabe–Ito); h takes the theme's text colour so it stands out on light and dark backgrounds.
 CURVE_COLOURS = {"input": "#0072B2", "forget": "#D55E00", "output": "#009E73", "update": "#CC79A7",
