@@ -47,6 +47,7 @@ class OptimizerConfig:
     word_dropout: float = 0.1
     label_smoothing: float = 0.0
     forget_bias: float = 1.0
+    seed: int = -1  # initial weights, shuffling and dropout; -1 means the config's top-level (data) seed
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     training: OptimizerConfig = field(default_factory=OptimizerConfig)
+
+    @property
+    def training_seed(self) -> int:
+        """Seed for initial weights, shuffling and dropout (the data seed unless [training] seed is set)."""
+        return self.seed if self.training.seed < 0 else self.training.seed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,6 +115,8 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
             raise GatescopeError(f"{where}: {name} must be at least 1, not {value}")
     if not 0 <= config.training.word_dropout < 1:
         raise GatescopeError(f"{where}: word_dropout must be in [0, 1)")
+    if config.training.seed < -1:
+        raise GatescopeError(f"{where} [training] seed must be -1 (use the data seed) or a non-negative integer")
     if not 0 <= config.training.label_smoothing < 1:
         raise GatescopeError(f"{where}: label_smoothing must be in [0, 1)")
     return config

@@ -38,13 +38,13 @@ class RunReport:
     interpretable_unit: tuple[int, float] | None
 
 
-def run(config_path: str | Path, out: str | Path, command: str = "", write_card: bool = True,
+def run(config_path: str | Path | TrainConfig, out: str | Path, command: str = "", write_card: bool = True,
         progress: TrainingProgress | None = None) -> RunReport:
-    """Train from a TOML config and write the model (and its card NAME.md beside it)."""
+    """Train from a TOML config (a path, or one already read) and write the model (and its card NAME.md beside it)."""
     from gatescope import __version__
     from gatescope.model.formats import load_file
 
-    config = load_config(config_path)
+    config = config_path if isinstance(config_path, TrainConfig) else load_config(config_path)
     out = Path(out)
     log = progress.message if progress else (lambda text: print(text, file=sys.stderr))
     log(f"generating {config.task} data (seed {config.seed})")
@@ -54,6 +54,7 @@ def run(config_path: str | Path, out: str | Path, command: str = "", write_card:
     provenance = {
         "config": config.to_dict(),
         "seed": config.seed,
+        "training_seed": config.training_seed,
         "data_hash": task.data_hash,
         "best_epoch": result.best_epoch,
         "history": result.history,
@@ -117,7 +118,8 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
               f"- Adam, learning rate {config.training.learning_rate}, batch {config.training.batch_size} "
               f"(length-bucketed), gradient-norm clip {config.training.clip_norm}, word dropout "
               f"{config.training.word_dropout}, label smoothing {config.training.label_smoothing}, early stopping "
-              f"(patience {config.training.patience})",
+              f"(patience {config.training.patience}); weights, shuffling and dropout seeded with "
+              f"{config.training_seed}",
               f"- best epoch {result.best_epoch} of {len(result.history)}; training took "
               f"{format_duration(result.seconds)} on {platform.machine()} ({_cpu_count()} cores)", ""]
     return "\n".join(lines)

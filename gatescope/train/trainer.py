@@ -231,7 +231,7 @@ def train(config: TrainConfig, task: Task, progress: TrainingProgress | None = N
 
 def _train(config: TrainConfig, task: Task, progress: TrainingProgress | None) -> TrainingResult:
     started = time.perf_counter()
-    rng = np.random.default_rng(config.seed)
+    rng = np.random.default_rng(config.training_seed)
     vocabulary = build_vocabulary(task, config.model.min_count)
     train_split = encode(task, vocabulary, task.splits["train"])
     validation_split = encode(task, vocabulary, task.splits["validation"])

@@ -29,6 +29,11 @@ def test_integer_learning_rate_is_read_as_float():
     assert config.training.learning_rate == 1.0 and isinstance(config.training.learning_rate, float)
 
 
+def test_training_seed_defaults_to_the_data_seed():
+    assert parse_config({"name": "x", "seed": 7}).training_seed == 7
+    assert parse_config({"name": "x", "seed": 7, "training": {"seed": 13}}).training_seed == 13
+
+
 @pytest.mark.parametrize(
     "values, fragment",
     [
@@ -42,6 +47,7 @@ def test_integer_learning_rate_is_read_as_float():
         ({"name": "x", "training": {"word_dropout": 1.5}}, "word_dropout must be in [0, 1)"),
         ({"name": "x", "training": {"epochs": True}}, "expected int"),
         ({"name": "x", "colour": "red"}, "unknown setting colour"),
+        ({"name": "x", "training": {"seed": -5}}, "seed must be -1"),
     ],
 )
 def test_bad_settings_raise_gatescope_error_naming_the_setting(values, fragment):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,9 @@ def test_training_learns_and_is_reproducible():
         np.testing.assert_array_equal(first.params[name], second.params[name])
     assert first.history[-1]["validation_accuracy"] > 0.5  # chance is ~1/7
     assert first.history[-1]["loss"] < first.history[0]["loss"]
+    reseeded = dataclasses.replace(config, training=dataclasses.replace(config.training, seed=config.seed + 1))
+    third = trainer.train(reseeded, task)  # same data, other initial weights and order
+    assert not np.array_equal(third.params["head_weight"], first.params["head_weight"])
 
 
 def test_train_command_writes_a_loadable_model_and_card(tmp_path: Path, capsys):
