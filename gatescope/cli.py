@@ -14,6 +14,7 @@ from gatescope.errors import GatescopeError
 
 EXIT_USAGE = 2
 TRACE_FORMATS = ("table", "json", "csv", "npz")
+EXPORT_FORMATS = ("png", "gif", "mp4", "svg", "csv", "npz", "json")
 EXAMPLE = 'gatescope trace bracket-counter "(a(b)c) d"'
 
 
@@ -65,6 +66,33 @@ def build_parser() -> argparse.ArgumentParser:
                           "name (LSTM: combine forget input cell output hidden; GRU: combine reset update candidate "
                           "hidden; RNN: combine hidden)")
 
+    export = commands.add_parser(
+        "export", help="write the animation (png, gif, mp4, svg) or the trace (csv, npz, json) without a display",
+        description="Render the app's views offscreen into frames, an animated GIF, an MP4 or SVG frames, or write "
+                    "the trace as data. Frames = tokens x (phases per token, with --by phase) x (tween + 1).",
+        epilog='example: gatescope export --model lstm-sentiment --text "not good at all" --format gif --out a.gif')
+    export.add_argument("--model", metavar="M", required=True, help="built-in model name or model file")
+    export.add_argument("--text", metavar="T", required=True, help="the text to read ('-' reads standard input)")
+    export.add_argument("--format", required=True, choices=EXPORT_FORMATS,
+                        help="png (a folder of frames), gif, mp4, svg (a folder of frames), or csv, npz, json data")
+    export.add_argument("--out", metavar="PATH", type=Path, required=True, help="file, or folder for png and svg")
+    export.add_argument("--view", choices=("window", "cell", "heatmaps", "step"), default="window",
+                        help="what to draw: the whole window, the cell diagram, the heatmaps or the current-step "
+                             "panel (default: window)")
+    export.add_argument("--by", choices=("token", "phase"), default="token",
+                        help="one stop per token, or one per phase of the cell (default: token)")
+    export.add_argument("--tween", metavar="N", type=int, default=0, help="in-between frames per stop (default 0)")
+    export.add_argument("--fps", metavar="N", type=float, default=4.0, help="frames per second (default 4)")
+    export.add_argument("--size", metavar="WxH", default="1280x720", help="view size in pixels (default 1280x720)")
+    export.add_argument("--scale", metavar="S", type=float, default=1.0,
+                        help="pixel scale, e.g. 2 for sharp slides (frames are WxH times S)")
+    export.add_argument("--from", dest="first", metavar="K", type=int, default=0, help="first token (default 0)")
+    export.add_argument("--to", dest="last", metavar="K", type=int, help="last token (default: the last one)")
+    export.add_argument("--unit", metavar="U", type=int, default=0, help="the selected unit captions read (default 0)")
+    export.add_argument("--layer", metavar="N", type=int, default=0, help="the layer shown (default 0)")
+    export.add_argument("--theme", choices=("light", "dark"), default="light", help="colours of the app (light)")
+    export.add_argument("--force", action="store_true", help="replace --out if it exists")
+
     commands.add_parser("models", help="list the built-in models", description="List the built-in models.")
 
     training = commands.add_parser("train", help="train a model from a TOML config (NumPy only)",
@@ -89,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models()
         if args.command == "train":
             return _train(args)
+        if args.command == "export":
+            return _export(args)
         return _gui(args)
     except GatescopeError as error:
         print(f"gatescope: error: {_one_line(str(error))}", file=sys.stderr)
@@ -141,14 +171,72 @@ def _gui(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_size(text: str) -> tuple[int, int]:
+def _export(args: argparse.Namespace) -> int:
+    from gatescope import load_model
+    from gatescope.export import trace_data
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if args.format in trace_data.DATA_FORMATS:
+        _check_output(args.out, args.force)
+        model = load_model(args.model)
+        trace = model.run(text)
+        if not 0 <= args.layer < len(trace.layers):
+            raise GatescopeError(f"--layer {args.layer}: this model has layers 0 to {len(trace.layers) - 1}")
+        trace_data.write_trace(trace, args.out, args.format, None, model.name)
+        print(args.out)
+        return 0
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    size = _parse_size(args.size, low=(160, 120))
+    model = load_model(args.model)
+    if not model.reads_text:
+        raise GatescopeError(f"{args.model}: this model has no tokenizer or embedding, so it cannot read text")
+    from gatescope.export.animation import AnimationSettings, export_animation
+    from gatescope.ui.app import _application, quiet_qt_messages
+
+    settings = AnimationSettings(view=args.view, by=args.by, tween=args.tween, fps=args.fps, size=size,
+                                 scale=args.scale, first=args.first, last=args.last, format=args.format,
+                                 layer=args.layer, unit=args.unit)
+    app = _application(sys.argv[:1])
+    quiet_qt_messages()
+    from gatescope.ui.theme import apply_theme
+
+    apply_theme(args.theme)
+    report = _terminal_progress(f"{args.out.name}")
+    paths = export_animation(model, text, settings, args.out, force=args.force, progress=report)
+    sys.stderr.write("\n" if sys.stderr.isatty() else "")
+    del app
+    print(args.out if args.format in ("png", "svg") else paths[0])
+    return 0
+
+
+def _terminal_progress(name: str):
+    """A progress callback that redraws one line on a terminal (and stays quiet when stderr is not one)."""
+    import time
+
+    shown = {"at": 0.0}
+
+    def report(done: int, total: int, seconds_left: float) -> bool:
+        now = time.monotonic()
+        if sys.stderr.isatty() and (now - shown["at"] > 0.1 or done == total):
+            shown["at"] = now
+            width = 30
+            filled = int(width * done / total)
+            sys.stderr.write(f"\r{name}: [{'#' * filled}{'.' * (width - filled)}] frame {done}/{total}, "
+                             f"{seconds_left:4.0f} s left ")
+            sys.stderr.flush()
+        return True
+
+    return report
+
+
+def _parse_size(text: str, low: tuple[int, int] = (320, 240)) -> tuple[int, int]:
     width, _, height = text.lower().partition("x")
     try:
         size = int(width), int(height)
     except ValueError:
         raise GatescopeError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1400x900") from None
-    if not (320 <= size[0] <= 8000 and 240 <= size[1] <= 8000):
-        raise GatescopeError(f"--size {text!r}: width 320..8000 and height 240..8000 pixels")
+    if not (low[0] <= size[0] <= 8000 and low[1] <= size[1] <= 8000):
+        raise GatescopeError(f"--size {text!r}: width {low[0]}..8000 and height {low[1]}..8000 pixels")
     return size
 
 
@@ -175,7 +263,7 @@ def _train(args: argparse.Namespace) -> int:
 def _trace(args: argparse.Namespace) -> int:
     from gatescope import load_model
     from gatescope.export import trace_data
-    from gatescope.model.formats.npzfile import write_atomic, write_npz_atomic
+    from gatescope.model.formats.npzfile import write_atomic
 
     if args.format == "npz" and args.out is None:
         raise GatescopeError("--format npz writes a binary file: give --out PATH")
@@ -190,8 +278,8 @@ def _trace(args: argparse.Namespace) -> int:
         if not 0 <= args.layer < len(trace.layers):
             raise GatescopeError(f"--layer {args.layer}: this model has layers 0 to {len(trace.layers) - 1}")
         layers = [args.layer]
-    if args.format == "npz":
-        write_npz_atomic(args.out, trace_data.to_npz_arrays(trace, layers, model.name))
+    if args.out is not None and args.format in trace_data.DATA_FORMATS:
+        trace_data.write_trace(trace, args.out, args.format, layers, model.name)
         print(args.out)
         return 0
     if args.format == "json":

@@ -1,1 +1,2 @@
-"""Getting things out of gatescope: trace data now; animation frames, GIF, MP4 and SVG later."""
+"""Getting things out of gatescope: trace data (CSV, NPZ, JSON), frame writers (PNG, GIF, MP4, SVG) and the
+offscreen animation stage the app and `gatescope export` share."""

@@ -102,3 +102,23 @@ def csv_text(trace: Trace, layers: Sequence[int] | None = None) -> str:
     stream = io.StringIO()
     write_csv(trace, stream, layers)
     return stream.getvalue()
+
+
+DATA_FORMATS = ("csv", "npz", "json")
+
+
+def write_trace(trace: Trace, path, format: str, layers: Sequence[int] | None = None, model_name: str = "") -> None:
+    """Write the trace as tidy CSV, NPZ or JSON to ``path`` atomically (a temporary file, then a rename)."""
+    from gatescope.errors import GatescopeError
+    from gatescope.model.formats.npzfile import write_atomic, write_npz_atomic
+
+    if format == "npz":
+        write_npz_atomic(path, to_npz_arrays(trace, layers, model_name))
+        return
+    if format == "json":
+        text = to_json(trace, layers, model_name) + "\n"
+    elif format == "csv":
+        text = csv_text(trace, layers)
+    else:
+        raise GatescopeError(f"unknown trace format {format!r}; choose one of {', '.join(DATA_FORMATS)}")
+    write_atomic(path, lambda stream: stream.write(text.encode("utf-8")))

@@ -57,6 +57,7 @@ class TrainConfig:
     name: str
     task: str = "sentiment"
     description: str = ""
+    notes: str = ""  # Markdown for the card's Notes section; {split} names are replaced by that split's score
     seed: int = 0
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)

@@ -122,7 +122,17 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
               f"{config.training_seed}",
               f"- best epoch {result.best_epoch} of {len(result.history)}; training took "
               f"{format_duration(result.seconds)} on {platform.machine()} ({_cpu_count()} cores)", ""]
+    if config.notes.strip():
+        lines += ["## Notes", "", card_notes(config.notes, scores), ""]
     return "\n".join(lines)
+
+
+def card_notes(notes: str, scores: dict[str, float]) -> str:
+    """The config's notes with each {split} replaced by its measured score ("90.00%"); unknown names stay."""
+    text = notes.strip()
+    for name, score in scores.items():
+        text = text.replace("{" + name + "}", f"{score:.2%}")
+    return text
 
 
 def _cpu_count() -> int:

@@ -91,6 +91,27 @@ def build_window(model_name: str | None, text: str | None, settings=None):
     return MainWindow(session, settings=settings, model_source=model_name)
 
 
+#: Qt messages that say nothing useful to a user (the offscreen platform prints this on every window shown).
+QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+
+
+def quiet_qt_messages() -> None:
+    """Drop QUIET_QT_MESSAGES; every other Qt message goes on to the handler that was there before."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    previous = None
+
+    def handler(kind, context, message: str) -> None:
+        if message in QUIET_QT_MESSAGES:
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
+
+
 def _application(argv: list[str]):
     from PySide6.QtWidgets import QApplication
     from threadpoolctl import threadpool_limits
@@ -148,6 +169,7 @@ def save_screenshot(path: Path, model_name: str | None = None, text: str | None 
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = _application(sys.argv[:1])
+    quiet_qt_messages()
     window = build_window(model_name, text, settings=None)
     if compare is not None:
         import gatescope

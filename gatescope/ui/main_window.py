@@ -49,9 +49,10 @@ class MainWindow(QMainWindow):
     """Text, tokens and transport on top; heatmaps in the middle; step, prediction and unit views docked."""
 
     def __init__(self, session: SessionModel, settings: QSettings | None = None, model_source: str = "",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, own_theme: bool = True) -> None:
         super().__init__(parent)
         self.session = session
+        self._own_theme = own_theme  # False for offscreen copies (exports): they never restyle the application
         self.settings = settings
         self.model_source = model_source or session.model.name
         self.setWindowTitle("gatescope")
@@ -133,6 +134,10 @@ class MainWindow(QMainWindow):
         open_action = file_menu.addAction("&Open model…", self.open_model_dialog)
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         file_menu.addSeparator()
+        export_action = file_menu.addAction("&Export animation…", self.export_animation_dialog)
+        export_action.setShortcut(QKeySequence("Ctrl+E"))
+        file_menu.addAction("Export &trace…", self.export_trace_dialog)
+        file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
 
@@ -179,6 +184,26 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(key), self, action)
         QShortcut(QKeySequence("Shift+Right"), self, session.next_phase)
         QShortcut(QKeySequence("Shift+Left"), self, session.previous_phase)
+
+    def export_animation_dialog(self):
+        """File → Export animation…: settings, progress with Cancel; the written paths go to the status bar."""
+        from gatescope.ui.export_dialog import export_animation_interactive
+
+        self.playback.pause()
+        paths = export_animation_interactive(self, self.session, self.settings)
+        if paths:
+            where = paths[0].parent if len(paths) > 1 else paths[0]
+            self._show_status(f"Exported {len(paths)} file{'s' if len(paths) > 1 else ''} to {where}")
+        return paths
+
+    def export_trace_dialog(self):
+        """File → Export trace…: tidy CSV, NPZ or JSON."""
+        from gatescope.ui.export_dialog import export_trace_interactive
+
+        path = export_trace_interactive(self, self.session, self.settings)
+        if path is not None:
+            self._show_status(f"Trace written to {path}")
+        return path
 
     def open_compare(self, other: str | None = None):
         """Open a compare window: this model and ``other`` (a sensible partner by default) on the current text."""
@@ -333,7 +358,8 @@ class MainWindow(QMainWindow):
 
     # --- preferences -----------------------------------------------------------------------------------------------
     def set_theme(self, theme: str) -> None:
-        apply_theme(theme)
+        if self._own_theme:
+            apply_theme(theme)
         self.theme_actions[theme if theme in THEMES else "light"].setChecked(True)
         self._theme = theme
 

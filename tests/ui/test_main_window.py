@@ -187,6 +187,23 @@ def test_five_thousand_repaints_of_python_painted_views_do_not_crash(window, qap
     assert not image.isNull() and image.width() > 0
 
 
+def test_five_thousand_repaints_of_the_cell_diagram_do_not_crash(window, qapp):
+    """The diagram's items all paint in Python: the same PySide6 abort would show here first."""
+    session = window.session
+    window.show_central_view("cell")
+    viewport = window.cell_diagram.canvas.viewport()
+    session.set_step(0, phase=0)
+    for number in range(5000):
+        if number % 5 == 0:
+            session.next_phase() or session.set_step(0, phase=0)
+        session.set_phase_progress((number % 5) / 4)
+        viewport.repaint()
+        if number % 100 == 0:
+            QApplication.processEvents()
+    image = window.cell_diagram.grab().toImage()
+    assert not image.isNull() and image.width() > 0
+
+
 def test_long_pasted_text_keeps_views_windowed(window, qtbot):
     words = np.random.default_rng(0).choice(["the", "plot", "was", "dull", "but", "wonderful", "."], 5000)
     window.session.set_text(" ".join(words))

@@ -683,6 +683,10 @@ class CellDiagram(QWidget):
             heading = f"{layer.kind.upper()} cell" + (
                 "" if not layer.bidirectional else
                 (" — forward, reads left to right" if direction == "forward" else " — reverse, reads right to left"))
+            if self._flows and self._flows[0].peepholes:
+                heading += " with peepholes (i and f also read c(t−1), o reads c(t))"
+            elif self._flows and self._flows[0].gru_convention == "cho":
+                heading += " (Cho 2014: the reset gate applies to h(t−1) before its weights)"
             origin = QPointF(0.0, d * (DIAGRAM_SIZE[1] + 30.0))
             self._diagrams.append(Diagram(self._scene, layer.kind, origin, self._ink, font, heading,
                                           self._on_strip_hovered, self._on_strip_clicked))

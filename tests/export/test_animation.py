@@ -1,0 +1,257 @@
+"""Animation export: the app's views offscreen, frame by frame, into every format; the GUI and the command line
+make the same frames; cancel and failure leave nothing; bad arguments exit 2."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gatescope.engine.phases import PHASES
+from gatescope.errors import GatescopeError
+from gatescope.export import animation
+from gatescope.export.animation import AnimationSettings, ExportCancelled, export_animation, frame_count, frame_plan
+from tests.export.test_writers import listing, read_mp4
+from tests.ui.conftest import SENTENCE, make_text_model
+
+SMALL = (320, 180)
+
+
+@pytest.fixture
+def model():
+    return make_text_model("lstm", units=8)
+
+
+@pytest.fixture
+def session(qapp, model):
+    from gatescope.ui.session import SessionModel
+
+    return SessionModel(model, SENTENCE)
+
+
+def png_frames(folder: Path) -> list[np.ndarray]:
+    return [np.asarray(Image.open(folder / name).convert("RGB")) for name in sorted(os.listdir(folder))]
+
+
+@pytest.mark.parametrize("by, tween, kind", [("token", 0, "lstm"), ("token", 2, "gru"), ("phase", 0, "lstm"),
+                                             ("phase", 3, "gru"), ("phase", 1, "rnn")])
+def test_frame_count_is_tokens_times_phases_times_tween(by, tween, kind):
+    settings = AnimationSettings(by=by, tween=tween, first=2, last=5).checked(9)
+    plan = frame_plan(settings, kind)
+    phases = len(PHASES[kind]) if by == "phase" else 1
+    assert len(plan) == frame_count(settings, kind) == 4 * phases * (tween + 1)
+    assert plan[-1].step == 5 and plan[-1].progress == 1.0 and plan[-1].position == 5.0
+    if by == "token" and tween:
+        assert 2 < plan[tween + 1].position < 3  # the second token glides in from the first
+
+
+@pytest.mark.parametrize("fmt", ["png", "gif", "mp4", "svg"])
+def test_each_format_opens_with_its_standard_reader(qapp, model, tmp_path, fmt):
+    suffix = {"gif": ".gif", "mp4": ".mp4"}.get(fmt, "")
+    out = tmp_path / f"anim{suffix}"
+    settings = AnimationSettings(view="cell", by="phase", tween=0, first=1, last=2, size=SMALL, format=fmt, fps=6)
+    paths = export_animation(model, SENTENCE, settings, out)
+    frames = 2 * len(PHASES["lstm"])
+    if fmt == "png":
+        images = png_frames(out)
+        assert len(images) == frames == len(paths) and images[0].shape == (180, 320, 3)
+        assert len(np.unique(images[3].reshape(-1, 3), axis=0)) > 50  # a drawing, not a blank frame
+        assert not np.array_equal(images[0], images[1])  # the phases differ
+    elif fmt == "gif":
+        with Image.open(out) as gif:
+            assert (gif.n_frames, gif.size, gif.info["loop"]) == (frames, (320, 180), 0)
+            gif.seek(4)
+            assert len(gif.convert("RGB").getcolors(100000)) > 20
+    elif fmt == "mp4":
+        meta, decoded = read_mp4(out)
+        assert len(decoded) == frames and decoded[0].shape == (180, 320, 3)
+        assert decoded[2].std() > 10
+    else:
+        names = sorted(os.listdir(out))
+        assert len(names) == frames and names[0] == "frame_00001.svg"
+        root = ElementTree.parse(out / names[5]).getroot()
+        assert root.tag.endswith("svg") and root.get("viewBox") == "0 0 320 180"
+        texts = "".join(element.text or "" for element in root.iter() if element.tag.endswith("text"))
+        assert "forget" in texts or "σ" in texts  # vector text, not just a picture
+
+
+def test_scale_multiplies_the_pixels(qapp, model, tmp_path):
+    out = tmp_path / "frames"
+    settings = AnimationSettings(view="step", first=0, last=0, size=SMALL, scale=2.0, format="png")
+    export_animation(model, SENTENCE, settings, out)
+    assert png_frames(out)[0].shape == (360, 640, 3)
+
+
+def test_cancel_leaves_nothing(qapp, model, tmp_path):
+    before = listing(tmp_path)
+    seen = []
+
+    def progress(done, total, seconds_left):
+        seen.append((done, total))
+        return done < 3
+
+    for fmt, name in (("gif", "a.gif"), ("png", "frames"), ("mp4", "a.mp4")):
+        with pytest.raises(ExportCancelled):
+            export_animation(model, SENTENCE, AnimationSettings(view="heatmaps", size=SMALL, format=fmt),
+                             tmp_path / name, progress=progress)
+    assert listing(tmp_path) == before
+    assert seen[0] == (1, 9) and seen[2] == (3, 9)
+
+
+def test_failure_in_the_middle_leaves_nothing(qapp, model, tmp_path, monkeypatch):
+    calls = {"n": 0}
+    original = animation.Stage.rgb
+
+    def failing(stage):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise GatescopeError("disk full (simulated)")
+        return original(stage)
+
+    monkeypatch.setattr(animation.Stage, "rgb", failing)
+    with pytest.raises(GatescopeError, match="simulated"):
+        export_animation(model, SENTENCE, AnimationSettings(view="step", size=SMALL, format="mp4"),
+                         tmp_path / "a.mp4")
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("change, fragment", [
+    ({"view": "poster"}, "--view"), ({"first": 9}, "--from 9"), ({"first": 3, "last": 2}, "--to 2"),
+    ({"tween": -1}, "--tween"), ({"scale": 9.0}, "--scale"), ({"size": (50, 50)}, "--size"),
+    ({"format": "avi"}, "--format"), ({"layer": 3}, "layer 3"),
+])
+def test_bad_settings_are_refused_before_anything_is_written(qapp, model, tmp_path, change, fragment):
+    settings = AnimationSettings(**{"size": SMALL, "format": "gif", **change})
+    with pytest.raises(GatescopeError, match=fragment.replace("(", r"\(")):
+        export_animation(model, SENTENCE, settings, tmp_path / "a.gif")
+    assert listing(tmp_path) == []
+
+
+def run_cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "QT_QPA_PLATFORM"}  # it must set it itself
+    env.pop("DISPLAY", None)
+    return subprocess.run([sys.executable, "-m", "gatescope", "export", *argv], capture_output=True, text=True,
+                          timeout=300, cwd=cwd, env=env)
+
+
+@pytest.mark.slow
+def test_gui_export_and_cli_export_make_identical_frames(qtbot, tmp_path):
+    import gatescope
+    from gatescope.ui.export_dialog import ExportAnimationDialog, run_animation_export
+    from gatescope.ui.main_window import MainWindow
+    from gatescope.ui.session import SessionModel
+
+    text = "the plot was dull but the ending was wonderful"
+    window = MainWindow(SessionModel(gatescope.load_model("lstm-sentiment"), text), settings=None)
+    qtbot.addWidget(window)
+    dialog = ExportAnimationDialog(window.session, None, window)
+    qtbot.addWidget(dialog)
+    dialog.view_box.setCurrentIndex(dialog.view_box.findData("cell"))
+    dialog.by_box.setCurrentIndex(dialog.by_box.findData("phase"))
+    dialog.range_box.setCurrentIndex(1)
+    dialog.first_box.setValue(4)
+    dialog.last_box.setValue(5)
+    dialog.tween_box.setValue(1)
+    dialog.width_box.setValue(640)
+    dialog.height_box.setValue(360)
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("png"))
+    gui_out = tmp_path / "gui"
+    paths = run_animation_export(window, window.session, dialog.settings(), gui_out)
+    assert paths is not None and len(paths) == 2 * 6 * 2
+
+    result = run_cli("--model", "lstm-sentiment", "--text", text, "--format", "png", "--out", "cli", "--view",
+                     "cell", "--by", "phase", "--from", "3", "--to", "4", "--tween", "1", "--size", "640x360",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "cli"
+    gui, cli = png_frames(gui_out), png_frames(tmp_path / "cli")
+    assert len(gui) == len(cli) == 24
+    for number, (a, b) in enumerate(zip(gui, cli, strict=True)):
+        assert np.array_equal(a, b), f"frame {number + 1} differs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv, fragment", [
+    (["--model", "no-such-model"], "no such built-in model"),
+    (["--size", "huge"], "WIDTHxHEIGHT"),
+    (["--to", "99"], "--to 99"),
+    (["--format", "avi"], "invalid choice"),
+    (["--out", "missing/dir/a.gif"], "does not exist"),
+    (["--out", "exists.gif"], "already exists"),
+])
+def test_bad_export_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, argv, fragment):
+    (tmp_path / "exists.gif").write_bytes(b"keep me")
+    base = {"--model": "lstm-sentiment", "--text": "not good", "--format": "gif", "--out": "a.gif"}
+    for key, value in zip(argv[::2], argv[1::2]):
+        base[key] = value
+    result = run_cli(*[part for pair in base.items() for part in pair], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("gatescope: error: ")
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(os.listdir(tmp_path)) == ["exists.gif"] and (tmp_path / "exists.gif").read_bytes() == b"keep me"
+
+
+@pytest.mark.slow
+def test_cli_exports_trace_data_and_a_gif(tmp_path):
+    for fmt in ("csv", "json", "npz"):
+        result = run_cli("--model", "bracket-counter", "--text", "(a)", "--format", fmt, "--out", f"t.{fmt}",
+                         cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    rows = list(csv.reader((tmp_path / "t.csv").read_text().splitlines()))
+    assert rows[0] == ["token_index", "token", "layer", "direction", "quantity", "unit", "value"] and len(rows) > 30
+    assert json.loads((tmp_path / "t.json").read_text())["tokens"] == ["(", "a", ")"]
+    with np.load(tmp_path / "t.npz") as arrays:
+        assert arrays["layer0/forget"].shape == (3, 3)
+    result = run_cli("--model", "bracket-counter", "--text", "(a)", "--format", "gif", "--out", "b.gif",
+                     "--size", "400x300", "--view", "heatmaps", "--tween", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "b.gif") as gif:
+        assert gif.n_frames == 3 * 3 and gif.size == (400, 300)
+
+
+def test_gui_trace_export_writes_tidy_csv(qtbot, session, tmp_path):
+    from gatescope.ui.export_dialog import save_trace
+    from gatescope.ui.main_window import MainWindow
+
+    window = MainWindow(session, settings=None)
+    qtbot.addWidget(window)
+    path = save_trace(window, session, tmp_path / "trace", "Tidy CSV (*.csv)")
+    assert path == tmp_path / "trace.csv"
+    rows = list(csv.DictReader(path.read_text().splitlines()))
+    layer = session.layer_trace
+    expected = session.steps * (4 + 2 + 4) * layer.units + session.steps * 2  # gates, c, h, pre-activations; head
+    assert len(rows) == expected
+    assert listing(tmp_path) == ["trace.csv"]
+
+
+def test_export_dialog_remembers_its_settings(qtbot, session, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from gatescope.ui.export_dialog import ExportAnimationDialog
+
+    qsettings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    first = ExportAnimationDialog(session, qsettings)
+    qtbot.addWidget(first)
+    first.view_box.setCurrentIndex(first.view_box.findData("heatmaps"))
+    first.format_box.setCurrentIndex(first.format_box.findData("mp4"))
+    first.tween_box.setValue(5)
+    first.fps_box.setValue(12.0)
+    first.scale_box.setCurrentIndex(2)
+    first.path_edit.setText(str(tmp_path / "clip.mp4"))
+    first.remember()
+    second = ExportAnimationDialog(session, qsettings)
+    qtbot.addWidget(second)
+    settings = second.settings()
+    assert (settings.view, settings.format, settings.tween, settings.fps, settings.scale) == \
+        ("heatmaps", "mp4", 5, 12.0, 2.0)
+    assert second.out_path() == tmp_path / "gatescope.mp4"
+    assert "frames" in second.summary.text()
