@@ -174,6 +174,11 @@ class Stage:
         session.set_position(frame.position)
         session.set_phase_progress(frame.progress)
         self.app.processEvents()
+        from gatescope.ui.views.cell_diagram import CellDiagram
+
+        for diagram in [self.widget, *self.widget.findChildren(CellDiagram)]:
+            if isinstance(diagram, CellDiagram) and diagram.isVisible():
+                diagram.refresh()  # never leave it to the event loop's timing: every frame shows its own state
 
     def image(self) -> QImage:
         """The view as it looks now, at the export scale."""

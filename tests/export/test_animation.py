@@ -255,3 +255,23 @@ def test_export_dialog_remembers_its_settings(qtbot, session, tmp_path):
         ("heatmaps", "mp4", 5, 12.0, 2.0)
     assert second.out_path() == tmp_path / "gatescope.mp4"
     assert "frames" in second.summary.text()
+
+
+def test_cancel_in_the_progress_dialog_leaves_nothing(qtbot, session, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QProgressDialog
+
+    from gatescope.ui.export_dialog import run_animation_export
+    from gatescope.ui.main_window import MainWindow
+
+    window = MainWindow(session, settings=None)
+    qtbot.addWidget(window)
+    asked = []
+
+    def cancelled(dialog) -> bool:
+        asked.append(dialog.value())
+        return len(asked) >= 3  # the user presses Cancel during the third frame
+
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", cancelled)
+    settings = AnimationSettings(view="cell", by="phase", size=SMALL, format="mp4")
+    assert run_animation_export(window, session, settings, tmp_path / "clip.mp4") is None
+    assert asked == [1, 2, 3] and listing(tmp_path) == []

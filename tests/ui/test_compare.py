@@ -52,6 +52,8 @@ def test_both_sides_step_in_lockstep(compare):
 
 def test_each_side_draws_its_own_cell_and_prediction(compare):
     compare.left_session.set_step(3, phase=2)
+    compare.left.diagram.refresh()
+    compare.right.diagram.refresh()
     assert compare.left.diagram.kind == "lstm" and compare.right.diagram.kind == "gru"
     assert "phase 3 of 6" in compare.left.diagram.heading.text()
     assert "phase 3 of 5" in compare.right.diagram.heading.text()

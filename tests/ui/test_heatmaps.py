@@ -134,7 +134,10 @@ def test_row_marker_follows_the_selected_unit_through_the_unit_order(qtbot, sess
     session.set_unit(5)
 
     row = int(np.flatnonzero(session.unit_permutation() == 5)[0])
-    assert panel.heatmap("forget").row_marker.pos().y() == row
+    assert panel.marked_row == row
+    marker = panel.heatmap("forget").row_marker.sceneBoundingRect()
+    centre = panel.heatmap("forget").plot.vb.mapSceneToView(marker.center())
+    assert abs(centre.y() - row) < 0.05
 
 
 # --- view → model -----------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -516,9 +516,17 @@ class Diagram:
                 item.setOpacity(max(FUTURE_OPACITY, progress) if progress < 1.0 else 1.0)
         for packet in self.packets:
             moving = packet.wire.phase == phase and progress < 1.0
+            if moving and not packet.isVisible():
+                packet.set_image(self.strips[packet.wire.spec.carries].image())
             packet.setVisible(moving)
             if moving:
                 packet.place(progress)
+
+    def refresh_packets(self) -> None:
+        """Give the travelling packets the colours their wires carry now."""
+        for packet in self.packets:
+            if packet.isVisible():
+                packet.set_image(self.strips[packet.wire.spec.carries].image())
 
 
 # --- the view -----------------------------------------------------------------------------------------------------
@@ -565,7 +573,12 @@ class CellDiagram(QWidget):
         self._levels: dict[str, tuple[float, float]] = {}
         self._tables: dict[str, np.ndarray] = {}
         self._permutations: list[np.ndarray] = []
+        self._stacked: dict[tuple, np.ndarray] = {}  # per-strip levels and colour tables, stacked for one gather
         self._dirty = True
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self._refresh_if_dirty)
 
         self.heading = LiveLabel(lines=1, point_scale=1.2, bold=True)
         self.phase_bar = QWidget(self)
@@ -728,6 +741,7 @@ class CellDiagram(QWidget):
             else:
                 levels[wire] = (-1.0, 1.0)
         self._levels = levels
+        self._stacked.clear()
         for diagram in self._diagrams:
             for wire, strip in diagram.strips.items():
                 low, high = levels[wire]
@@ -739,6 +753,19 @@ class CellDiagram(QWidget):
         scheme = self._session.colour_scheme
         self._tables = {wire: colors.lookup_table(scheme, wire in GATE_WIRES)[:, [2, 1, 0, 3]]
                         for wire in self._levels}
+        self._stacked.clear()
+
+    def _level_rows(self, names: list[str]) -> np.ndarray:
+        key = ("levels", *names)
+        if key not in self._stacked:
+            self._stacked[key] = np.array([self._levels[name] for name in names], dtype=np.float32)
+        return self._stacked[key]
+
+    def _table_rows(self, names: list[str]) -> np.ndarray:
+        key = ("tables", *names)
+        if key not in self._stacked:
+            self._stacked[key] = np.ascontiguousarray(np.stack([self._tables[name] for name in names]))
+        return self._stacked[key]
 
     def _load_order(self) -> None:
         permutation = np.asarray(self._session.unit_permutation(), dtype=int)
@@ -748,9 +775,11 @@ class CellDiagram(QWidget):
 
     # --- painting ---------------------------------------------------------------------------------------------------
     def _invalidate(self) -> None:
+        """Mark the items stale; a visible diagram brings them up to date once, after the session has finished
+        emitting (one step sends step, phase and position changes)."""
         self._dirty = True
-        if self.isVisible():
-            self._refresh_if_dirty()
+        if self.isVisible() and not self._refresh_timer.isActive():
+            self._refresh_timer.start()
 
     def _refresh_if_dirty(self) -> None:
         if not self._dirty or not self._flows:
@@ -762,18 +791,21 @@ class CellDiagram(QWidget):
         layer = session.layer_trace
         for d, (diagram, flow) in enumerate(zip(self._diagrams, self._flows, strict=True)):
             permutation = self._permutations[d]
-            for wire, strip in diagram.strips.items():
+            unit_wires = [wire for wire in diagram.strips if wire != "x"]
+            rows = np.empty((len(unit_wires), permutation.size), dtype=np.float32)
+            for k, wire in enumerate(unit_wires):
                 values = flow.wires[wire]
-                row = colors.interpolate_rows(values, session.position) if whole else values[step]
-                if wire != "x":
-                    row = row[permutation]
-                row = np.nan_to_num(np.asarray(row, dtype=np.float32))
-                shown = colour_rows(row[None, :], np.array([self._levels[wire]], dtype=np.float32),
-                                    self._tables[wire][None])[0]
-                strip.set_values(row, shown)
+                rows[k] = (colors.interpolate_rows(values, session.position) if whole else values[step])[permutation]
+            x = np.asarray(colors.interpolate_rows(flow.wires["x"], session.position) if whole
+                           else flow.wires["x"][step], dtype=np.float32)[None, :]
+            for block, names in ((rows, unit_wires), (x, ["x"])):
+                if not np.isfinite(block).all():
+                    np.nan_to_num(block, copy=False)
+                colours = colour_rows(block, self._level_rows(names), self._table_rows(names))
+                for k, wire in enumerate(names):
+                    diagram.strips[wire].set_values(block[k], colours[k])
             diagram.set_phase(phase, progress)
-            for packet in diagram.packets:
-                packet.set_image(diagram.strips[packet.wire.spec.carries].image())
+            diagram.refresh_packets()
         self._show_unit(layer)
         self._show_heading()
         button = self._phase_group.button(phase)

@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPalette, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsRectItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
 
 from gatescope.engine.trace import LayerTrace
 from gatescope.ui.session import SessionModel
@@ -97,38 +97,21 @@ class UnitAxis(pg.AxisItem):
         return [self.labels[int(round(value))] for value in values]
 
 
-def _outline(dark_width: float, light_width: float) -> QGraphicsRectItem:
-    """A rectangle drawn twice, dark halo under a light core, so it shows on either theme and on any colour map."""
-    halo = QGraphicsRectItem()
-    halo.setPen(pg.mkPen(QColor(0, 0, 0, 230), width=dark_width, cosmetic=True))
-    core = QGraphicsRectItem(halo)
-    core.setPen(pg.mkPen(QColor(255, 255, 255), width=light_width, cosmetic=True))
-    for item in (halo, core):
-        item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        item.setAcceptHoverEvents(False)
-    halo.setZValue(10)
-    return halo
-
-
-def _set_outline_rect(halo: QGraphicsRectItem, rect: QRectF) -> None:
-    halo.setRect(rect)
-    halo.childItems()[0].setRect(rect)
-
-
 @dataclass
 class Heatmap:
     """One quantity's plot, image and markers (created once per layout, updated in place).
 
-    The column marker lives in the ViewBox's pixel coordinates (x = ``pixels_per_token`` * position), so its
-    outline pads its bounding rect by pixels, not by token widths: a step repaints a strip a column wide.
-    The row marker and the direction divider live in data coordinates (rows × tokens) with the image.
+    The column and row markers live in the ViewBox's pixel coordinates (x = ``pixels_per_token`` * position), so
+    their outlines pad their bounding rects by pixels, not by token widths, and are painted as fills: a step repaints
+    a strip a column wide and never strokes the row outline's path. The direction divider lives in data coordinates
+    (rows × tokens) with the image.
     """
 
     quantity: str
     plot: pg.PlotItem
     image: pg.ImageItem
     column_marker: RectOutline
-    row_marker: QGraphicsRectItem
+    row_marker: RectOutline
     divider: QGraphicsLineItem
     pixels_per_token: float = 0.0
     title: tuple[str, str] = ("", "")  # text and colour shown
@@ -220,12 +203,28 @@ class HeatmapPanel(QWidget):
         heatmap.pixels_per_token = to_pixels.m11()
         heatmap.column_marker.setRect(column)
         heatmap.column_marker.setPos(heatmap.pixels_per_token * self._session.position, 0.0)
+        self._place_row_marker(heatmap)
+
+    def _place_row_marker(self, heatmap: Heatmap) -> None:
+        """Outline the selected unit's row across the window's tokens (in the ViewBox's pixels)."""
+        unit = self._session.unit
+        if not 0 <= unit < len(self._row_of_unit):
+            heatmap.row_marker.setRect(QRectF())
+            return
+        start, end = self._window
+        row = float(self._row_of_unit[unit])
+        to_pixels = heatmap.plot.vb.childTransform()
+        heatmap.row_marker.setRect(to_pixels.mapRect(QRectF(start - 0.5, row - 0.5, end - start, 1.0)).normalized())
+
+    @property
+    def marked_row(self) -> int | None:
+        """The display row the row outline marks (None when no unit is selected)."""
+        unit = self._session.unit
+        return int(self._row_of_unit[unit]) if 0 <= unit < len(self._row_of_unit) else None
 
     def _on_unit_changed(self, unit: int) -> None:
-        if 0 <= unit < len(self._row_of_unit):
-            row = float(self._row_of_unit[unit])
-            for heatmap in self._heatmaps:
-                heatmap.row_marker.setPos(0.0, row)
+        for heatmap in self._heatmaps:
+            self._place_row_marker(heatmap)
 
     # --- data work: only when the data itself changes ------------------------------------------------------------
     def _reload(self) -> None:
@@ -287,7 +286,6 @@ class HeatmapPanel(QWidget):
             image = np.ascontiguousarray(arrays[heatmap.quantity][start:end][:, self._rows].T, dtype=np.float32)
             heatmap.image.setImage(image, autoLevels=False, levels=self._levels[heatmap.quantity])
             heatmap.image.setRect(QRectF(start - 0.5, -0.5, end - start, rows))
-            _set_outline_rect(heatmap.row_marker, QRectF(start - 0.5, -0.5, end - start, 1.0))
             heatmap.divider.setLine(QLineF(start - 0.5, section - 0.5, end - 0.5, section - 0.5))
         if self._heatmaps:
             self._heatmaps[0].plot.vb.setXRange(start - 0.5, end - 0.5, padding=0)  # the others are linked
@@ -323,12 +321,12 @@ class HeatmapPanel(QWidget):
                 plot.setXLink(self._heatmaps[0].plot)
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
-            column_marker, row_marker = RectOutline(3.0, 1.5, parent=plot.vb), _outline(2.0, 1.0)
+            column_marker, row_marker = RectOutline(3.0, 1.5, parent=plot.vb), RectOutline(2.0, 1.0, parent=plot.vb)
             column_marker.setZValue(10)
+            row_marker.setZValue(9)
             divider = QGraphicsLineItem()
             divider.setZValue(5)
-            for item in (row_marker, divider):
-                plot.vb.addItem(item, ignoreBounds=True)
+            plot.vb.addItem(divider, ignoreBounds=True)
             plot.vb.sigTransformChanged.connect(self._on_view_transform_changed)
             self._canvas.ci.addItem(plot, row=index, col=0)
             self._heatmaps.append(Heatmap(quantity, plot, image, column_marker, row_marker, divider))
