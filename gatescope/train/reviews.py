@@ -1628,7 +1628,8 @@ def make_annotated_splits(
         ("long_range", subset, "long_range", "train"),
         ("unknown_words", subset, "unknown_words", "heldout"),
     ]
-    taken: set[str] = set()
+    # Never generate a text of the hand-written sets: they judge the model on reviews it has not seen.
+    taken: set[str] = {review.text.lower() for review in handwritten_reviews() + dev_reviews()}
     splits: dict[str, list[AnnotatedReview]] = {}
     for name, size, phenomenon, vocabulary in plan:
         reviews = _generate(size, _seed_for("split", seed, name), phenomenon, vocabulary, taken)

@@ -459,3 +459,15 @@ def test_no_doubled_or_misplaced_articles(splits):
         assert not re.search(r"\b(a|an) (a|an|the)\b", text), review.text
         assert not re.search(r"\b(a|an) (two|three|four) (days|weeks|hours)\b", text), review.text
         assert not re.search(r"\b(a|an) (that|all that|exactly|even|remotely) ", text), review.text
+
+
+def test_generated_splits_never_contain_a_hand_written_text(monkeypatch):
+    from gatescope.train import reviews
+
+    first = reviews.make_splits(seed=3, train=300, validation=40, test=40, subset=20)
+    chosen = first["train"][17]
+    kept = reviews.handwritten_reviews()
+    monkeypatch.setattr(reviews, "handwritten_reviews", lambda: [*kept, chosen])
+    second = reviews.make_splits(seed=3, train=300, validation=40, test=40, subset=20)
+    texts = {r.text.lower() for name in second for r in second[name]}
+    assert chosen.text.lower() not in texts and len(second["train"]) == 300

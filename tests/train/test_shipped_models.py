@@ -56,7 +56,10 @@ def test_card_scores_are_what_the_shipped_file_scores(name):
         assert f"{recorded:.2%}" in model_card(name)
 
 
-KNOWN_GAPS = {("gru-sentiment", "handwritten"): "87.50% < 90% on the hand-written reviews; issue 3 stays open"}
+KNOWN_GAPS = {
+    ("lstm-sentiment", "handwritten"): "85.00% < 90% on the hand-written reviews; issue 3 stays open",
+    ("gru-sentiment", "handwritten"): "87.50% < 90% on the hand-written reviews; issue 3 stays open",
+}
 
 
 @pytest.mark.parametrize("name, split", [
