@@ -72,11 +72,11 @@ class RectOutline(QGraphicsItem):
         if self._rect.isEmpty():
             return
         for width, colour in ((self._halo, HALO), (self._core, CORE)):
-            for band in _edges(self._rect, width):
+            for band in edges(self._rect, width):
                 painter.fillRect(band, colour)
 
 
-def _edges(rect: QRectF, width: float) -> tuple[QRectF, QRectF, QRectF, QRectF]:
+def edges(rect: QRectF, width: float) -> tuple[QRectF, QRectF, QRectF, QRectF]:
     """Four bands ``width`` thick centred on the edges of ``rect``: top, bottom, left, right."""
     half = width / 2
     left, top, right, bottom = rect.left() - half, rect.top() - half, rect.right() + half, rect.bottom() + half

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPalette, QPen, QStaticText
+from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap, QStaticText
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gatescope.engine.phases import quoted, signed
 from gatescope.engine.trace import LayerTrace
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.canvas import edges
 from gatescope.ui.views.live_label import LiveLabel
 
 #: The strips each kind of layer shows, top to bottom: gates in the order the equations use them, then the states.
@@ -96,12 +97,13 @@ class StepStrips(QWidget):
         self._marker: int | None = None
         self._separator: int | None = None  # a line between forward and reverse units, when shown in index order
         self._label_width = 14.0
+        self._background: QPixmap | None = None  # the static layer (see _static_layer)
 
     def set_titles(self, titles: list[str], separator: int | None = None) -> None:
         self._titles = [QStaticText(title) for title in titles]
         self._separator = separator
         self._measure_titles()
-        self.update()
+        self._invalidate_static_layer()
 
     def _measure_titles(self) -> None:
         metrics = self.fontMetrics()
@@ -158,39 +160,66 @@ class StepStrips(QWidget):
         return (strip, column) if 0 <= strip < count and 0 <= column < columns else None
 
     # --- painting and mouse ---------------------------------------------------------------------------------------
-    def paintEvent(self, _event) -> None:
-        painter = QPainter(self)
+    def _static_layer(self) -> QPixmap:
+        """Background, titles and frames: drawn once per size, palette and set of titles."""
+        ratio = self.devicePixelRatioF()
+        if self._background is not None and self._background.size() == self.size() * ratio:
+            return self._background
+        pixmap = QPixmap(self.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
         palette = self.palette()
-        ink, paper = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
-        painter.fillRect(self.rect(), paper)
-        painter.setPen(ink)
-        strips = [self.strip_rect(strip) for strip in range(len(self._titles))]
+        pixmap.fill(palette.color(QPalette.ColorRole.Window))
+        painter = QPainter(pixmap)
+        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         frame = palette.color(QPalette.ColorRole.Mid)
-        for strip, (title, rect) in enumerate(zip(self._titles, strips, strict=True)):
+        strips = [self.strip_rect(strip) for strip in range(len(self._titles))]
+        for title, rect in zip(self._titles, strips, strict=True):
             size = title.size()
             painter.drawStaticText(QPointF(self._label_width - 8.0 - size.width(),
                                            rect.center().y() - size.height() / 2), title)
             # A hairline frame (values near 0 are near the background colour), as a fill: much cheaper than a pen.
             painter.fillRect(rect.adjusted(-1.0, -1.0, 1.0, 1.0), frame)
+        painter.end()
+        self._background = pixmap
+        return pixmap
+
+    def _invalidate_static_layer(self) -> None:
+        self._background = None
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._static_layer())
+        strips = [self.strip_rect(strip) for strip in range(len(self._titles))]
+        for strip, rect in enumerate(strips):
             if strip < self._image.height():
                 painter.drawImage(rect, self._image, QRectF(0, strip, self._image.width(), 1))
-        if self._separator is not None and strips:
+        if self._separator is not None and strips and self._colours.shape[1]:
             x = self.cell_rect(0, self._separator).left()
-            painter.fillRect(QRectF(x - 0.5, 2.0, 1.0, self.height() - 4.0), frame)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.fillRect(QRectF(x - 0.5, 2.0, 1.0, self.height() - 4.0),
+                             self.palette().color(QPalette.ColorRole.Mid))
         if self._marker is not None and self._colours.shape[1] and strips:
+            palette = self.palette()
+            ink, paper = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
             width = strips[0].width() / self._colours.shape[1]
             left = strips[0].left() + self._marker * width
-            cells = [QRectF(left - 1.5, rect.top() - 4.0, width + 3.0, rect.height() + 8.0) for rect in strips]
-            painter.setPen(QPen(ink, 3))  # dark under light: the outline shows on any colour
-            painter.drawRects(cells)
-            painter.setPen(QPen(paper, 1))
-            painter.drawRects(cells)
+            # Dark under light, as fills (a stroked pen goes through the path rasteriser): shows on any colour.
+            for rect in strips:
+                cell = QRectF(left - 1.5, rect.top() - 4.0, width + 3.0, rect.height() + 8.0)
+                for band_width, colour in ((3.0, ink), (1.0, paper)):
+                    for band in edges(cell, band_width):
+                        painter.fillRect(band, colour)
         painter.end()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._background = None
+        super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:
             self._measure_titles()
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._background = None
         super().changeEvent(event)
 
     def mousePressEvent(self, event) -> None:

@@ -54,6 +54,8 @@ class Transport(QWidget):
         self.scrubber = QSlider(Qt.Orientation.Horizontal, self)
         self.scrubber.setToolTip("Drag to move through the tokens")
         self.scrubber.setMinimumWidth(120)
+        # Opaque: a moved handle repaints the slider alone, not the transport, the central widget and the window.
+        self.scrubber.setAutoFillBackground(True)
         self.scrubber.valueChanged.connect(self._on_scrubbed)
         layout.addWidget(self.scrubber, stretch=1)
         self.position_label = LiveLabel(lines=1, parent=self)
