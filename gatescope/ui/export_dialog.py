@@ -42,11 +42,13 @@ SCALES = (1.0, 1.5, 2.0, 3.0)
 class ExportAnimationDialog(QDialog):
     """The export settings; ``settings()`` and ``out_path()`` read them back."""
 
-    def __init__(self, session: SessionModel, qsettings: QSettings | None = None, parent: QWidget | None = None):
+    def __init__(self, session: SessionModel, qsettings: QSettings | None = None, parent: QWidget | None = None,
+                 view: str = "window", by: str = "token"):
         super().__init__(parent)
         self.setWindowTitle("Export animation")
         self.session = session
         self.qsettings = qsettings
+        self._defaults = {"view": view, "by": by}  # what the app shows now, until the user has exported once
         steps = max(1, session.steps)
         self.view_box = QComboBox(self)
         for key, title in VIEW_CHOICES:
@@ -188,8 +190,8 @@ class ExportAnimationDialog(QDialog):
             index = box.findData(data)
             box.setCurrentIndex(max(0, index))
 
-        pick(self.view_box, value("view", "window", str))
-        pick(self.by_box, value("by", "token", str))
+        pick(self.view_box, value("view", self._defaults["view"], str))
+        pick(self.by_box, value("by", self._defaults["by"], str))
         self.tween_box.setValue(value("tween", 0, int))
         self.fps_box.setValue(value("fps", 4.0, float))
         self.width_box.setValue(value("width", 1280, int))
@@ -240,9 +242,10 @@ def run_animation_export(parent: QWidget, session: SessionModel, settings: Anima
         progress.deleteLater()
 
 
-def export_animation_interactive(parent: QWidget, session: SessionModel, qsettings: QSettings | None):
+def export_animation_interactive(parent: QWidget, session: SessionModel, qsettings: QSettings | None,
+                                 view: str = "window", by: str = "token"):
     """The whole File → Export animation… flow; returns the written paths or None."""
-    dialog = ExportAnimationDialog(session, qsettings, parent)
+    dialog = ExportAnimationDialog(session, qsettings, parent, view=view, by=by)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     dialog.remember()

@@ -190,7 +190,8 @@ class MainWindow(QMainWindow):
         from gatescope.ui.export_dialog import export_animation_interactive
 
         self.playback.pause()
-        paths = export_animation_interactive(self, self.session, self.settings)
+        by = "phase" if self.playback.by_phase else "token"
+        paths = export_animation_interactive(self, self.session, self.settings, view=self.central_view, by=by)
         if paths:
             where = paths[0].parent if len(paths) > 1 else paths[0]
             self._show_status(f"Exported {len(paths)} file{'s' if len(paths) > 1 else ''} to {where}")

@@ -275,3 +275,13 @@ def test_cancel_in_the_progress_dialog_leaves_nothing(qtbot, session, tmp_path, 
     settings = AnimationSettings(view="cell", by="phase", size=SMALL, format="mp4")
     assert run_animation_export(window, session, settings, tmp_path / "clip.mp4") is None
     assert asked == [1, 2, 3] and listing(tmp_path) == []
+
+
+def test_export_dialog_starts_from_what_the_app_shows(qtbot, session):
+    from gatescope.ui.export_dialog import ExportAnimationDialog
+
+    dialog = ExportAnimationDialog(session, None, view="cell", by="phase")
+    qtbot.addWidget(dialog)
+    settings = dialog.settings()
+    assert (settings.view, settings.by, settings.format) == ("cell", "phase", "gif")
+    assert "× 6 phases" in dialog.summary.text()
