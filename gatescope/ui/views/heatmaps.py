@@ -317,6 +317,8 @@ class HeatmapPanel(QWidget):
             plot.vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, False)
             plot.getAxis("left").setWidth(54)
             plot.showAxis("bottom", index == len(quantities) - 1)
+            for side in ("left", "bottom"):  # static between texts: repaint from cached pixmaps, not tick specs
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             if index:
                 plot.setXLink(self._heatmaps[0].plot)
             image = pg.ImageItem(axisOrder="row-major")

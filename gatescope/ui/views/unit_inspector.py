@@ -141,7 +141,8 @@ class UnitInspector(QWidget):
             self.graphics.ci.removeItem(self.plots[name])
         for row, name in enumerate(names, start=1):
             self.graphics.ci.addItem(self.plots[name], row=row, col=0)
-            self.plots[name].getAxis("bottom").setStyle(showValues=name == names[-1])
+            # Only the last plot has a token axis: the others would redraw tick marks for every new text.
+            self.plots[name].showAxis("bottom", name == names[-1])
         self._plots_shown = names
 
     @property
