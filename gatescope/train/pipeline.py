@@ -22,6 +22,7 @@ SPLIT_TITLES = {
     "contrast": "contrast subset (the later clause decides)",
     "long_range": "long-range subset (decisive words far from the end)",
     "unknown_words": "unknown-words subset (words never seen in training)",
+    "dev": "dev reviews (hand-written; they picked the epoch to keep)",
     "handwritten": "hand-written reviews",
     "long": "long strings (80–200 characters, longer than any in training)",
 }
@@ -118,7 +119,9 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
               f"- Adam, learning rate {config.training.learning_rate}, batch {config.training.batch_size} "
               f"(length-bucketed), gradient-norm clip {config.training.clip_norm}, word dropout "
               f"{config.training.word_dropout}, label smoothing {config.training.label_smoothing}, early stopping "
-              f"(patience {config.training.patience}); weights, shuffling and dropout seeded with "
+              f"(patience {config.training.patience}); the epoch kept is the best on "
+              f"{'the dev reviews' if config.training.select_on == 'dev' else 'the validation split'}; weights, "
+              f"shuffling and dropout seeded with "
               f"{config.training_seed}",
               f"- best epoch {result.best_epoch} of {len(result.history)}; training took "
               f"{format_duration(result.seconds)} on {platform.machine()} ({_cpu_count()} cores)", ""]

@@ -34,6 +34,11 @@ class Task:
     def evaluation_splits(self) -> list[str]:
         return [name for name in self.splits if name not in ("train", "validation")]
 
+    @property
+    def selection_split(self) -> str | None:
+        """An extra split that picks the epoch to keep (the dev reviews), or None for the validation split."""
+        return "dev" if "dev" in self.splits else None
+
 
 def make_task(config: TrainConfig) -> Task:
     """Generate the data a config asks for (deterministic in config.seed)."""
@@ -48,6 +53,8 @@ def _sentiment_task(config: TrainConfig) -> Task:
     sizes = config.data
     splits = reviews.make_splits(seed=config.seed, train=sizes.train, validation=sizes.validation, test=sizes.test,
                                  subset=sizes.subset)
+    if config.training.select_on == "dev":
+        splits["dev"] = reviews.dev_reviews()
     splits["handwritten"] = reviews.handwritten_reviews()
     examples = {name: [Example(r.text, int(r.label)) for r in items] for name, items in splits.items()}
     return Task(name="sentiment", per_step=False, tokenizer=WordTokenizer(lowercase=True), labels=list(reviews.LABELS),

@@ -100,3 +100,19 @@ def test_train_command_writes_a_loadable_model_and_card(tmp_path: Path, capsys):
     assert model.run("(()").outputs.shape == (3, 7)
     assert main(["train", str(config_path), "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
+
+
+def test_dev_reviews_can_pick_the_epoch_to_keep():
+    config = parse_config({
+        "name": "tiny-sentiment", "task": "sentiment", "seed": 5,
+        "data": {"train": 600, "validation": 60, "test": 60, "subset": 10},
+        "model": {"cell": "gru", "units": 6, "embedding": 5, "min_count": 1},
+        "training": {"epochs": 3, "batch_size": 32, "learning_rate": 0.02, "patience": 3, "select_on": "dev"},
+    })
+    task = make_task(config)
+    assert task.selection_split == "dev" and "dev" in task.evaluation_splits
+    result = trainer.train(config, task)
+    scores = [(row["dev_accuracy"], row["validation_accuracy"]) for row in result.history]
+    assert result.best_epoch == 1 + scores.index(max(scores))
+    plain = make_task(parse_config({**TINY, "task": "sentiment", "name": "plain"}))
+    assert plain.selection_split is None and "dev" not in plain.splits
