@@ -26,6 +26,7 @@ from gatescope.engine.phases import PHASES
 from gatescope.errors import GatescopeError
 from gatescope.export.writers import FORMATS, open_writer
 from gatescope.model.model import Model
+from gatescope.ui.views.cell_diagram import CellDiagram
 
 VIEWS = ("window", "cell", "heatmaps", "step")
 BY = ("token", "phase")
@@ -140,6 +141,9 @@ class Stage:
         self.widget.show()
         for _ in range(2):
             self.app.processEvents()
+        # Cell diagrams refresh from a zero timer in the app; a frame must never depend on when that fires.
+        self._diagrams = [view for view in (self.widget, *self.widget.findChildren(CellDiagram))
+                          if isinstance(view, CellDiagram)]
 
     def _make_view(self, view: str) -> QWidget:
         session = self.session
@@ -152,8 +156,6 @@ class Stage:
             window.show_central_view("cell" if self.settings.by == "phase" else "heatmaps")
             return window
         if view == "cell":
-            from gatescope.ui.views.cell_diagram import CellDiagram
-
             return CellDiagram(session)
         if view == "heatmaps":
             from gatescope.ui.views.heatmaps import HeatmapPanel
@@ -174,11 +176,9 @@ class Stage:
         session.set_position(frame.position)
         session.set_phase_progress(frame.progress)
         self.app.processEvents()
-        from gatescope.ui.views.cell_diagram import CellDiagram
-
-        for diagram in [self.widget, *self.widget.findChildren(CellDiagram)]:
-            if isinstance(diagram, CellDiagram) and diagram.isVisible():
-                diagram.refresh()  # never leave it to the event loop's timing: every frame shows its own state
+        for diagram in self._diagrams:
+            if diagram.isVisible():
+                diagram.refresh()
 
     def image(self) -> QImage:
         """The view as it looks now, at the export scale."""

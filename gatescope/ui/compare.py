@@ -45,8 +45,7 @@ class Lockstep(QObject):
     def __init__(self, leader: SessionModel, follower: SessionModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.leader, self.follower = leader, follower
-        leader.text_changed.connect(self.sync_text)
-        leader.trace_changed.connect(lambda _trace: self.sync_text(leader.text))
+        leader.trace_changed.connect(lambda _trace: self.sync_text(leader.text))  # new text or new model
         leader.step_changed.connect(lambda _step: self.sync_step())
         leader.phase_changed.connect(lambda _phase: self.sync_step())
         leader.phase_progress_changed.connect(follower.set_phase_progress)

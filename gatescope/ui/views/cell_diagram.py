@@ -60,6 +60,11 @@ WIRE_TITLES = {
 GRU_TITLES = {"candidate": "n", "kept": "z ⊙ h(t−1)", "written": "(1 − z) ⊙ n"}
 
 
+def wire_titles(kind: str) -> dict[str, str]:
+    """Wire name → the label its strip shows, for a cell kind."""
+    return dict(WIRE_TITLES, **(GRU_TITLES if kind == "gru" else {}))
+
+
 # --- layouts: where things go, per cell kind (scene units; y grows downwards) ----------------------------------------
 @dataclass(frozen=True)
 class BlockSpec:
@@ -468,8 +473,7 @@ class Diagram:
     def __init__(self, scene: QGraphicsScene, kind: str, origin: QPointF, ink: Ink, font: QFont, heading: str,
                  on_hover, on_click) -> None:
         self.kind, self.layout = kind, LAYOUTS[kind]
-        titles = dict(WIRE_TITLES, **(GRU_TITLES if kind == "gru" else {}))
-        self.items: list[StateItem] = []
+        titles = wire_titles(kind)
         self.blocks = [Block(spec, ink, font) for spec in self.layout.blocks]
         self.ops = [Op(spec, ink, font) for spec in self.layout.ops]
         self.wires = [Wire(spec, ink) for spec in self.layout.wires]
@@ -482,7 +486,7 @@ class Diagram:
             item.moveBy(origin.x(), origin.y())
         for spec in self.layout.strips:
             self.strips[spec.wire].setPos(origin + QPointF(*spec.top_left))
-        self.items = [*self.blocks, *self.ops, *self.wires, *self.strips.values()]
+        self.items: list[StateItem] = [*self.blocks, *self.ops, *self.wires, *self.strips.values()]
         self.texts = []
         for text, (x, y) in (*self.layout.labels, (heading, (20.0, 20.0))):
             item = QGraphicsSimpleTextItem(text)
@@ -742,12 +746,11 @@ class CellDiagram(QWidget):
                 levels[wire] = (-1.0, 1.0)
         self._levels = levels
         self._stacked.clear()
+        titles = wire_titles(self._kind)
         for diagram in self._diagrams:
             for wire, strip in diagram.strips.items():
-                low, high = levels[wire]
-                scale = "0..1" if wire in GATE_WIRES else f"±{high:g}"
-                title = dict(WIRE_TITLES, **(GRU_TITLES if self._kind == "gru" else {}))[wire]
-                strip.set_title(f"{title}   {scale}")
+                scale = "0..1" if wire in GATE_WIRES else f"±{levels[wire][1]:g}"
+                strip.set_title(f"{titles[wire]}   {scale}")
 
     def _load_tables(self) -> None:
         scheme = self._session.colour_scheme
