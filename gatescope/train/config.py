@@ -19,6 +19,8 @@ class DataConfig:
     validation: int = 4000
     test: int = 4000
     subset: int = 1000
+    real: bool = False  # sentiment: also train on review sentences people wrote (data/real_*.tsv) and score the
+    # held-out "real_test" split
 
 
 @dataclass(frozen=True)

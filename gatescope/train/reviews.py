@@ -1602,7 +1602,8 @@ def generate_reviews(n: int, seed: int, phenomenon: str | None = None, vocabular
 
 
 def make_splits(
-    seed: int = 0, train: int = 40000, validation: int = 4000, test: int = 4000, subset: int = 1000
+    seed: int = 0, train: int = 40000, validation: int = 4000, test: int = 4000, subset: int = 1000,
+    real: bool = False,
 ) -> dict[str, list[Review]]:
     """Training, validation and test sets plus one test subset per phenomenon, with no text in two splits.
 
@@ -1612,14 +1613,16 @@ def make_splits(
     """
     return {
         name: [a.review for a in reviews]
-        for name, reviews in make_annotated_splits(seed, train, validation, test, subset).items()
+        for name, reviews in make_annotated_splits(seed, train, validation, test, subset, real).items()
     }
 
 
 def make_annotated_splits(
-    seed: int = 0, train: int = 40000, validation: int = 4000, test: int = 4000, subset: int = 1000
+    seed: int = 0, train: int = 40000, validation: int = 4000, test: int = 4000, subset: int = 1000,
+    real: bool = False,
 ) -> dict[str, list[AnnotatedReview]]:
-    """make_splits with each review's clauses."""
+    """make_splits with each review's clauses. real=True also keeps every real review's text out (see
+    real_reviews(); the splits then differ from real=False's only where a text would have collided)."""
     plan = [
         ("test", test, None, "train"),
         ("validation", validation, None, "train"),
@@ -1629,7 +1632,10 @@ def make_annotated_splits(
         ("unknown_words", subset, "unknown_words", "heldout"),
     ]
     # Never generate a text of the hand-written sets: they judge the model on reviews it has not seen.
+    # With real reviews mixed in, nor a real review's text ("great food."), so the real_test split stays unseen.
     taken: set[str] = {review.text.lower() for review in handwritten_reviews() + dev_reviews()}
+    if real:
+        taken |= {review.text.lower() for group in real_reviews().values() for review in group}
     splits: dict[str, list[AnnotatedReview]] = {}
     for name, size, phenomenon, vocabulary in plan:
         reviews = _generate(size, _seed_for("split", seed, name), phenomenon, vocabulary, taken)
@@ -1656,6 +1662,23 @@ def dev_reviews() -> list[Review]:
     generator is being changed; handwritten.tsv stays an untouched sanity check.
     """
     return _read_reviews(DATA_DIR / "dev_reviews.tsv")
+
+
+REAL_TEST_SHARE = 5  # one real sentence in five (by a stable hash of its text) is held out as "real_test"
+
+
+@functools.cache
+def real_reviews() -> dict[str, tuple[Review, ...]]:
+    """Review sentences people wrote and labelled, from data/real_*.tsv (scripts/make_real_reviews.py).
+
+    "real_train": the VADER film and product snippets plus four in five of the UCI sentences;
+    "real_test": the other UCI sentences (about 600 one-line reviews of products, films and restaurants, the
+    closest thing here to what users type), chosen by a stable hash of the text and never trained on.
+    """
+    sentences = _read_reviews(DATA_DIR / "real_sentences.tsv")
+    held_out = [review for review in sentences if _seed_for("real-test", review.text) % REAL_TEST_SHARE == 0]
+    kept = [review for review in sentences if _seed_for("real-test", review.text) % REAL_TEST_SHARE != 0]
+    return {"real_train": tuple(_read_reviews(DATA_DIR / "real_snippets.tsv") + kept), "real_test": tuple(held_out)}
 
 
 def _read_reviews(path: Path) -> list[Review]:

@@ -52,7 +52,11 @@ def _sentiment_task(config: TrainConfig) -> Task:
 
     sizes = config.data
     splits = reviews.make_splits(seed=config.seed, train=sizes.train, validation=sizes.validation, test=sizes.test,
-                                 subset=sizes.subset)
+                                 subset=sizes.subset, real=sizes.real)
+    if sizes.real:
+        real = reviews.real_reviews()
+        splits["train"] = splits["train"] + list(real["real_train"])
+        splits["real_test"] = list(real["real_test"])
     if config.training.select_on == "dev":
         splits["dev"] = reviews.dev_reviews()
     splits["handwritten"] = reviews.handwritten_reviews()

@@ -26,6 +26,7 @@ from gatescope.train.reviews import (
     handwritten_reviews,
     make_annotated_splits,
     make_splits,
+    real_reviews,
     sentiment_lexicon,
 )
 
@@ -398,10 +399,16 @@ def test_dev_set_is_large_balanced_and_separate(splits):
     assert not texts & {r.text.lower() for name in splits for r in splits[name]}
 
 
-def test_handwritten_file_format():
-    path = ROOT / "gatescope" / "train" / "data" / "handwritten.tsv"
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    assert len(lines) == len(handwritten_reviews())
+@pytest.mark.parametrize("name, count", [
+    ("handwritten.tsv", lambda: len(handwritten_reviews())),
+    ("dev_reviews.tsv", lambda: len(dev_reviews())),
+    ("real_sentences.tsv, real_snippets.tsv", lambda: sum(len(group) for group in real_reviews().values())),
+])
+def test_review_file_format(name, count):
+    lines = [line for file in name.split(", ")
+             for line in (ROOT / "gatescope" / "train" / "data" / file).read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    assert len(lines) == count()
     for line in lines:
         label, tab, text = line.partition("\t")
         assert tab and label in ("positive", "negative") and "\t" not in text
@@ -471,3 +478,38 @@ def test_generated_splits_never_contain_a_hand_written_text(monkeypatch):
     second = reviews.make_splits(seed=3, train=300, validation=40, test=40, subset=20)
     texts = {r.text.lower() for name in second for r in second[name]}
     assert chosen.text.lower() not in texts and len(second["train"]) == 300
+
+
+# ---- the real reviews ----------------------------------------------------------------------
+
+
+def test_real_reviews_are_many_balanced_and_split_without_overlap():
+    real = real_reviews()
+    train, test = real["real_train"], real["real_test"]
+    assert len(train) >= 10000 and 500 <= len(test) <= 700  # one UCI sentence in five is held out
+    for group in (train, test):
+        assert 0.4 <= sum(review.label for review in group) / len(group) <= 0.6
+        for review in group:
+            assert review.label in (0, 1) and review.domain in DOMAINS
+            assert review.text == review.text.strip() and "\t" not in review.text and keys(review.text)
+    assert {review.domain for review in test} == {"products", "movies", "restaurants"}
+    train_texts = {review.text.lower() for review in train}
+    test_texts = {review.text.lower() for review in test}
+    assert len(test_texts) == len(test) and not train_texts & test_texts
+
+
+def test_real_test_split_is_chosen_by_the_text_alone():
+    from gatescope.train.reviews import REAL_TEST_SHARE, _seed_for
+
+    for review in real_reviews()["real_test"]:
+        assert _seed_for("real-test", review.text) % REAL_TEST_SHARE == 0
+    first = real_reviews()["real_test"][:5]
+    real_reviews.cache_clear()
+    assert real_reviews()["real_test"][:5] == first
+
+
+def test_real_reviews_never_hold_a_hand_written_or_generated_text():
+    real = {review.text.lower() for group in real_reviews().values() for review in group}
+    assert not real & {review.text.lower() for review in handwritten_reviews() + dev_reviews()}
+    mixed = make_splits(seed=0, train=4000, validation=400, test=400, subset=100, real=True)
+    assert not real & {review.text.lower() for name in mixed for review in mixed[name]}

@@ -116,3 +116,17 @@ def test_dev_reviews_can_pick_the_epoch_to_keep():
     assert result.best_epoch == 1 + scores.index(max(scores))
     plain = make_task(parse_config({**TINY, "task": "sentiment", "name": "plain"}))
     assert plain.selection_split is None and "dev" not in plain.splits
+
+
+def test_real_reviews_join_training_and_are_scored_held_out():
+    from gatescope.train.reviews import real_reviews
+
+    sizes = {"train": 200, "validation": 40, "test": 40, "subset": 10}
+    plain = make_task(parse_config({**TINY, "task": "sentiment", "name": "plain", "data": sizes}))
+    mixed = make_task(parse_config({**TINY, "task": "sentiment", "name": "mixed", "data": {**sizes, "real": True}}))
+    real = real_reviews()
+    assert "real_test" not in plain.splits and len(plain.splits["train"]) == 200
+    assert [e.text for e in mixed.splits["train"]][200:] == [r.text for r in real["real_train"]]
+    assert len(mixed.splits["train"]) == 200 + len(real["real_train"])
+    assert [(e.text, e.target) for e in mixed.splits["real_test"]] == [(r.text, r.label) for r in real["real_test"]]
+    assert "real_test" in mixed.evaluation_splits and mixed.data_hash != plain.data_hash
