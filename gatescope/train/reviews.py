@@ -1675,10 +1675,10 @@ def real_reviews() -> dict[str, tuple[Review, ...]]:
     "real_test": the other UCI sentences (about 600 one-line reviews of products, films and restaurants, the
     closest thing here to what users type), chosen by a stable hash of the text and never trained on.
     """
-    sentences = _read_reviews(DATA_DIR / "real_sentences.tsv")
-    held_out = [review for review in sentences if _seed_for("real-test", review.text) % REAL_TEST_SHARE == 0]
-    kept = [review for review in sentences if _seed_for("real-test", review.text) % REAL_TEST_SHARE != 0]
-    return {"real_train": tuple(_read_reviews(DATA_DIR / "real_snippets.tsv") + kept), "real_test": tuple(held_out)}
+    kept, held_out = list(_read_reviews(DATA_DIR / "real_snippets.tsv")), []
+    for review in _read_reviews(DATA_DIR / "real_sentences.tsv"):
+        (held_out if _seed_for("real-test", review.text) % REAL_TEST_SHARE == 0 else kept).append(review)
+    return {"real_train": tuple(kept), "real_test": tuple(held_out)}
 
 
 def _read_reviews(path: Path) -> list[Review]:
