@@ -35,6 +35,8 @@ class ModelConfig:
     peepholes: bool = False
     gru_convention: str = "pytorch"
     min_count: int = 2  # words seen fewer times in training become the unknown token
+    word_vectors: bool = False  # sentiment: start the embedding from data/word_vectors.npz (pretrained, training
+    # only) and add its 20,000 words to the vocabulary, so words never seen in training still mean something
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class OptimizerConfig:
     word_dropout: float = 0.1
     label_smoothing: float = 0.0
     forget_bias: float = 1.0
+    tune_word_vectors: bool = False  # with [model] word_vectors: also train the pretrained rows (default: keep them)
     seed: int = -1  # initial weights, shuffling and dropout; -1 means the config's top-level (data) seed
     select_on: str = "validation"  # which epoch to keep: best on the generated "validation" split, or on the "dev"
     # reviews (hand-written, sentiment only; generated validation accuracy saturates near 99.6%)
@@ -125,6 +128,8 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
                              f"{config.training.select_on!r}")
     if config.training.select_on == "dev" and config.task != "sentiment":
         raise GatescopeError(f"{where} [training] select_on = \"dev\" needs the sentiment task (the dev reviews)")
+    if config.model.word_vectors and config.task != "sentiment":
+        raise GatescopeError(f"{where} [model] word_vectors = true needs the sentiment task (word tokens)")
     if config.training.seed < -1:
         raise GatescopeError(f"{where} [training] seed must be -1 (use the data seed) or a non-negative integer")
     if not 0 <= config.training.label_smoothing < 1:

@@ -106,9 +106,7 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
               f"- {model.summary()}",
               f"- cell: {m.cell.upper()}, {m.units} units, {m.layers} layer{'s' if m.layers > 1 else ''}"
               f"{', bidirectional' if m.bidirectional else ''}{', peepholes' if m.peepholes else ''}; "
-              f"embedding {m.embedding}; vocabulary {len(result.vocabulary):,} tokens ("
-              + (f"words seen fewer than {m.min_count} times in training read as `<unk>`)" if m.min_count > 1
-                 else "anything not seen in training reads as `<unk>`)"),
+              f"embedding {m.embedding}; vocabulary {len(result.vocabulary):,} tokens (" + _vocabulary_note(config),
               f"- output: {', '.join(task.labels)} — "
               + ("after every character" if task.per_step else "P(label) after every token; trained on the last"),
               "", "## Data", "",
@@ -119,6 +117,12 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
                  "snippets; `data/real_sentences.tsv`: the UCI Sentiment Labelled Sentences, CC BY 4.0); one UCI "
                  f"sentence in five, {len(task.splits['real_test']):,} in all, is held out as `real_test`"]
                 if config.data.real else []),
+              *([f"- word vectors: the embedding starts from `data/word_vectors.npz` ({_vector_words():,} common "
+                 "English words, "
+                 "each embedded alone by the sentence model all-MiniLM-L6-v2 and projected onto 48 principal "
+                 "components; `scripts/make_word_vectors.py`) and is "
+                 + ("tuned in training" if config.training.tune_word_vectors else "kept fixed in training")]
+                if m.word_vectors else []),
               "- sizes: " + ", ".join(f"{name} {len(items):,}" for name, items in task.splits.items()),
               "", "## Training", "",
               f"- command: `{command or 'gatescope train CONFIG --out MODEL.npz'}`",
@@ -134,6 +138,25 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
     if config.notes.strip():
         lines += ["## Notes", "", card_notes(config.notes, scores), ""]
     return "\n".join(lines)
+
+
+def _vector_words() -> int:
+    from gatescope.train.word_vectors import load_word_vectors
+
+    return len(load_word_vectors()[0])
+
+
+def _vocabulary_note(config: TrainConfig) -> str:
+    """What the vocabulary holds, for the card's Model section (the text inside the parentheses)."""
+    m = config.model
+    trained = (f"the words seen at least {m.min_count} times in training" if m.min_count > 1
+               else "every token seen in training")
+    if m.word_vectors:
+        return (f"{trained} and the {_vector_words():,} words of the pretrained vectors; any other word reads as "
+                "`<unk>`)")
+    if m.min_count > 1:
+        return f"words seen fewer than {m.min_count} times in training read as `<unk>`)"
+    return "anything not seen in training reads as `<unk>`)"
 
 
 def card_notes(notes: str, scores: dict[str, float]) -> str:

@@ -36,12 +36,29 @@ class EncodedSplit:
         return sum(len(block) for block in self.ids.values())
 
 
-def build_vocabulary(task: Task, min_count: int) -> Vocabulary:
-    """Training tokens seen at least ``min_count`` times, most frequent first; the unknown token is id 0."""
+def build_vocabulary(task: Task, min_count: int, extra: tuple[str, ...] = ()) -> Vocabulary:
+    """Training tokens seen at least ``min_count`` times, most frequent first, then the ``extra`` words not among
+    them (pretrained word vectors' words) in their order; the unknown token is id 0."""
     counts = Counter(token.key for example in task.splits["train"] for token in task.tokenizer.tokenize(example.text))
     kept = sorted((key for key, count in counts.items() if count >= min_count and key != task.unknown_token),
                   key=lambda key: (-counts[key], key))
+    seen = set(kept)
+    kept += [word for word in extra if word not in seen and word != task.unknown_token]
     return Vocabulary([task.unknown_token, *kept], unknown=task.unknown_token)
+
+
+def pretrained_rows(config: TrainConfig, vocabulary: Vocabulary, params: dict) -> np.ndarray:
+    """Copy the word vectors into the embedding rows of their words; returns those rows' ids."""
+    from gatescope.errors import GatescopeError
+    from gatescope.train.word_vectors import PATH, load_word_vectors
+
+    words, vectors = load_word_vectors()
+    if vectors.shape[1] != config.model.embedding:
+        raise GatescopeError(f"{config.name}: [model] embedding is {config.model.embedding} but {PATH.name} holds "
+                             f"{vectors.shape[1]}-dimensional vectors; set embedding = {vectors.shape[1]}")
+    rows = np.array([vocabulary.id(word) for word in words], dtype=np.int64)
+    params["embedding"][rows] = vectors
+    return rows
 
 
 def encode(task: Task, vocabulary: Vocabulary, examples: list[Example]) -> EncodedSplit:
@@ -232,12 +249,21 @@ def train(config: TrainConfig, task: Task, progress: TrainingProgress | None = N
 def _train(config: TrainConfig, task: Task, progress: TrainingProgress | None) -> TrainingResult:
     started = time.perf_counter()
     rng = np.random.default_rng(config.training_seed)
-    vocabulary = build_vocabulary(task, config.model.min_count)
+    extra = ()
+    if config.model.word_vectors:
+        from gatescope.train.word_vectors import load_word_vectors
+
+        extra = load_word_vectors()[0]
+    vocabulary = build_vocabulary(task, config.model.min_count, extra)
     train_split = encode(task, vocabulary, task.splits["train"])
     validation_split = encode(task, vocabulary, task.splits["validation"])
     selection = task.selection_split
     selection_split = encode(task, vocabulary, task.splits[selection]) if selection else None
     params = init_parameters(config, len(vocabulary), len(task.labels), rng)
+    frozen_rows = None
+    if config.model.word_vectors:
+        rows = pretrained_rows(config, vocabulary, params)
+        frozen_rows = None if config.training.tune_word_vectors else rows
     optimizer = Adam(config.training.learning_rate, config.training.clip_norm)
     settings = config.training
     plan_size = len(batches(train_split, settings.batch_size, None))
@@ -252,6 +278,8 @@ def _train(config: TrainConfig, task: Task, progress: TrainingProgress | None) -
                 ids = np.where(rng.random(ids.shape) < settings.word_dropout, vocabulary.unknown_id, ids)
             targets = train_split.targets[length][rows]
             loss, right, grads = loss_and_gradients(config, params, ids, targets, task.per_step)
+            if frozen_rows is not None:
+                grads["embedding"][frozen_rows] = 0.0  # Adam's moments stay zero: the pretrained rows never move
             optimizer.step(params, grads)
             losses.append(loss)
             correct += right

@@ -57,7 +57,7 @@ def test_card_scores_are_what_the_shipped_file_scores(name):
 
 
 KNOWN_GAPS = {
-    ("lstm-sentiment", "handwritten"): "85.00% < 90% on the hand-written reviews; issue 3 stays open",
+    ("lstm-sentiment", "handwritten"): "88.75% < 90% on the hand-written reviews; issue 3 stays open",
     ("gru-sentiment", "handwritten"): "87.50% < 90% on the hand-written reviews; issue 3 stays open",
 }
 
@@ -70,6 +70,19 @@ KNOWN_GAPS = {
 def test_lstm_and_gru_meet_the_sentiment_targets(name, split):
     score = gatescope.load_model(name).provenance["scores"][split]
     assert score >= SENTIMENT_TARGETS[split], (split, score)
+
+
+def test_sentiment_models_know_everyday_words_no_labelled_review_used():
+    # Pretrained word vectors put 20,000 common words in the vocabulary; training sentences alone gave about 4,000.
+    for kind in ("lstm", "gru", "rnn"):
+        trace = gatescope.load_model(f"{kind}-sentiment").run("the kettle boils quickly and the lid feels sturdy")
+        assert not any(trace.unknown), (kind, [t for t, u in zip(trace.tokens, trace.unknown) if u])
+
+
+def test_real_review_sentences_are_scored_held_out():
+    for kind in ("lstm", "gru"):
+        scores = gatescope.load_model(f"{kind}-sentiment").provenance["scores"]
+        assert scores["real_test"] >= 0.80, (kind, scores["real_test"])
 
 
 def test_vanilla_rnn_is_visibly_worse_on_long_range_reviews():

@@ -130,3 +130,47 @@ def test_real_reviews_join_training_and_are_scored_held_out():
     assert len(mixed.splits["train"]) == 200 + len(real["real_train"])
     assert [(e.text, e.target) for e in mixed.splits["real_test"]] == [(r.text, r.label) for r in real["real_test"]]
     assert "real_test" in mixed.evaluation_splits and mixed.data_hash != plain.data_hash
+
+
+def _vector_config(tune: bool, embedding: int = 48):
+    return parse_config({
+        "name": "tiny-vectors", "task": "sentiment", "seed": 5,
+        "data": {"train": 300, "validation": 40, "test": 40, "subset": 10},
+        "model": {"cell": "lstm", "units": 6, "embedding": embedding, "min_count": 1, "word_vectors": True},
+        "training": {"epochs": 2, "batch_size": 32, "learning_rate": 0.02, "patience": 3,
+                     "tune_word_vectors": tune},
+    })
+
+
+def test_word_vectors_give_words_never_trained_on_their_pretrained_meaning():
+    from gatescope.train.word_vectors import load_word_vectors
+
+    words, vectors = load_word_vectors()
+    config = _vector_config(tune=False)
+    task = make_task(config)
+    result = trainer.train(config, task)
+    vocabulary, embedding = result.vocabulary, result.params["embedding"]
+    trained_on = {token.key for example in task.splits["train"] for token in task.tokenizer.tokenize(example.text)}
+    assert set(words) <= set(vocabulary.tokens())
+    rows = np.array([vocabulary.id(word) for word in words])
+    np.testing.assert_array_equal(embedding[rows], vectors)  # kept as they were, seen in training or not
+    never_seen = [word for word in ("dreadful", "superb", "kettle") if word not in trained_on]
+    assert never_seen and all(word in vocabulary for word in never_seen)
+    # Pretrained neighbours: "dreadful" lies nearer "awful" than "wonderful" does.
+    v = {word: vectors[words.index(word)] for word in ("dreadful", "awful", "wonderful")}
+    cosine = lambda a, b: float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))  # noqa: E731
+    assert cosine(v["dreadful"], v["awful"]) > cosine(v["dreadful"], v["wonderful"])
+
+
+def test_tuned_word_vectors_move_and_a_wrong_embedding_size_is_named():
+    from gatescope.errors import GatescopeError
+    from gatescope.train.word_vectors import load_word_vectors
+
+    words, vectors = load_word_vectors()
+    config = _vector_config(tune=True)
+    result = trainer.train(config, make_task(config))
+    rows = np.array([result.vocabulary.id(word) for word in words])
+    assert not np.array_equal(result.params["embedding"][rows], vectors)
+    wrong = _vector_config(tune=False, embedding=12)
+    with pytest.raises(GatescopeError, match="embedding = 48"):
+        trainer.train(wrong, make_task(wrong))
