@@ -51,6 +51,8 @@ class OptimizerConfig:
     word_dropout: float = 0.1
     label_smoothing: float = 0.0
     forget_bias: float = 1.0
+    average: float = 0.0  # decay of an exponential moving average of the weights, scored and kept instead of the
+    # raw weights (0 = off; 0.999 averages about the last thousand batches)
     tune_word_vectors: bool = False  # with [model] word_vectors: also train the pretrained rows (default: keep them)
     seed: int = -1  # initial weights, shuffling and dropout; -1 means the config's top-level (data) seed
     select_on: str = "validation"  # which epoch to keep: best on the generated "validation" split, or on the "dev"
@@ -132,6 +134,8 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
         raise GatescopeError(f"{where} [model] word_vectors = true needs the sentiment task (word tokens)")
     if config.training.seed < -1:
         raise GatescopeError(f"{where} [training] seed must be -1 (use the data seed) or a non-negative integer")
+    if not 0 <= config.training.average < 1:
+        raise GatescopeError(f"{where}: average must be in [0, 1) (0 = off)")
     if not 0 <= config.training.label_smoothing < 1:
         raise GatescopeError(f"{where}: label_smoothing must be in [0, 1)")
     return config

@@ -129,7 +129,10 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
               f"- Adam, learning rate {config.training.learning_rate}, batch {config.training.batch_size} "
               f"(length-bucketed), gradient-norm clip {config.training.clip_norm}, word dropout "
               f"{config.training.word_dropout}, label smoothing {config.training.label_smoothing}, early stopping "
-              f"(patience {config.training.patience}); the epoch kept is the best on "
+              f"(patience {config.training.patience}); "
+              + (f"the weights scored and kept are a moving average (decay {config.training.average}); "
+                 if config.training.average else "")
+              + "the epoch kept is the best on "
               f"{'the dev reviews' if config.training.select_on == 'dev' else 'the validation split'}; weights, "
               f"shuffling and dropout seeded with "
               f"{config.training_seed}",

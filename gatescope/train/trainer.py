@@ -270,6 +270,8 @@ def _train(config: TrainConfig, task: Task, progress: TrainingProgress | None) -
     progress = progress or TrainingProgress(settings.epochs, plan_size)
     best = ((-1.0, -1.0), 0, {name: value.copy() for name, value in params.items()})
     history = []
+    decay = np.float32(settings.average)
+    averaged = {name: value.copy() for name, value in params.items()} if settings.average else None
     for epoch in range(1, settings.epochs + 1):
         losses, correct, seen = [], 0, 0
         for number, (length, rows) in enumerate(batches(train_split, settings.batch_size, rng), start=1):
@@ -281,21 +283,26 @@ def _train(config: TrainConfig, task: Task, progress: TrainingProgress | None) -
             if frozen_rows is not None:
                 grads["embedding"][frozen_rows] = 0.0  # Adam's moments stay zero: the pretrained rows never move
             optimizer.step(params, grads)
+            if averaged is not None:
+                for name, value in params.items():
+                    averaged[name] *= decay
+                    averaged[name] += (1 - decay) * value
             losses.append(loss)
             correct += right
             seen += targets.size
             progress.batch(epoch, number, float(np.mean(losses[-50:])))
-        validation_accuracy = accuracy(config, params, validation_split, task.per_step)
+        scored = averaged if averaged is not None else params
+        validation_accuracy = accuracy(config, scored, validation_split, task.per_step)
         row = {"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "train_accuracy": round(correct / seen, 5),
                "validation_accuracy": round(validation_accuracy, 5)}
         score = (validation_accuracy, 0.0)
         if selection_split is not None:  # the dev reviews pick the epoch; validation breaks ties
-            selected = accuracy(config, params, selection_split, task.per_step)
+            selected = accuracy(config, scored, selection_split, task.per_step)
             row[f"{selection}_accuracy"] = round(selected, 5)
             score = (selected, validation_accuracy)
         improved = score > best[0]
         if improved:
-            best = (score, epoch, {name: value.copy() for name, value in params.items()})
+            best = (score, epoch, {name: value.copy() for name, value in scored.items()})
         history.append(row)
         progress.epoch(epoch, float(np.mean(losses)), correct / seen, validation_accuracy, "best" if improved else "")
         if epoch - best[1] >= settings.patience:

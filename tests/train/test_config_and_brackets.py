@@ -48,6 +48,7 @@ def test_training_seed_defaults_to_the_data_seed():
         ({"name": "x", "training": {"epochs": True}}, "expected int"),
         ({"name": "x", "colour": "red"}, "unknown setting colour"),
         ({"name": "x", "training": {"seed": -5}}, "seed must be -1"),
+        ({"name": "x", "training": {"average": 1.0}}, "average must be in [0, 1)"),
         ({"name": "x", "training": {"select_on": "test"}}, "select_on must be"),
         ({"name": "x", "task": "brackets", "training": {"select_on": "dev"}}, "needs the sentiment task"),
         ({"name": "x", "task": "brackets", "model": {"word_vectors": True}}, "word_vectors = true needs the sentiment"),

@@ -57,8 +57,8 @@ def test_card_scores_are_what_the_shipped_file_scores(name):
 
 
 KNOWN_GAPS = {
-    ("lstm-sentiment", "handwritten"): "88.75% < 90% on the hand-written reviews; issue 3 stays open",
-    ("gru-sentiment", "handwritten"): "87.50% < 90% on the hand-written reviews; issue 3 stays open",
+    ("lstm-sentiment", "handwritten"): "86.25% < 90% on the hand-written reviews; issue 3 stays open",
+    ("gru-sentiment", "handwritten"): "88.75% < 90% on the hand-written reviews; issue 3 stays open",
 }
 
 

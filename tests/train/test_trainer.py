@@ -81,6 +81,27 @@ def test_training_learns_and_is_reproducible():
     assert not np.array_equal(third.params["head_weight"], first.params["head_weight"])
 
 
+def test_weight_average_is_what_training_scores_and_keeps(monkeypatch):
+    config = tiny_config()
+    averaged_config = dataclasses.replace(config, training=dataclasses.replace(config.training, average=0.9))
+    task = make_task(config)
+    plain = trainer.train(config, task)
+    scored = []  # the weights each epoch's validation scored
+    real_accuracy = trainer.accuracy
+
+    def spy(cfg, params, split, per_step, batch_size=256):
+        scored.append({name: value.copy() for name, value in params.items()})
+        return real_accuracy(cfg, params, split, per_step, batch_size)
+
+    monkeypatch.setattr(trainer, "accuracy", spy)
+    averaged = trainer.train(averaged_config, task)
+    assert averaged.history[-1]["validation_accuracy"] > 0.5  # still learns (chance is ~1/7)
+    assert not np.array_equal(averaged.params["head_weight"], plain.params["head_weight"])
+    assert len(scored) == len(averaged.history)
+    for name, value in averaged.params.items():  # the best epoch's averaged weights are the ones kept
+        np.testing.assert_array_equal(value, scored[averaged.best_epoch - 1][name])
+
+
 def test_train_command_writes_a_loadable_model_and_card(tmp_path: Path, capsys):
     config_path = tmp_path / "tiny.toml"
     config_path.write_text(
