@@ -117,10 +117,9 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
                  "snippets; `data/real_sentences.tsv`: the UCI Sentiment Labelled Sentences, CC BY 4.0); one UCI "
                  f"sentence in five, {len(task.splits['real_test']):,} in all, is held out as `real_test`"]
                 if config.data.real else []),
-              *([f"- word vectors: the embedding starts from `data/word_vectors.npz` ({_vector_words():,} common "
-                 "English words, "
-                 "each embedded alone by the sentence model all-MiniLM-L6-v2 and projected onto 48 principal "
-                 "components; `scripts/make_word_vectors.py`) and is "
+              *([f"- word vectors: the embedding starts from `data/word_vectors.npz` ({_vector_shape()[0]:,} common "
+                 "English words, each embedded alone by the sentence model all-MiniLM-L6-v2 and projected onto "
+                 f"{_vector_shape()[1]} principal components; `scripts/make_word_vectors.py`) and is "
                  + ("tuned in training" if config.training.tune_word_vectors else "kept fixed in training")]
                 if m.word_vectors else []),
               "- sizes: " + ", ".join(f"{name} {len(items):,}" for name, items in task.splits.items()),
@@ -143,19 +142,20 @@ def model_card(config: TrainConfig, task: Task, model: Model, result: TrainingRe
     return "\n".join(lines)
 
 
-def _vector_words() -> int:
+def _vector_shape() -> tuple[int, int]:
+    """(words, dimensions) of the pretrained word vectors."""
     from gatescope.train.word_vectors import load_word_vectors
 
-    return len(load_word_vectors()[0])
+    return load_word_vectors()[1].shape
 
 
 def _vocabulary_note(config: TrainConfig) -> str:
     """What the vocabulary holds, for the card's Model section (the text inside the parentheses)."""
     m = config.model
-    trained = (f"the words seen at least {m.min_count} times in training" if m.min_count > 1
-               else "every token seen in training")
     if m.word_vectors:
-        return (f"{trained} and the {_vector_words():,} words of the pretrained vectors; any other word reads as "
+        trained = (f"the words seen at least {m.min_count} times in training" if m.min_count > 1
+                   else "every token seen in training")
+        return (f"{trained} and the {_vector_shape()[0]:,} words of the pretrained vectors; any other word reads as "
                 "`<unk>`)")
     if m.min_count > 1:
         return f"words seen fewer than {m.min_count} times in training read as `<unk>`)"

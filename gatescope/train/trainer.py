@@ -14,6 +14,7 @@ import numpy as np
 
 from gatescope.engine.backward import parameter_gradients_by_name, stack_backward, stack_forward
 from gatescope.engine.cells import gate_count, layer_from_state_dict
+from gatescope.errors import GatescopeError
 from gatescope.model.formats.native import expected_arrays
 from gatescope.model.model import Head, Model
 from gatescope.model.tokenize import Vocabulary
@@ -49,7 +50,6 @@ def build_vocabulary(task: Task, min_count: int, extra: tuple[str, ...] = ()) ->
 
 def pretrained_rows(config: TrainConfig, vocabulary: Vocabulary, params: dict) -> np.ndarray:
     """Copy the word vectors into the embedding rows of their words; returns those rows' ids."""
-    from gatescope.errors import GatescopeError
     from gatescope.train.word_vectors import PATH, load_word_vectors
 
     words, vectors = load_word_vectors()
