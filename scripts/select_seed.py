@@ -3,7 +3,7 @@
 Run: python scripts/select_seed.py resources/configs/gru-sentiment.toml --seeds 7 11 13 17 [--jobs 2]
 
 Each seed trains the config with `[training] seed = N` (same data; different initial weights, shuffling and dropout)
-into a temporary folder, then scores the saved model on `gatescope.train.reviews.dev_reviews()` (120 reviews kept
+into a temporary folder, then scores the saved model on `gatescope.train.reviews.dev_reviews()` (516 reviews kept
 for model selection). It prints one line per seed and the winner: highest dev accuracy, ties broken by the mean
 log-probability of the right label. The hand-written set is not read here; write the winning seed into the config
 and train the shipped model with `gatescope train`.

@@ -21,6 +21,8 @@ class DataConfig:
     subset: int = 1000
     real: bool = False  # sentiment: also train on review sentences people wrote (data/real_*.tsv) and score the
     # held-out "real_test" split
+    written: int = 0  # sentiment: copies of the reviews written for training (data/written_reviews.tsv) mixed into
+    # training (0 = none); a tenth of them join the validation split
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,11 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
                              f"{config.training.select_on!r}")
     if config.training.select_on == "dev" and config.task != "sentiment":
         raise GatescopeError(f"{where} [training] select_on = \"dev\" needs the sentiment task (the dev reviews)")
+    if config.data.written < 0:
+        raise GatescopeError(f"{where} [data] written must be 0 (not used) or a number of copies, not "
+                             f"{config.data.written}")
+    if config.data.written and config.task != "sentiment":
+        raise GatescopeError(f"{where} [data] written needs the sentiment task (the written reviews)")
     if config.model.word_vectors and config.task != "sentiment":
         raise GatescopeError(f"{where} [model] word_vectors = true needs the sentiment task (word tokens)")
     if config.training.seed < -1:

@@ -1603,7 +1603,7 @@ def generate_reviews(n: int, seed: int, phenomenon: str | None = None, vocabular
 
 def make_splits(
     seed: int = 0, train: int = 40000, validation: int = 4000, test: int = 4000, subset: int = 1000,
-    real: bool = False,
+    real: bool = False, written: bool = False,
 ) -> dict[str, list[Review]]:
     """Training, validation and test sets plus one test subset per phenomenon, with no text in two splits.
 
@@ -1613,16 +1613,17 @@ def make_splits(
     """
     return {
         name: [a.review for a in reviews]
-        for name, reviews in make_annotated_splits(seed, train, validation, test, subset, real).items()
+        for name, reviews in make_annotated_splits(seed, train, validation, test, subset, real, written).items()
     }
 
 
 def make_annotated_splits(
     seed: int = 0, train: int = 40000, validation: int = 4000, test: int = 4000, subset: int = 1000,
-    real: bool = False,
+    real: bool = False, written: bool = False,
 ) -> dict[str, list[AnnotatedReview]]:
     """make_splits with each review's clauses. real=True also keeps every real review's text out (see
-    real_reviews(); the splits then differ from real=False's only where a text would have collided)."""
+    real_reviews(); the splits then differ from real=False's only where a text would have collided), and
+    written=True every written review's (written_reviews())."""
     plan = [
         ("test", test, None, "train"),
         ("validation", validation, None, "train"),
@@ -1636,6 +1637,8 @@ def make_annotated_splits(
     taken: set[str] = {review.text.lower() for review in handwritten_reviews() + dev_reviews()}
     if real:
         taken |= {review.text.lower() for group in real_reviews().values() for review in group}
+    if written:
+        taken |= {review.text.lower() for group in written_reviews().values() for review in group}
     splits: dict[str, list[AnnotatedReview]] = {}
     for name, size, phenomenon, vocabulary in plan:
         reviews = _generate(size, _seed_for("split", seed, name), phenomenon, vocabulary, taken)
@@ -1658,8 +1661,8 @@ def handwritten_reviews() -> list[Review]:
 def dev_reviews() -> list[Review]:
     """The hand-written development reviews in data/dev_reviews.tsv (same format as handwritten.tsv).
 
-    They are for measuring how well models trained on generated reviews read real ones while the
-    generator is being changed; handwritten.tsv stays an untouched sanity check.
+    They choose between training settings and seeds (scripts/select_seed.py) and measure generator
+    changes; handwritten.tsv stays an untouched sanity check.
     """
     return _read_reviews(DATA_DIR / "dev_reviews.tsv")
 
@@ -1679,6 +1682,26 @@ def real_reviews() -> dict[str, tuple[Review, ...]]:
     for review in _read_reviews(DATA_DIR / "real_sentences.tsv"):
         (held_out if _seed_for("real-test", review.text) % REAL_TEST_SHARE == 0 else kept).append(review)
     return {"real_train": tuple(kept), "real_test": tuple(held_out)}
+
+
+WRITTEN_VALIDATION_SHARE = 10  # one written review in ten (by a stable hash of its text) helps pick the epoch
+
+
+@functools.cache
+def written_reviews() -> dict[str, tuple[Review, ...]]:
+    """Reviews written for gatescope's training, in the style people type (data/written_reviews.tsv).
+
+    About 5,900 reviews of films, restaurants, products, hotels and books, half of each domain positive, many of
+    them with implied verdicts ("I read it in one sitting."), contrast, negation, comparisons and idioms: what the
+    generator's templates and the short real sentences teach least. "written_train": nine in ten;
+    "written_validation": the other tenth, chosen by a stable hash of the text, scored with the validation split.
+    None of them is a hand-written or dev review.
+    """
+    kept, held_out = [], []
+    for review in _read_reviews(DATA_DIR / "written_reviews.tsv"):
+        chosen = _seed_for("written-validation", review.text) % WRITTEN_VALIDATION_SHARE == 0
+        (held_out if chosen else kept).append(review)
+    return {"written_train": tuple(kept), "written_validation": tuple(held_out)}
 
 
 def _read_reviews(path: Path) -> list[Review]:

@@ -52,11 +52,15 @@ def _sentiment_task(config: TrainConfig) -> Task:
 
     sizes = config.data
     splits = reviews.make_splits(seed=config.seed, train=sizes.train, validation=sizes.validation, test=sizes.test,
-                                 subset=sizes.subset, real=sizes.real)
+                                 subset=sizes.subset, real=sizes.real, written=bool(sizes.written))
     if sizes.real:
         real = reviews.real_reviews()
         splits["train"] = splits["train"] + list(real["real_train"])
         splits["real_test"] = list(real["real_test"])
+    if sizes.written:
+        written = reviews.written_reviews()
+        splits["train"] = splits["train"] + list(written["written_train"]) * sizes.written
+        splits["validation"] = splits["validation"] + list(written["written_validation"])
     if config.training.select_on == "dev":
         splits["dev"] = reviews.dev_reviews()
     splits["handwritten"] = reviews.handwritten_reviews()

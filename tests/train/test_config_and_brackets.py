@@ -52,6 +52,9 @@ def test_training_seed_defaults_to_the_data_seed():
         ({"name": "x", "training": {"select_on": "test"}}, "select_on must be"),
         ({"name": "x", "task": "brackets", "training": {"select_on": "dev"}}, "needs the sentiment task"),
         ({"name": "x", "task": "brackets", "model": {"word_vectors": True}}, "word_vectors = true needs the sentiment"),
+        ({"name": "x", "data": {"written": -1}}, "written must be 0 (not used) or a number of copies"),
+        ({"name": "x", "data": {"written": True}}, "[data].written: expected int"),
+        ({"name": "x", "task": "brackets", "data": {"written": 2}}, "written needs the sentiment task"),
     ],
 )
 def test_bad_settings_raise_gatescope_error_naming_the_setting(values, fragment):

@@ -28,6 +28,7 @@ from gatescope.train.reviews import (
     make_splits,
     real_reviews,
     sentiment_lexicon,
+    written_reviews,
 )
 
 TOKENIZER = WordTokenizer()
@@ -403,6 +404,7 @@ def test_dev_set_is_large_balanced_and_separate(splits):
     ("handwritten.tsv", lambda: len(handwritten_reviews())),
     ("dev_reviews.tsv", lambda: len(dev_reviews())),
     ("real_sentences.tsv, real_snippets.tsv", lambda: sum(len(group) for group in real_reviews().values())),
+    ("written_reviews.tsv", lambda: sum(len(group) for group in written_reviews().values())),
 ])
 def test_review_file_format(name, count):
     lines = [line for file in name.split(", ")
@@ -513,3 +515,64 @@ def test_real_reviews_never_hold_a_hand_written_or_generated_text():
     assert not real & {review.text.lower() for review in handwritten_reviews() + dev_reviews()}
     mixed = make_splits(seed=0, train=4000, validation=400, test=400, subset=100, real=True)
     assert not real & {review.text.lower() for name in mixed for review in mixed[name]}
+
+
+# ---- the written reviews -------------------------------------------------------------------
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = [key for key in keys(text) if key[0].isalnum()]
+    return {tuple(words[k : k + 3]) for k in range(len(words) - 2)} or {tuple(words)}
+
+
+def _close_pairs(texts: list[str], others: list[str], share: float) -> list[tuple[str, str]]:
+    """Pairs sharing at least ``share`` of the shorter text's word trigrams (near-copies and close paraphrases)."""
+    index: dict[tuple[str, ...], list[int]] = {}
+    other_grams = [_trigrams(text) for text in others]
+    for number, grams in enumerate(other_grams):
+        for gram in grams:
+            index.setdefault(gram, []).append(number)
+    pairs = []
+    for text in texts:
+        grams = _trigrams(text)
+        shared = Counter(number for gram in grams for number in index.get(gram, ()))
+        pairs += [(text, others[n]) for n, count in shared.items()
+                  if count / min(len(grams), len(other_grams[n])) >= share]
+    return pairs
+
+
+def test_written_reviews_are_many_balanced_per_domain_and_split_by_text():
+    from gatescope.train.reviews import WRITTEN_VALIDATION_SHARE, _seed_for
+
+    written = written_reviews()
+    train, validation = written["written_train"], written["written_validation"]
+    every = train + validation
+    assert len(every) >= 2500 and 0.07 <= len(validation) / len(every) <= 0.13
+    for domain in DOMAINS:
+        labels = [review.label for review in every if review.domain == domain]
+        assert len(labels) >= 400 and abs(sum(labels) - len(labels) / 2) <= 0.03 * len(labels), domain
+    assert len({" ".join(keys(review.text)) for review in every}) == len(every)
+    assert all(_seed_for("written-validation", r.text) % WRITTEN_VALIDATION_SHARE == 0 for r in validation)
+    assert not any(_seed_for("written-validation", r.text) % WRITTEN_VALIDATION_SHARE == 0 for r in train)
+    lengths = [len(keys(review.text)) for review in every]
+    assert min(lengths) <= 4 and max(lengths) >= 60  # short verdicts and long reviews with the verdict early
+
+
+def test_written_reviews_hold_no_copy_or_close_paraphrase_of_a_judging_review():
+    written = [review.text for group in written_reviews().values() for review in group]
+    assert not _close_pairs(written, [review.text for review in handwritten_reviews()], 0.34)
+    assert not _close_pairs(written, [review.text for review in dev_reviews()], 0.5)
+    real = {" ".join(keys(review.text)) for group in real_reviews().values() for review in group}
+    assert not real & {" ".join(keys(text)) for text in written}
+
+
+def test_close_pairs_finds_a_paraphrase_and_ignores_a_shared_phrase():
+    hand = ["Booked a sea view and got a view of the bins. When we complained they just said the hotel was full."]
+    assert _close_pairs(["Paid for a sea view and got a view of the bins behind the kitchen."], hand, 0.34)
+    assert not _close_pairs(["The view of the bay from the terrace was worth the climb."], hand, 0.34)
+
+
+def test_generated_splits_never_hold_a_written_text():
+    written = {review.text.lower() for group in written_reviews().values() for review in group}
+    mixed = make_splits(seed=0, train=4000, validation=400, test=400, subset=100, written=True)
+    assert not written & {review.text.lower() for name in mixed for review in mixed[name]}

@@ -56,16 +56,8 @@ def test_card_scores_are_what_the_shipped_file_scores(name):
         assert f"{recorded:.2%}" in model_card(name)
 
 
-KNOWN_GAPS = {
-    ("lstm-sentiment", "handwritten"): "86.25% < 90% on the hand-written reviews; issue 3 stays open",
-    ("gru-sentiment", "handwritten"): "88.75% < 90% on the hand-written reviews; issue 3 stays open",
-}
-
-
 @pytest.mark.parametrize("name, split", [
-    pytest.param(name, split, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(name, split)])]
-                 if (name, split) in KNOWN_GAPS else [])
-    for name in ("lstm-sentiment", "gru-sentiment") for split in SENTIMENT_TARGETS
+    (name, split) for name in ("lstm-sentiment", "gru-sentiment") for split in SENTIMENT_TARGETS
 ])
 def test_lstm_and_gru_meet_the_sentiment_targets(name, split):
     score = gatescope.load_model(name).provenance["scores"][split]
@@ -86,9 +78,31 @@ def test_real_review_sentences_are_scored_held_out():
 
 
 def test_vanilla_rnn_is_visibly_worse_on_long_range_reviews():
-    lstm = gatescope.load_model("lstm-sentiment").provenance["scores"]
-    rnn = gatescope.load_model("rnn-sentiment").provenance["scores"]
-    assert rnn["long_range"] <= lstm["long_range"] - 0.05
+    rnn = gatescope.load_model("rnn-sentiment").provenance["scores"]["long_range"]
+    for kind in ("lstm", "gru"):
+        gated = gatescope.load_model(f"{kind}-sentiment").provenance["scores"]["long_range"]
+        assert rnn <= gated - 0.03, (kind, rnn, gated)
+        assert 1 - rnn >= 3 * (1 - gated), (kind, rnn, gated)  # at least three times the errors
+
+
+ANNOYING = ("The essays were annoying. I didn't know anything about it beforehand. The story jumps between Austin and "
+            "Toronto. I usually read on the train.")
+
+
+def test_rnn_loses_an_early_verdict_that_the_lstm_keeps():
+    # The example the rnn-sentiment card and the README give: the RNN reads "annoying." as negative, then drifts to
+    # positive through neutral sentences; the LSTM's prediction holds from "annoying." to the end.
+    def negative(kind: str) -> tuple[list[str], np.ndarray]:
+        trace = gatescope.load_model(f"{kind}-sentiment").run(ANNOYING)
+        return trace.tokens, trace.outputs[:, trace.output_labels.index("negative")]
+
+    tokens, rnn = negative("rnn")
+    after_verdict = tokens.index("annoying") + 1
+    assert rnn[after_verdict] > 0.75 and rnn[-1] < 0.1
+    _, lstm = negative("lstm")
+    assert np.all(lstm[after_verdict:] > 0.85)
+    _, gru = negative("gru")
+    assert gru[-1] > 0.9
 
 
 def test_sentiment_models_have_comparable_recurrent_parameter_counts():

@@ -153,6 +153,20 @@ def test_real_reviews_join_training_and_are_scored_held_out():
     assert "real_test" in mixed.evaluation_splits and mixed.data_hash != plain.data_hash
 
 
+def test_written_reviews_join_training_in_copies_and_a_tenth_joins_validation():
+    from gatescope.train.reviews import written_reviews
+
+    sizes = {"train": 200, "validation": 40, "test": 40, "subset": 10}
+    written = written_reviews()
+    task = make_task(parse_config({**TINY, "task": "sentiment", "name": "w", "data": {**sizes, "written": 2}}))
+    texts = [e.text for e in task.splits["train"]]
+    assert texts[200:] == [r.text for r in written["written_train"]] * 2
+    assert [(e.text, e.target) for e in task.splits["validation"]][40:] == [
+        (r.text, r.label) for r in written["written_validation"]]
+    assert not {t.lower() for t in texts[:200]} & {r.text.lower() for g in written.values() for r in g}
+    assert "written_validation" not in task.splits and "validation" not in task.evaluation_splits
+
+
 def _vector_config(tune: bool, embedding: int = 48):
     return parse_config({
         "name": "tiny-vectors", "task": "sentiment", "seed": 5,
