@@ -1678,10 +1678,8 @@ def real_reviews() -> dict[str, tuple[Review, ...]]:
     "real_test": the other UCI sentences (about 600 one-line reviews of products, films and restaurants, the
     closest thing here to what users type), chosen by a stable hash of the text and never trained on.
     """
-    kept, held_out = list(_read_reviews(DATA_DIR / "real_snippets.tsv")), []
-    for review in _read_reviews(DATA_DIR / "real_sentences.tsv"):
-        (held_out if _seed_for("real-test", review.text) % REAL_TEST_SHARE == 0 else kept).append(review)
-    return {"real_train": tuple(kept), "real_test": tuple(held_out)}
+    kept, held_out = _split_by_text(_read_reviews(DATA_DIR / "real_sentences.tsv"), "real-test", REAL_TEST_SHARE)
+    return {"real_train": tuple(_read_reviews(DATA_DIR / "real_snippets.tsv")) + kept, "real_test": held_out}
 
 
 WRITTEN_VALIDATION_SHARE = 10  # one written review in ten (by a stable hash of its text) helps pick the epoch
@@ -1697,11 +1695,17 @@ def written_reviews() -> dict[str, tuple[Review, ...]]:
     "written_validation": the other tenth, chosen by a stable hash of the text, scored with the validation split.
     None of them is a hand-written or dev review.
     """
+    kept, held_out = _split_by_text(_read_reviews(DATA_DIR / "written_reviews.tsv"), "written-validation",
+                                    WRITTEN_VALIDATION_SHARE)
+    return {"written_train": kept, "written_validation": held_out}
+
+
+def _split_by_text(reviews: list[Review], salt: str, share: int) -> tuple[tuple[Review, ...], tuple[Review, ...]]:
+    """(kept, held out): one review in ``share`` is held out, chosen by a stable hash of its text alone."""
     kept, held_out = [], []
-    for review in _read_reviews(DATA_DIR / "written_reviews.tsv"):
-        chosen = _seed_for("written-validation", review.text) % WRITTEN_VALIDATION_SHARE == 0
-        (held_out if chosen else kept).append(review)
-    return {"written_train": tuple(kept), "written_validation": tuple(held_out)}
+    for review in reviews:
+        (held_out if _seed_for(salt, review.text) % share == 0 else kept).append(review)
+    return tuple(kept), tuple(held_out)
 
 
 def _read_reviews(path: Path) -> list[Review]:
