@@ -79,7 +79,8 @@ class UnitInspector(QWidget):
         self.plots["gates"].setYRange(0.0, 1.0, padding=0.04)
         self.plots["tanh"].setYRange(-1.0, 1.0, padding=0.04)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for quantity, plot_name in {pair for pairs in QUANTITIES_BY_KIND.values() for pair in pairs}:
+        # Every quantity once, in a fixed order: curves drawn later lie on top, so the order must not vary.
+        for quantity, plot_name in dict.fromkeys(pair for pairs in QUANTITIES_BY_KIND.values() for pair in pairs):
             self.curves[quantity] = self.plots[plot_name].plot(
                 [], [], pen=pg.mkPen(CURVE_COLOURS.get(quantity, "#000000"), width=2),
                 autoDownsample=True, downsampleMethod="peak", clipToView=True)
