@@ -40,8 +40,13 @@ GATES = {"lstm": 4, "gru": 3}
 UNITS = (128, 512, 1024)
 STEPS = (50, 500)
 #: Variables this machine may set for old-OpenBLAS safety; they can change which kernels OpenBLAS picks.
-OPENBLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                      "MKL_NUM_THREADS")
+OPENBLAS_VARIABLES = (
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
 
 
 def cpu_model() -> str:
@@ -91,16 +96,19 @@ def numpy_blas() -> str:
     except Exception:  # NumPy < 1.25 has no dict mode
         return "unknown (install threadpoolctl to see it)"
     core = openblas_core()
-    return (f"{blas.get('name')} {blas.get('version')} [numpy.show_config]"
-            + (f", run-time core {core}" if core else ""))
+    return f"{blas.get('name')} {blas.get('version')} [numpy.show_config]" + (f", run-time core {core}" if core else "")
 
 
 def random_weights(kind: str, units: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """PyTorch-layout float32 weights for one layer, drawn like PyTorch's default init U(-1/sqrt(H), 1/sqrt(H))."""
     bound = 1.0 / np.sqrt(units)
     rows = GATES[kind] * units
-    shapes = {"weight_ih_l0": (rows, units), "weight_hh_l0": (rows, units), "bias_ih_l0": (rows,),
-              "bias_hh_l0": (rows,)}
+    shapes = {
+        "weight_ih_l0": (rows, units),
+        "weight_hh_l0": (rows, units),
+        "bias_ih_l0": (rows,),
+        "bias_hh_l0": (rows,),
+    }
     return {name: rng.uniform(-bound, bound, shape).astype(np.float32) for name, shape in shapes.items()}
 
 
@@ -113,8 +121,9 @@ def torch_module(kind: str, units: int, weights: dict[str, np.ndarray]):
     return module.eval()
 
 
-def median_ms(runs: dict[str, Callable[[], object]], warmup: int, repeats: int,
-              budget_s: float = 0.0) -> dict[str, float]:
+def median_ms(
+    runs: dict[str, Callable[[], object]], warmup: int, repeats: int, budget_s: float = 0.0
+) -> dict[str, float]:
     """Median wall time of each run in milliseconds, after ``warmup`` untimed calls.
 
     The runs take turns within each repeat, so a machine that speeds up or slows down affects them alike. Quick runs
@@ -174,8 +183,11 @@ def main() -> None:
     print(f"Python:  {platform.python_version()}  NumPy {np.__version__}  PyTorch {torch_version}")
     print(f"BLAS:    {numpy_blas()}")
     print("Env:     " + "  ".join(f"{name}={os.environ.get(name, '<unset>')}" for name in OPENBLAS_VARIABLES))
-    print(f"Timing:  median of >= {repeats} runs after {warmup} warm-up" + (", alternating with torch" if torch else "")
-          + "; batch 1, float32, input_size = units")
+    print(
+        f"Timing:  median of >= {repeats} runs after {warmup} warm-up"
+        + (", alternating with torch" if torch else "")
+        + "; batch 1, float32, input_size = units"
+    )
     print()
     header = f"{'cell':<5} {'units':>5} {'T':>4} {'gatescope ms':>13}"
     if torch is not None:
@@ -193,8 +205,10 @@ def main() -> None:
                 row += f" {1000.0 * engine_ms / steps:>8.1f}"
                 print(row, flush=True)
     if torch is not None:
-        print("\nratio = gatescope / torch; µs/step = gatescope ms / T. gatescope records every gate, pre-activation,"
-              " c and h;\ntorch returns the outputs only.")
+        print(
+            "\nratio = gatescope / torch; µs/step = gatescope ms / T. gatescope records every gate, pre-activation,"
+            " c and h;\ntorch returns the outputs only."
+        )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TEXT = ("the hotel was in a great spot and the staff were friendly , but the room was noisy and the breakfast was "
-        "cold every single morning")
+TEXT = (
+    "the hotel was in a great spot and the staff were friendly , but the room was noisy and the breakfast was "
+    "cold every single morning"
+)
 
 
 def main() -> None:
@@ -56,8 +58,7 @@ def main() -> None:
                 marks.append(time.perf_counter())
                 return True
 
-            settings = AnimationSettings(view=args.view, by="token", tween=tween, fps=25, size=(1280, 720),
-                                         format=fmt)
+            settings = AnimationSettings(view=args.view, by="token", tween=tween, fps=25, size=(1280, 720), format=fmt)
             export_animation(model, TEXT, settings, Path(folder) / name, progress=progress)
             finished = time.perf_counter()
             frames = len(marks)
@@ -68,8 +69,15 @@ def main() -> None:
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["rss_before_exports_mb"] = round(rss_before, 1)
     result["ffmpeg_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-    result.update({"size": "1280x720", "view": args.view, "tokens": tokens, "tween": tween,
-                   "load_average": round(os.getloadavg()[0], 2)})
+    result.update(
+        {
+            "size": "1280x720",
+            "view": args.view,
+            "tokens": tokens,
+            "tween": tween,
+            "load_average": round(os.getloadavg()[0], 2),
+        }
+    )
     del app
     print(json.dumps(result))
 

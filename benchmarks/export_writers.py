@@ -49,8 +49,10 @@ def diagram_frames(count: int, width: int = WIDTH, height: int = HEIGHT) -> list
                 value = (np.sin(k * 0.2 + row + unit * 0.4) + 1) / 2
                 left = 70 + unit * 48
                 draw.rectangle([left, top, left + 40, top + 100], fill=(235, 235, 235))
-                draw.rectangle([left, top + int(100 * (1 - value)), left + 40, top + 100],
-                               fill=(int(40 + 200 * value), 90, int(220 - 180 * value)))
+                draw.rectangle(
+                    [left, top + int(100 * (1 - value)), left + 40, top + 100],
+                    fill=(int(40 + 200 * value), 90, int(220 - 180 * value)),
+                )
         for index, word in enumerate(WORDS):
             colour = (200, 30, 30) if index == k % len(WORDS) else (0, 0, 0)
             draw.text((70 + index * 120, 20), word, fill=colour, font=font)

@@ -26,8 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-WORDS = ("the plot was dull but ending wonderful acting great not good bad service food slow friendly room clean "
-         "staff rude book story characters boring loved hated would recommend again never waste money . , !").split()
+WORDS = (
+    "the plot was dull but ending wonderful acting great not good bad service food slow friendly room clean "
+    "staff rude book story characters boring loved hated would recommend again never waste money . , !"
+).split()
 
 
 def benchmark_model(units: int = 256, embedding: int = 64, seed: int = 0):
@@ -38,14 +40,24 @@ def benchmark_model(units: int = 256, embedding: int = 64, seed: int = 0):
 
     rng = np.random.default_rng(seed)
     vocabulary = Vocabulary(["<unk>", *dict.fromkeys(WORDS)])
-    arrays = {"weight_ih_l0": rng.normal(0, 0.3, (4 * units, embedding)),
-              "weight_hh_l0": rng.normal(0, 0.1, (4 * units, units)),
-              "bias_ih_l0": rng.normal(0, 0.2, 4 * units), "bias_hh_l0": np.zeros(4 * units)}
+    arrays = {
+        "weight_ih_l0": rng.normal(0, 0.3, (4 * units, embedding)),
+        "weight_hh_l0": rng.normal(0, 0.1, (4 * units, units)),
+        "bias_ih_l0": rng.normal(0, 0.2, 4 * units),
+        "bias_hh_l0": np.zeros(4 * units),
+    }
     layer = layer_from_state_dict(arrays, 0, "lstm", bidirectional=False)
-    head = Head(rng.normal(0, 0.3, (2, units)).astype(np.float32), np.zeros(2, np.float32),
-                labels=["negative", "positive"])
-    return Model([layer], WordTokenizer(), vocabulary, rng.normal(0, 1, (len(vocabulary), embedding)), head,
-                 name="benchmark-lstm-256")
+    head = Head(
+        rng.normal(0, 0.3, (2, units)).astype(np.float32), np.zeros(2, np.float32), labels=["negative", "positive"]
+    )
+    return Model(
+        [layer],
+        WordTokenizer(),
+        vocabulary,
+        rng.normal(0, 1, (len(vocabulary), embedding)),
+        head,
+        name="benchmark-lstm-256",
+    )
 
 
 def text_of(tokens: int, seed: int) -> str:
@@ -100,8 +112,13 @@ def startup_seconds() -> float:
         "window.close()\n"
     )
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen(
+        [sys.executable, "-c", child],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     elapsed = time.perf_counter() - started

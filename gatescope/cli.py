@@ -28,64 +28,113 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from gatescope import __version__
 
-    parser = _Parser(prog="gatescope", description="See how recurrent neural networks think, gate by gate.",
-                     epilog=f"example: {EXAMPLE}")
+    parser = _Parser(
+        prog="gatescope",
+        description="See how recurrent neural networks think, gate by gate.",
+        epilog=f"example: {EXAMPLE}",
+    )
     parser.add_argument("--version", action="version", version=f"gatescope {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    trace = commands.add_parser("trace", help="run a model on a text and print every gate, cell and hidden state",
-                                description="Run a model on a text and print or write its full trace.",
-                                epilog=f"example: {EXAMPLE}")
+    trace = commands.add_parser(
+        "trace",
+        help="run a model on a text and print every gate, cell and hidden state",
+        description="Run a model on a text and print or write its full trace.",
+        epilog=f"example: {EXAMPLE}",
+    )
     trace.add_argument("model", metavar="MODEL", help="built-in model name (see 'gatescope models') or a model file")
-    trace.add_argument("text", metavar="TEXT", nargs="?",
-                       help="the text to read ('-' reads standard input); omit it when using --array")
-    trace.add_argument("--array", metavar="FILE.npy", type=Path,
-                       help="read a float array (T, input_size) from a .npy file instead of text")
+    trace.add_argument(
+        "text",
+        metavar="TEXT",
+        nargs="?",
+        help="the text to read ('-' reads standard input); omit it when using --array",
+    )
+    trace.add_argument(
+        "--array",
+        metavar="FILE.npy",
+        type=Path,
+        help="read a float array (T, input_size) from a .npy file instead of text",
+    )
     trace.add_argument("--layer", type=int, metavar="N", help="only layer N (0 = bottom); default: every layer")
     trace.add_argument("--format", choices=TRACE_FORMATS, default="table", help="output format (default: table)")
-    trace.add_argument("--units", metavar="LIST",
-                       help="table only: units to show, e.g. '0,3,7' or '0-15' (default: the first 8)")
+    trace.add_argument(
+        "--units", metavar="LIST", help="table only: units to show, e.g. '0,3,7' or '0-15' (default: the first 8)"
+    )
     trace.add_argument("--out", metavar="PATH", type=Path, help="write to a file instead of standard output")
     trace.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     trace.add_argument("--float64", action="store_true", help="compute in float64 instead of float32")
 
-    gui = commands.add_parser("gui", help="open the desktop app (the default command)",
-                              description="Open the desktop app, or render it headless with --screenshot.")
+    gui = commands.add_parser(
+        "gui",
+        help="open the desktop app (the default command)",
+        description="Open the desktop app, or render it headless with --screenshot.",
+    )
     gui.add_argument("--model", metavar="M", help="built-in model name or model file (default: the last one used)")
     gui.add_argument("--text", metavar="T", help="text to read (default: the last text, or an example)")
-    gui.add_argument("--screenshot", metavar="PATH", type=Path,
-                     help="render the main window without a display, save it as PNG and exit")
+    gui.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        type=Path,
+        help="render the main window without a display, save it as PNG and exit",
+    )
     gui.add_argument("--step", metavar="K", type=int, help="with --screenshot: the token to show (0 = first)")
     gui.add_argument("--size", metavar="WxH", default="1400x900", help="with --screenshot: window size (1400x900)")
-    gui.add_argument("--view", choices=("heatmaps", "cell"), default="heatmaps",
-                     help="with --screenshot: the central view in front (default: heatmaps)")
-    gui.add_argument("--compare", metavar="M2",
-                     help="with --screenshot: render the compare window, --model and M2 side by side")
-    gui.add_argument("--phase", metavar="P",
-                     help="with --screenshot: show the step up to this phase of the cell, by number (0 = combine) or "
-                          "name (LSTM: combine forget input cell output hidden; GRU: combine reset update candidate "
-                          "hidden; RNN: combine hidden)")
+    gui.add_argument(
+        "--view",
+        choices=("heatmaps", "cell"),
+        default="heatmaps",
+        help="with --screenshot: the central view in front (default: heatmaps)",
+    )
+    gui.add_argument(
+        "--compare", metavar="M2", help="with --screenshot: render the compare window, --model and M2 side by side"
+    )
+    gui.add_argument(
+        "--phase",
+        metavar="P",
+        help="with --screenshot: show the step up to this phase of the cell, by number (0 = combine) or "
+        "name (LSTM: combine forget input cell output hidden; GRU: combine reset update candidate "
+        "hidden; RNN: combine hidden)",
+    )
 
     export = commands.add_parser(
-        "export", help="write the animation (png, gif, mp4, svg) or the trace (csv, npz, json) without a display",
+        "export",
+        help="write the animation (png, gif, mp4, svg) or the trace (csv, npz, json) without a display",
         description="Render the app's views offscreen into frames, an animated GIF, an MP4 or SVG frames, or write "
-                    "the trace as data. Frames = tokens x (phases per token, with --by phase) x (tween + 1).",
-        epilog='example: gatescope export --model lstm-sentiment --text "not good at all" --format gif --out a.gif')
+        "the trace as data. Frames = tokens x (phases per token, with --by phase) x (tween + 1).",
+        epilog='example: gatescope export --model lstm-sentiment --text "not good at all" --format gif --out a.gif',
+    )
     export.add_argument("--model", metavar="M", required=True, help="built-in model name or model file")
     export.add_argument("--text", metavar="T", required=True, help="the text to read ('-' reads standard input)")
-    export.add_argument("--format", required=True, choices=EXPORT_FORMATS,
-                        help="png (a folder of frames), gif, mp4, svg (a folder of frames), or csv, npz, json data")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=EXPORT_FORMATS,
+        help="png (a folder of frames), gif, mp4, svg (a folder of frames), or csv, npz, json data",
+    )
     export.add_argument("--out", metavar="PATH", type=Path, required=True, help="file, or folder for png and svg")
-    export.add_argument("--view", choices=("window", "cell", "heatmaps", "step"), default="window",
-                        help="what to draw: the whole window, the cell diagram, the heatmaps or the current-step "
-                             "panel (default: window)")
-    export.add_argument("--by", choices=("token", "phase"), default="token",
-                        help="one stop per token, or one per phase of the cell (default: token)")
+    export.add_argument(
+        "--view",
+        choices=("window", "cell", "heatmaps", "step"),
+        default="window",
+        help="what to draw: the whole window, the cell diagram, the heatmaps or the current-step "
+        "panel (default: window)",
+    )
+    export.add_argument(
+        "--by",
+        choices=("token", "phase"),
+        default="token",
+        help="one stop per token, or one per phase of the cell (default: token)",
+    )
     export.add_argument("--tween", metavar="N", type=int, default=0, help="in-between frames per stop (default 0)")
     export.add_argument("--fps", metavar="N", type=float, default=4.0, help="frames per second (default 4)")
     export.add_argument("--size", metavar="WxH", default="1280x720", help="view size in pixels (default 1280x720)")
-    export.add_argument("--scale", metavar="S", type=float, default=1.0,
-                        help="pixel scale, e.g. 2 for sharp slides (frames are WxH times S)")
+    export.add_argument(
+        "--scale",
+        metavar="S",
+        type=float,
+        default=1.0,
+        help="pixel scale, e.g. 2 for sharp slides (frames are WxH times S)",
+    )
     export.add_argument("--from", dest="first", metavar="K", type=int, default=0, help="first token (default 0)")
     export.add_argument("--to", dest="last", metavar="K", type=int, help="last token (default: the last one)")
     export.add_argument("--unit", metavar="U", type=int, default=0, help="the selected unit captions read (default 0)")
@@ -95,11 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("models", help="list the built-in models", description="List the built-in models.")
 
-    training = commands.add_parser("train", help="train a model from a TOML config (NumPy only)",
-                                   description="Train a model from a TOML config and write it in gatescope's format, "
-                                               "with a model card NAME.md beside it.",
-                                   epilog="example: gatescope train resources/configs/lstm-brackets.toml "
-                                          "--out lstm-brackets.npz")
+    training = commands.add_parser(
+        "train",
+        help="train a model from a TOML config (NumPy only)",
+        description="Train a model from a TOML config and write it in gatescope's format, "
+        "with a model card NAME.md beside it.",
+        epilog="example: gatescope train resources/configs/lstm-brackets.toml --out lstm-brackets.npz",
+    )
     training.add_argument("config", metavar="CONFIG", type=Path, help="training config (.toml)")
     training.add_argument("--out", metavar="MODEL.npz", type=Path, required=True, help="where to write the model")
     training.add_argument("--force", action="store_true", help="overwrite MODEL.npz (and its card) if they exist")
@@ -166,8 +217,11 @@ def _gui(args: argparse.Namespace) -> int:
     _check_output(screenshot, force=True)
     from gatescope.ui.app import save_screenshot
 
-    print(save_screenshot(screenshot, model, text, args.step, size, view=args.view, phase=args.phase,
-                          compare=args.compare))
+    print(
+        save_screenshot(
+            screenshot, model, text, args.step, size, view=args.view, phase=args.phase, compare=args.compare
+        )
+    )
     return 0
 
 
@@ -193,9 +247,19 @@ def _export(args: argparse.Namespace) -> int:
     from gatescope.export.animation import AnimationSettings, export_animation
     from gatescope.ui.app import _application, quiet_qt_messages
 
-    settings = AnimationSettings(view=args.view, by=args.by, tween=args.tween, fps=args.fps, size=size,
-                                 scale=args.scale, first=args.first, last=args.last, format=args.format,
-                                 layer=args.layer, unit=args.unit)
+    settings = AnimationSettings(
+        view=args.view,
+        by=args.by,
+        tween=args.tween,
+        fps=args.fps,
+        size=size,
+        scale=args.scale,
+        first=args.first,
+        last=args.last,
+        format=args.format,
+        layer=args.layer,
+        unit=args.unit,
+    )
     app = _application(sys.argv[:1])
     quiet_qt_messages()
     from gatescope.ui.theme import apply_theme
@@ -221,8 +285,9 @@ def _terminal_progress(name: str):
             shown["at"] = now
             width = 30
             filled = int(width * done / total)
-            sys.stderr.write(f"\r{name}: [{'#' * filled}{'.' * (width - filled)}] frame {done}/{total}, "
-                             f"{seconds_left:4.0f} s left ")
+            sys.stderr.write(
+                f"\r{name}: [{'#' * filled}{'.' * (width - filled)}] frame {done}/{total}, {seconds_left:4.0f} s left "
+            )
             sys.stderr.flush()
         return True
 

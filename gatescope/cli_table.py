@@ -25,8 +25,9 @@ TITLES = {
 
 def display_token(token: str) -> str:
     """A token made visible and bounded: spaces as ␠, other invisible characters escaped, long ones cut."""
-    shown = "".join("␠" if ch == " " else ch if ch.isprintable() else ch.encode("unicode_escape").decode()
-                    for ch in token)
+    shown = "".join(
+        "␠" if ch == " " else ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in token
+    )
     return shown if len(shown) <= TOKEN_WIDTH else shown[: TOKEN_WIDTH - 1] + "…"
 
 

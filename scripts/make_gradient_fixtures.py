@@ -76,8 +76,7 @@ CASES: dict[str, dict] = {
     "hand_gru_cho_l2_bi": dict(kind="gru", layers=2, bidirectional=True, gru_convention="cho"),
     "hand_gru_cho_l2_bi_states": dict(kind="gru", layers=2, bidirectional=True, gru_convention="cho", states=True),
 }
-DEFAULTS = dict(bias=True, nonlinearity="tanh", gru_convention="pytorch", peepholes=False, upstream="all",
-                states=False)
+DEFAULTS = dict(bias=True, nonlinearity="tanh", gru_convention="pytorch", peepholes=False, upstream="all", states=False)
 
 
 def relative_error(a, b) -> float:
@@ -166,7 +165,7 @@ def hand_forward(cfg: dict, params: dict, x, h0=None, c0=None):
             h = zeros if h0 is None else h0[k * D + d]
             c = (zeros if c0 is None else c0[k * D + d]) if kind == "lstm" else None
             hs = [None] * T
-            for t in (range(T - 1, -1, -1) if d == 1 else range(T)):
+            for t in range(T - 1, -1, -1) if d == 1 else range(T):
                 x_t = layer_in[:, t]
                 if kind == "lstm":
                     h, c = lstm_cell(x_t, h, c, w_ih, w_hh, b_ih, b_hh, peephole)
@@ -189,10 +188,18 @@ def check_hand_forward_against_onnx_fixtures() -> list[str]:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         meta = json.loads(arrays.pop("meta").tobytes())
-        cfg = dict(DEFAULTS, kind=meta["kind"], layers=meta["num_layers"], bidirectional=meta["bidirectional"],
-                   gru_convention=meta.get("gru_convention", "pytorch"))
-        params = {k: torch.from_numpy(v) for k, v in arrays.items() if k.split("_l")[0] in
-                  ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")}
+        cfg = dict(
+            DEFAULTS,
+            kind=meta["kind"],
+            layers=meta["num_layers"],
+            bidirectional=meta["bidirectional"],
+            gru_convention=meta.get("gru_convention", "pytorch"),
+        )
+        params = {
+            k: torch.from_numpy(v)
+            for k, v in arrays.items()
+            if k.split("_l")[0] in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")
+        }
         x = torch.from_numpy(arrays["x"])[None]
         h0 = torch.from_numpy(arrays["h0"])[:, None] if "h0" in arrays else None
         c0 = torch.from_numpy(arrays["c0"])[:, None] if "c0" in arrays else None
@@ -203,8 +210,9 @@ def check_hand_forward_against_onnx_fixtures() -> list[str]:
         if c_n is not None:
             assert_close(c_n[:, 0].numpy(), arrays["c_n"], f"{path.name}: hand-written c_n")
         checked.append(path.name)
-    kinds = {name.split("_")[1] + ("_peep" if "peep" in name else "") + ("_cho" if "cho" in name else "")
-             for name in checked}
+    kinds = {
+        name.split("_")[1] + ("_peep" if "peep" in name else "") + ("_cho" if "cho" in name else "") for name in checked
+    }
     if not {"lstm_peep", "gru_cho", "gru", "lstm"} <= kinds:
         raise AssertionError(f"expected ONNX forward fixtures for peepholes and both GRU modes, found {checked}")
     return checked
@@ -221,8 +229,14 @@ def build_case(name: str) -> tuple[dict, dict[str, np.ndarray]]:
     D = 2 if cfg["bidirectional"] else 1
     seed = case_seed(name)
     torch.manual_seed(seed)
-    kwargs = dict(input_size=INPUT_SIZE, hidden_size=HIDDEN_SIZE, num_layers=L, bias=cfg["bias"],
-                  bidirectional=cfg["bidirectional"], batch_first=True)
+    kwargs = dict(
+        input_size=INPUT_SIZE,
+        hidden_size=HIDDEN_SIZE,
+        num_layers=L,
+        bias=cfg["bias"],
+        bidirectional=cfg["bidirectional"],
+        batch_first=True,
+    )
     if kind == "rnn":
         kwargs["nonlinearity"] = cfg["nonlinearity"]
     module = TORCH_CLS[kind](**kwargs)
@@ -361,8 +375,9 @@ def emit(path: Path, arrays: dict, check: bool, report: list) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true",
-                    help="regenerate in memory and compare with the files on disk; write nothing")
+    ap.add_argument(
+        "--check", action="store_true", help="regenerate in memory and compare with the files on disk; write nothing"
+    )
     args = ap.parse_args(argv)
 
     torch.set_num_threads(1)

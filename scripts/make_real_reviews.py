@@ -38,11 +38,13 @@ OUT = ROOT / "gatescope" / "train" / "data"
 ARCHIVES = {
     "sentiment-5.0.2.tgz": (
         "https://registry.npmjs.org/sentiment/-/sentiment-5.0.2.tgz",
-        "89302eb03d2005d03b214fe65814bb48adb7d3c42c8ca80bdee6a3ecb7e4480f"),
+        "89302eb03d2005d03b214fe65814bb48adb7d3c42c8ca80bdee6a3ecb7e4480f",
+    ),
     "vaderSentiment-3.3.2.tar.gz": (
         "https://files.pythonhosted.org/packages/77/8c/4a48c10a50f750ae565e341e697d74a38075a3e43ff0df6f1ab72e186902/"
         "vaderSentiment-3.3.2.tar.gz",
-        "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9"),
+        "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9",
+    ),
 }
 UCI_FILES = {"amazon": "products", "imdb": "movies", "yelp": "restaurants"}
 VADER_FILES = {"movieReviewSnippets_GroundTruth.txt": "movies", "amazonReviewSnippets_GroundTruth.txt": "products"}
@@ -137,21 +139,34 @@ def write(path: Path, header: str, rows: list[tuple[str, int, str]], taken: set[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "corpora",
-                        help="where the downloaded archives are kept (default: .cache/corpora)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=ROOT / ".cache" / "corpora",
+        help="where the downloaded archives are kept (default: .cache/corpora)",
+    )
     args = parser.parse_args()
     taken = reserved_texts()
-    sentences = write(OUT / "real_sentences.tsv", """
+    sentences = write(
+        OUT / "real_sentences.tsv",
+        """
 Real review sentences labelled by people: Kotzias, Denil, de Freitas and Smyth, "From Group to Individual
 Labels using Deep Features", KDD 2015 (UCI "Sentiment Labelled Sentences", CC BY 4.0), from the npm package
 sentiment 5.0.2 (test/fixtures). Written by scripts/make_real_reviews.py; do not edit by hand.
-Format as handwritten.tsv.""", uci_sentences(args.cache), taken)
-    snippets = write(OUT / "real_snippets.tsv", """
+Format as handwritten.tsv.""",
+        uci_sentences(args.cache),
+        taken,
+    )
+    snippets = write(
+        OUT / "real_snippets.tsv",
+        """
 Real review snippets rated -4..+4 by people for VADER (Hutto and Gilbert, ICWSM 2014; vaderSentiment 3.3.2,
 additional_resources, MIT licence): film snippets from Pang and Lee's sentence polarity data and Amazon
 product snippets from Hu and Liu. Mean ratings within 0.5 of neutral are left out; the sign is the label.
 Written by scripts/make_real_reviews.py; do not edit by hand. Format as handwritten.tsv.""",
-                     vader_snippets(args.cache), taken)
+        vader_snippets(args.cache),
+        taken,
+    )
     print(f"real_sentences.tsv: {sentences:,} sentences; real_snippets.tsv: {snippets:,} snippets")
 
 

@@ -184,8 +184,9 @@ TORCH_CASES = {
 
 def build_torch_module(kind, num_layers, bidirectional, bias, nonlinearity, seed):
     torch.manual_seed(seed)
-    kwargs = dict(input_size=INPUT_SIZE, hidden_size=HIDDEN_SIZE, num_layers=num_layers,
-                  bias=bias, bidirectional=bidirectional)
+    kwargs = dict(
+        input_size=INPUT_SIZE, hidden_size=HIDDEN_SIZE, num_layers=num_layers, bias=bias, bidirectional=bidirectional
+    )
     if kind == "rnn":
         kwargs["nonlinearity"] = nonlinearity
     mod = TORCH_CLS[kind](**kwargs)
@@ -226,8 +227,9 @@ def torch_trace_direction(kind, nonlinearity, params, layer_in, h0, c0, reverse,
         for t in order:
             x_t = layer_in[t : t + 1]  # (1, in): unbatched, seq len 1
             # gates from functional ops using the module's h_{t-1}, c_{t-1}
-            gh_, gc_, g = torch_gate_step(kind, nonlinearity, w_ih, w_hh, b_ih, b_hh,
-                                          layer_in[t], h[0], c[0] if c is not None else None)
+            gh_, gc_, g = torch_gate_step(
+                kind, nonlinearity, w_ih, w_hh, b_ih, b_hh, layer_in[t], h[0], c[0] if c is not None else None
+            )
             if kind == "lstm":
                 _, (h, c) = sub(x_t, (h, c))
             else:
@@ -252,8 +254,7 @@ def torch_trace_direction(kind, nonlinearity, params, layer_in, h0, c0, reverse,
             out_full = torch.flip(out_full, [0])
     close(np.stack(hs), out_full.numpy(), tol, f"{what}: stepped vs whole-sequence")
     gate_arrays = {
-        name: (np.stack(pre), None if act[0] is None else np.stack(act))
-        for name, (pre, act) in gates.items()
+        name: (np.stack(pre), None if act[0] is None else np.stack(act)) for name, (pre, act) in gates.items()
     }
     return np.stack(hs), (np.stack(cs) if kind == "lstm" else None), gate_arrays
 
@@ -294,13 +295,20 @@ def torch_case(kind, case, dtype_name, nonlinearity="tanh"):
         hs, cs, gates_all = [], [], {}
         for d in range(D):
             s = f"_l{k}{sfx(d)}"
-            params = (sd[f"weight_ih{s}"], sd[f"weight_hh{s}"],
-                      sd.get(f"bias_ih{s}"), sd.get(f"bias_hh{s}"))
+            params = (sd[f"weight_ih{s}"], sd[f"weight_hh{s}"], sd.get(f"bias_ih{s}"), sd.get(f"bias_hh{s}"))
             idx = k * D + d
             h_tr, c_tr, gates = torch_trace_direction(
-                kind, nonlinearity, params, layer_in, h_init[idx],
+                kind,
+                nonlinearity,
+                params,
+                layer_in,
+                h_init[idx],
                 c_init[idx] if c_init is not None else None,
-                reverse=(d == 1), dtype_t=dtype_t, tol=tol, what=f"{base}/{dtype_name} layer{k} dir{d}")
+                reverse=(d == 1),
+                dtype_t=dtype_t,
+                tol=tol,
+                what=f"{base}/{dtype_name} layer{k} dir{d}",
+            )
             hs.append(h_tr)
             cs.append(c_tr)
             # final state of this direction: forward at t=T-1, reverse at t=0
@@ -487,17 +495,25 @@ def onnx_case(name, dtype_name):
         c_tr = [None] * SEQ_LEN
         gates = {}
         s_ = f"_l0{sfx(d)}"
-        for t in (range(SEQ_LEN - 1, -1, -1) if d == 1 else range(SEQ_LEN)):
-            f = {"X": x[t : t + 1, None, :], "W": W[sl], "R": R[sl], "B": B[sl],
-                 "initial_h": h[None, None, :]}
+        for t in range(SEQ_LEN - 1, -1, -1) if d == 1 else range(SEQ_LEN):
+            f = {"X": x[t : t + 1, None, :], "W": W[sl], "R": R[sl], "B": B[sl], "initial_h": h[None, None, :]}
             if kind == "lstm":
                 f["initial_c"] = c[None, None, :]
             if peep:
                 f["P"] = P[sl]
             res = sess.run(None, f)
-            gh_, gc_, g = np_gate_step(kind, gru_convention, tp[f"weight_ih{s_}"], tp[f"weight_hh{s_}"],
-                                       tp[f"bias_ih{s_}"], tp[f"bias_hh{s_}"],
-                                       tp.get(f"peephole{s_}"), x[t], h, c)
+            gh_, gc_, g = np_gate_step(
+                kind,
+                gru_convention,
+                tp[f"weight_ih{s_}"],
+                tp[f"weight_hh{s_}"],
+                tp[f"bias_ih{s_}"],
+                tp[f"bias_hh{s_}"],
+                tp.get(f"peephole{s_}"),
+                x[t],
+                h,
+                c,
+            )
             h = res[1][0, 0]
             close(gh_, h, tol, f"{what} dir{d} t={t}: h rebuilt from gates")
             if kind == "lstm":
@@ -656,8 +672,9 @@ def generate():
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true",
-                    help="regenerate in memory and compare with the files on disk; write nothing")
+    ap.add_argument(
+        "--check", action="store_true", help="regenerate in memory and compare with the files on disk; write nothing"
+    )
     args = ap.parse_args(argv)
 
     torch.set_num_threads(1)
@@ -671,8 +688,10 @@ def main(argv=None) -> int:
         total += size
         bad += status == "DIFFERS"
         print(f"{status:9s} {size:7d}  {path.relative_to(ROOT)}")
-    print(f"{len(report)} files, {total} bytes; torch {torch.__version__}, onnx {onnx.__version__}, "
-          f"numpy {np.__version__}")
+    print(
+        f"{len(report)} files, {total} bytes; torch {torch.__version__}, onnx {onnx.__version__}, "
+        f"numpy {np.__version__}"
+    )
     if bad:
         print(f"{bad} file(s) differ from a fresh generation", file=sys.stderr)
         return 1

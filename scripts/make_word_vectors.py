@@ -52,8 +52,11 @@ def lexicon_words() -> list[str]:
     """Every word form in the generator's lexicon files (verbs: base, past and third person)."""
     words = []
     for name in LEXICON_FILES:
-        rows = [line.rstrip("\n").split("\t") for line in (DATA / name).read_text(encoding="utf-8").splitlines()
-                if line and not line.startswith("#")]
+        rows = [
+            line.rstrip("\n").split("\t")
+            for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")
+        ]
         header, body = rows[0], rows[1:]
         columns = [k for k, title in enumerate(header) if title in ("word", "base", "past", "third")]
         words += [row[k] for row in body for k in columns]
@@ -137,10 +140,17 @@ def main() -> int:
         "rms": TARGET_RMS,
         "script": "scripts/make_word_vectors.py",
     }
-    np.savez_compressed(OUT, words=np.array(words), vectors=projected.astype(np.float16),
-                        source=np.array(json.dumps(source, sort_keys=True)))
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(words):,} x {args.dims} (PCA keeps {explained:.1%} of the "
-          f"variance), {OUT.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
+    np.savez_compressed(
+        OUT,
+        words=np.array(words),
+        vectors=projected.astype(np.float16),
+        source=np.array(json.dumps(source, sort_keys=True)),
+    )
+    print(
+        f"wrote {OUT.relative_to(ROOT)}: {len(words):,} x {args.dims} (PCA keeps {explained:.1%} of the "
+        f"variance), {OUT.stat().st_size / 1e6:.1f} MB",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -189,8 +189,9 @@ def _batch_state(state: object, name: str, shape: tuple[int, int, int], dtype: n
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def layer_forward(layer: RecurrentLayer, x: np.ndarray, h0: np.ndarray | None = None,
-                  c0: np.ndarray | None = None) -> tuple[FloatArray, LayerCache]:
+def layer_forward(
+    layer: RecurrentLayer, x: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+) -> tuple[FloatArray, LayerCache]:
     """x (B, T, input_size) -> h (B, T, D*H) (forward units then reverse units, reverse in original time order).
 
     h0, c0: optional initial states (D, B, H), zeros when None. h is a view of arrays the cache keeps: do not edit it.
@@ -207,8 +208,9 @@ def layer_forward(layer: RecurrentLayer, x: np.ndarray, h0: np.ndarray | None = 
     h0 = _batch_state(h0, "h0", (D, B, H), dtype)
     c0 = _batch_state(c0, "c0", (D, B, H), dtype) if layer.kind == "lstm" else None
     runs = tuple(
-        _forward_direction(layer, layout, steps, d == 1, None if h0 is None else h0[d].T,
-                           None if c0 is None else c0[d].T)
+        _forward_direction(
+            layer, layout, steps, d == 1, None if h0 is None else h0[d].T, None if c0 is None else c0[d].T
+        )
         for d, layout in enumerate(_layouts(layer))
     )
     if D == 1:
@@ -220,8 +222,14 @@ def layer_forward(layer: RecurrentLayer, x: np.ndarray, h0: np.ndarray | None = 
     return h.transpose(2, 0, 1), LayerCache(layer, steps, runs)
 
 
-def _forward_direction(layer: RecurrentLayer, layout: _DirectionLayout, x: FloatArray, reverse: bool,
-                       h0: FloatArray | None, c0: FloatArray | None) -> DirectionCache:
+def _forward_direction(
+    layer: RecurrentLayer,
+    layout: _DirectionLayout,
+    x: FloatArray,
+    reverse: bool,
+    h0: FloatArray | None,
+    c0: FloatArray | None,
+) -> DirectionCache:
     """Run one direction over x (T, in, B); a reverse direction walks t = T-1 .. 0. h0, c0: (H, B) or None."""
     T, _, B = x.shape
     H = layer.hidden_size
@@ -400,9 +408,13 @@ def _rnn_forward(layout: _DirectionLayout, run: DirectionCache, relu: bool) -> N
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def layer_backward(layer: RecurrentLayer, cache: LayerCache, grad_h: np.ndarray, grad_h_n: np.ndarray | None = None,
-                   grad_c_n: np.ndarray | None = None
-                   ) -> tuple[FloatArray, list[dict[str, FloatArray]], dict[str, FloatArray]]:
+def layer_backward(
+    layer: RecurrentLayer,
+    cache: LayerCache,
+    grad_h: np.ndarray,
+    grad_h_n: np.ndarray | None = None,
+    grad_c_n: np.ndarray | None = None,
+) -> tuple[FloatArray, list[dict[str, FloatArray]], dict[str, FloatArray]]:
     """grad_h (B, T, D*H) -> (grad_x (B, T, in), per-direction weight grads, {"h0", "c0", "h", "c"} state grads).
 
     Weight grads use PyTorch's names, layout and shapes ("weight_ih", "weight_hh", "bias_ih", "bias_hh" and, with
@@ -472,8 +484,9 @@ def _to_torch_rows(matrix: FloatArray, kind: str, scale: FloatArray) -> FloatArr
     return scaled.reshape(4, -1, *matrix.shape[1:])[_TORCH_ROWS[kind]].reshape(matrix.shape)
 
 
-def _weight_grads(layer: RecurrentLayer, run: DirectionCache, x: FloatArray, gate_grads: FloatArray,
-                  recurrent_grads: FloatArray) -> dict[str, FloatArray]:
+def _weight_grads(
+    layer: RecurrentLayer, run: DirectionCache, x: FloatArray, gate_grads: FloatArray, recurrent_grads: FloatArray
+) -> dict[str, FloatArray]:
     """Weight grads of one direction from the per-step grads of the gates' input side and recurrent side."""
     kind, H = layer.kind, layer.hidden_size
     scale = run.layout.scale
@@ -524,8 +537,9 @@ def _backward_steps(run: DirectionCache) -> range:
     return range(T) if run.reverse else range(T - 1, -1, -1)
 
 
-def _lstm_backward(run: DirectionCache, grad_states: FloatArray, grad_cells: FloatArray, grad_h_rec: FloatArray,
-                   grad_c_rec: FloatArray) -> FloatArray:
+def _lstm_backward(
+    run: DirectionCache, grad_states: FloatArray, grad_cells: FloatArray, grad_h_rec: FloatArray, grad_c_rec: FloatArray
+) -> FloatArray:
     """LSTM BPTT; returns grads of the half-scaled pre-activations (T, 4H, B), internal order o, i, f, g.
 
     grad_states holds the upstream grads and leaves with the totals (grad_cells likewise for c); grad_h_rec and
@@ -570,8 +584,9 @@ def _lstm_backward(run: DirectionCache, grad_states: FloatArray, grad_cells: Flo
     return grads
 
 
-def _gru_reset_after_backward(run: DirectionCache, grad_states: FloatArray,
-                              grad_h_rec: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _gru_reset_after_backward(
+    run: DirectionCache, grad_states: FloatArray, grad_h_rec: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """GRU ("pytorch") BPTT; returns grads of the half-scaled pre-activations on the input side and on the recurrent
     product (the same for r, z; times r for the candidate), each (T, 3H, B)."""
     gates, hn = run.gates, run.recurrent_candidate
@@ -666,8 +681,9 @@ def stack_forward(layers: Sequence[RecurrentLayer], x: np.ndarray) -> tuple[Floa
     return x, caches
 
 
-def stack_backward(layers: Sequence[RecurrentLayer], caches: Sequence[LayerCache],
-                   grad_top_h: np.ndarray) -> tuple[FloatArray, list[list[dict[str, FloatArray]]]]:
+def stack_backward(
+    layers: Sequence[RecurrentLayer], caches: Sequence[LayerCache], grad_top_h: np.ndarray
+) -> tuple[FloatArray, list[list[dict[str, FloatArray]]]]:
     """Backpropagate grad_top_h (B, T, D*H) through a stack; returns grad_x and weight grads per layer per direction."""
     if len(layers) != len(caches):
         raise GatescopeError(f"{len(layers)} layers but {len(caches)} caches")
@@ -689,8 +705,9 @@ def parameter_gradients_by_name(grads_per_layer: Sequence[Sequence[dict[str, Flo
     return named
 
 
-def hidden_state_gradients(layers: Sequence[RecurrentLayer], x: np.ndarray,
-                           output_grad: np.ndarray) -> list[FloatArray]:
+def hidden_state_gradients(
+    layers: Sequence[RecurrentLayer], x: np.ndarray, output_grad: np.ndarray
+) -> list[FloatArray]:
     """For one sequence x (T, in) and a gradient on the top output (T, D*H): dLoss/dh_t per layer, each (T, D*H).
 
     Each is the total gradient reaching h_t: from the layer above (or output_grad) and back through time.

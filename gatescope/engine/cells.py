@@ -82,8 +82,13 @@ class RecurrentLayer:
     def __post_init__(self) -> None:
         self._validate()
         for direction in self.directions:
-            for array in (direction.weight_ih, direction.weight_hh, direction.bias_ih, direction.bias_hh,
-                          direction.peephole):
+            for array in (
+                direction.weight_ih,
+                direction.weight_hh,
+                direction.bias_ih,
+                direction.bias_hh,
+                direction.peephole,
+            ):
                 if array is not None:
                     array.flags.writeable = False  # the forward pass uses copies laid out once: edits would be lost
         object.__setattr__(self, "layouts", tuple(self._lay_out(d) for d in self.directions))
@@ -230,6 +235,7 @@ def layer_from_state_dict(
     rows_per_unit = gate_count(kind)
     directions = []
     for suffix in ("", "_reverse") if bidirectional else ("",):
+
         def key(name: str, suffix: str = suffix) -> str:
             return f"{prefix}{name}_l{layer}{suffix}"
 
@@ -248,18 +254,28 @@ def layer_from_state_dict(
         if units < 1 or input_size < 1:
             raise GatescopeError(f"{key('weight_hh')}: sizes must be positive (units {units}, input {input_size})")
         rows = rows_per_unit * units
-        expected = {"weight_ih": (rows, input_size), "weight_hh": (rows, units), "bias_ih": (rows,),
-                    "bias_hh": (rows,), "peephole": (3, units)}
+        expected = {
+            "weight_ih": (rows, input_size),
+            "weight_hh": (rows, units),
+            "bias_ih": (rows,),
+            "bias_hh": (rows,),
+            "peephole": (3, units),
+        }
         for name, array in found.items():
             if array is not None and np.shape(array) != expected[name]:
-                raise GatescopeError(f"{key(name)} has shape {np.shape(array)}; expected {expected[name]} for a "
-                                     f"{kind.upper()} with {units} units reading {input_size} features")
+                raise GatescopeError(
+                    f"{key(name)} has shape {np.shape(array)}; expected {expected[name]} for a "
+                    f"{kind.upper()} with {units} units reading {input_size} features"
+                )
         weights = {name: None if array is None else np.array(array, dtype=dtype) for name, array in found.items()}
         if weights["bias_ih"] is None:
             weights["bias_ih"] = np.zeros(rows, dtype)
             weights["bias_hh"] = np.zeros(rows, dtype)
-        directions.append(DirectionWeights(weights["weight_ih"], weights["weight_hh"], weights["bias_ih"],
-                                           weights["bias_hh"], weights["peephole"]))
+        directions.append(
+            DirectionWeights(
+                weights["weight_ih"], weights["weight_hh"], weights["bias_ih"], weights["bias_hh"], weights["peephole"]
+            )
+        )
     assert units is not None and input_size is not None
     return RecurrentLayer(
         kind=kind,

@@ -31,8 +31,9 @@ class DirectionRun:
     h: FloatArray
 
 
-def run_direction(layer: RecurrentLayer, layout: LayerLayout, x: FloatArray, h0: FloatArray,
-                  c0: FloatArray | None) -> DirectionRun:
+def run_direction(
+    layer: RecurrentLayer, layout: LayerLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None
+) -> DirectionRun:
     """Run one direction over x (T, input_size), in time order; the caller reverses for a reverse direction."""
     pre = np.matmul(x, layout.input_weight.T)
     pre += layout.input_bias
@@ -104,11 +105,33 @@ def _lstm_peephole(layout: LayerLayout, pre: FloatArray, h0: FloatArray, c0: Flo
     squashed_cell = np.empty(H, pre.dtype)
     # Input and forget gates as (T, 2, H), so one call adds both peephole terms; internal order: i, f, o, g.
     input_forget_pre, input_forget = pre.reshape(T, 4, H)[:, :2], act.reshape(T, 4, H)[:, :2]
-    steps = zip(pre, input_forget_pre, input_forget, act[:, :H], act[:, H : 2 * H], pre[:, 2 * H : 3 * H],
-                act[:, 2 * H : 3 * H], pre[:, 3 * H :], act[:, 3 * H :], c, h)
+    steps = zip(
+        pre,
+        input_forget_pre,
+        input_forget,
+        act[:, :H],
+        act[:, H : 2 * H],
+        pre[:, 2 * H : 3 * H],
+        act[:, 2 * H : 3 * H],
+        pre[:, 3 * H :],
+        act[:, 3 * H :],
+        c,
+        h,
+    )
     h_prev, c_prev = h0, c0
-    for (pre_t, input_forget_pre_t, input_forget_t, input_t, forget_t, output_pre_t, output_t,
-         candidate_pre_t, candidate_t, c_t, h_t) in steps:
+    for (
+        pre_t,
+        input_forget_pre_t,
+        input_forget_t,
+        input_t,
+        forget_t,
+        output_pre_t,
+        output_t,
+        candidate_pre_t,
+        candidate_t,
+        c_t,
+        h_t,
+    ) in steps:
         np.dot(h_prev, recurrent, out=product)
         pre_t += product
         np.multiply(peep_input_forget, c_prev, out=look)
@@ -216,8 +239,9 @@ def _rnn(layout: LayerLayout, pre: FloatArray, h0: FloatArray, nonlinearity: str
     return DirectionRun(pre, None, None, h)
 
 
-def run_layer(layer: RecurrentLayer, x: FloatArray, index: int = 0, h0: FloatArray | None = None,
-              c0: FloatArray | None = None) -> LayerTrace:
+def run_layer(
+    layer: RecurrentLayer, x: FloatArray, index: int = 0, h0: FloatArray | None = None, c0: FloatArray | None = None
+) -> LayerTrace:
     """Run a layer over x (T, input_size) and return its LayerTrace.
 
     h0, c0 : (directions, units) initial states, zeros when None.
@@ -267,8 +291,9 @@ def run_layer(layer: RecurrentLayer, x: FloatArray, index: int = 0, h0: FloatArr
     )
 
 
-def run_stack(layers: Sequence[RecurrentLayer], x: FloatArray, h0: FloatArray | None = None,
-              c0: FloatArray | None = None) -> list[LayerTrace]:
+def run_stack(
+    layers: Sequence[RecurrentLayer], x: FloatArray, h0: FloatArray | None = None, c0: FloatArray | None = None
+) -> list[LayerTrace]:
     """Run stacked layers; layer k reads layer k-1's h. h0, c0: (layers * directions, units), PyTorch's layout."""
     if not layers:
         raise GatescopeError("a recurrent stack needs at least one layer")
@@ -283,8 +308,9 @@ def run_stack(layers: Sequence[RecurrentLayer], x: FloatArray, h0: FloatArray | 
     traces = []
     for index, layer in enumerate(layers):
         rows = slice(index * D, (index + 1) * D)
-        trace = run_layer(layer, x, index, None if h0 is None else h0[rows],
-                          None if c0 is None or layer.kind != "lstm" else c0[rows])
+        trace = run_layer(
+            layer, x, index, None if h0 is None else h0[rows], None if c0 is None or layer.kind != "lstm" else c0[rows]
+        )
         traces.append(trace)
         x = trace.h
     return traces
@@ -305,8 +331,9 @@ def check_sequence(x: object, input_size: int, dtype: np.dtype) -> FloatArray:
     return np.ascontiguousarray(x, dtype=dtype)
 
 
-def _check_state(state: object, name: str, layers: int, directions: int, units: int,
-                 dtype: np.dtype) -> FloatArray | None:
+def _check_state(
+    state: object, name: str, layers: int, directions: int, units: int, dtype: np.dtype
+) -> FloatArray | None:
     if state is None:
         return None
     state = np.asarray(state)

@@ -71,11 +71,13 @@ def phase_index(kind: str, phase: int | str) -> int:
         elif phase in keys:
             return keys.index(phase)
         else:
-            raise ValueError(f"{kind.upper()} cells have the phases {', '.join(keys)} (or 0..{len(keys) - 1}), "
-                             f"not {phase!r}")
+            raise ValueError(
+                f"{kind.upper()} cells have the phases {', '.join(keys)} (or 0..{len(keys) - 1}), not {phase!r}"
+            )
     if not 0 <= phase < len(keys):
-        raise ValueError(f"phase {phase} is out of range: {kind.upper()} cells have phases 0..{len(keys) - 1} "
-                         f"({', '.join(keys)})")
+        raise ValueError(
+            f"phase {phase} is out of range: {kind.upper()} cells have phases 0..{len(keys) - 1} ({', '.join(keys)})"
+        )
     return int(phase)
 
 
@@ -131,24 +133,44 @@ def cell_flows(layer: RecurrentLayer, trace: LayerTrace, inputs: FloatArray) -> 
         if trace.kind == "lstm":
             c = trace.c[:, part]
             c_prev = _before(c, trace.c0[part], reverse)
-            wires.update(c_prev=c_prev, **gates, kept=gates["forget"] * c_prev,
-                         written=gates["input"] * gates["candidate"], cell=c, cell_tanh=np.tanh(c), hidden=h)
+            wires.update(
+                c_prev=c_prev,
+                **gates,
+                kept=gates["forget"] * c_prev,
+                written=gates["input"] * gates["candidate"],
+                cell=c,
+                cell_tanh=np.tanh(c),
+                hidden=h,
+            )
         elif trace.kind == "gru":
             weights = layer.directions[d]
             if trace.gru_convention == "cho":
                 reset_applied = gates["reset"] * h_prev  # r ⊙ h(t−1), then multiplied by W_hn inside the tanh
             else:
-                recurrent = h_prev @ weights.weight_hh[2 * H:].T + weights.bias_hh[2 * H:]
+                recurrent = h_prev @ weights.weight_hh[2 * H :].T + weights.bias_hh[2 * H :]
                 reset_applied = gates["reset"] * recurrent  # r ⊙ (W_hn h(t−1) + b_hn)
-            wires.update(**gates, reset_applied=reset_applied.astype(h.dtype, copy=False),
-                         kept=gates["update"] * h_prev, written=(1.0 - gates["update"]) * gates["candidate"], hidden=h)
+            wires.update(
+                **gates,
+                reset_applied=reset_applied.astype(h.dtype, copy=False),
+                kept=gates["update"] * h_prev,
+                written=(1.0 - gates["update"]) * gates["candidate"],
+                hidden=h,
+            )
         else:
             wires.update(preactivation=trace.hidden_preactivation[:, part], hidden=h)
         for values in wires.values():
             values.flags.writeable = False
-        flows.append(CellFlow(trace.kind, name, H, wires, trace.gru_convention,
-                              getattr(layer, "nonlinearity", "tanh"),
-                              peepholes=any(w.peephole is not None for w in layer.directions)))
+        flows.append(
+            CellFlow(
+                trace.kind,
+                name,
+                H,
+                wires,
+                trace.gru_convention,
+                getattr(layer, "nonlinearity", "tanh"),
+                peepholes=any(w.peephole is not None for w in layer.directions),
+            )
+        )
     return flows
 
 
@@ -197,39 +219,61 @@ def caption(flow: CellFlow, step: int, phase: int, unit: int, tokens: list[str],
     after = f"after {quoted(tokens[previous_step])}" if 0 <= previous_step < len(tokens) else "before any token"
     if key == "combine":
         features = flow.wires["x"].shape[1]
-        text = (f"Step {step + 1}, {token}: the cell reads x(t) ({features} numbers for {token}) together with "
-                f"h(t−1), its state {after}. {name.capitalize()} starts from h = {signed(v['h_prev'])}")
+        text = (
+            f"Step {step + 1}, {token}: the cell reads x(t) ({features} numbers for {token}) together with "
+            f"h(t−1), its state {after}. {name.capitalize()} starts from h = {signed(v['h_prev'])}"
+        )
         if kind == "lstm":
             text += f" and c = {signed(v['c_prev'])}"
         return text + "."
     if kind == "lstm":
         if key == "forget":
-            return (f"Forget gate, {name}: {signed(v['forget'])} — the cell keeps {percent(v['forget'])} of its old "
-                    f"value {signed(v['c_prev'])}.")
+            return (
+                f"Forget gate, {name}: {signed(v['forget'])} — the cell keeps {percent(v['forget'])} of its old "
+                f"value {signed(v['c_prev'])}."
+            )
         if key == "input":
-            return (f"Input gate, {name}: {signed(v['input'])} lets {percent(v['input'])} of the candidate "
-                    f"{signed(v['candidate'])} in (tanh, −1..1): it writes {signed(v['written'])}.")
+            return (
+                f"Input gate, {name}: {signed(v['input'])} lets {percent(v['input'])} of the candidate "
+                f"{signed(v['candidate'])} in (tanh, −1..1): it writes {signed(v['written'])}."
+            )
         if key == "cell":
-            return (f"Cell update, {name}: c = {term(v['forget'])} × {term(v['c_prev'])} + {term(v['input'])} "
-                    f"× {term(v['candidate'])} = {term(v['kept'])} + {term(v['written'])} = {signed(v['cell'])}.")
+            return (
+                f"Cell update, {name}: c = {term(v['forget'])} × {term(v['c_prev'])} + {term(v['input'])} "
+                f"× {term(v['candidate'])} = {term(v['kept'])} + {term(v['written'])} = {signed(v['cell'])}."
+            )
         if key == "output":
-            return (f"Output gate, {name}: {signed(v['output'])} — {percent(v['output'])} of tanh(c) = "
-                    f"{signed(v['cell_tanh'])} will show as the hidden state.")
-        return (f"Hidden state, {name}: h = {term(v['output'])} × tanh({signed(v['cell'])}) = "
-                f"{signed(v['hidden'])} — what the next step and the prediction read.")
+            return (
+                f"Output gate, {name}: {signed(v['output'])} — {percent(v['output'])} of tanh(c) = "
+                f"{signed(v['cell_tanh'])} will show as the hidden state."
+            )
+        return (
+            f"Hidden state, {name}: h = {term(v['output'])} × tanh({signed(v['cell'])}) = "
+            f"{signed(v['hidden'])} — what the next step and the prediction read."
+        )
     if kind == "gru":
         if key == "reset":
-            return (f"Reset gate, {name}: {signed(v['reset'])} — {percent(v['reset'])} of the old state "
-                    f"{signed(v['h_prev'])} may shape the candidate.")
+            return (
+                f"Reset gate, {name}: {signed(v['reset'])} — {percent(v['reset'])} of the old state "
+                f"{signed(v['h_prev'])} may shape the candidate."
+            )
         if key == "update":
-            return (f"Update gate, {name}: {signed(v['update'])} — keep {percent(v['update'])} of the old state "
-                    f"{signed(v['h_prev'])}, take {percent(1.0 - v['update'])} from the candidate.")
+            return (
+                f"Update gate, {name}: {signed(v['update'])} — keep {percent(v['update'])} of the old state "
+                f"{signed(v['h_prev'])}, take {percent(1.0 - v['update'])} from the candidate."
+            )
         if key == "candidate":
-            inside = ("r × (W h(t−1) + b)" if flow.gru_convention != "cho" else "W (r × h(t−1))")
-            return (f"Candidate, {name}: n = tanh(W x + b + {inside}) = {signed(v['candidate'])}; the reset "
-                    f"product for this unit is {signed(v['reset_applied'])}.")
-        return (f"Hidden state, {name}: h = {term(1.0 - v['update'])} × {term(v['candidate'])} + "
-                f"{term(v['update'])} × {term(v['h_prev'])} = {signed(v['hidden'])}.")
+            inside = "r × (W h(t−1) + b)" if flow.gru_convention != "cho" else "W (r × h(t−1))"
+            return (
+                f"Candidate, {name}: n = tanh(W x + b + {inside}) = {signed(v['candidate'])}; the reset "
+                f"product for this unit is {signed(v['reset_applied'])}."
+            )
+        return (
+            f"Hidden state, {name}: h = {term(1.0 - v['update'])} × {term(v['candidate'])} + "
+            f"{term(v['update'])} × {term(v['h_prev'])} = {signed(v['hidden'])}."
+        )
     squash = flow.nonlinearity
-    return (f"Hidden state, {name}: h = {squash}(W x + R h(t−1) + b) = {squash}({signed(v['preactivation'])}) = "
-            f"{signed(v['hidden'])}.")
+    return (
+        f"Hidden state, {name}: h = {squash}(W x + R h(t−1) + b) = {squash}({signed(v['preactivation'])}) = "
+        f"{signed(v['hidden'])}."
+    )

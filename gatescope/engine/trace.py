@@ -48,8 +48,15 @@ class LayerTrace:
     def __post_init__(self) -> None:
         object.__setattr__(self, "gates", MappingProxyType(dict(self.gates)))
         object.__setattr__(self, "preactivations", MappingProxyType(dict(self.preactivations)))
-        for array in (self.h, self.c, self.hidden_preactivation, self.h0, self.c0,
-                      *self.gates.values(), *self.preactivations.values()):
+        for array in (
+            self.h,
+            self.c,
+            self.hidden_preactivation,
+            self.h0,
+            self.c0,
+            *self.gates.values(),
+            *self.preactivations.values(),
+        ):
             _freeze(array)
 
     @property

@@ -142,8 +142,9 @@ class Stage:
         for _ in range(2):
             self.app.processEvents()
         # Cell diagrams refresh from a zero timer in the app; a frame must never depend on when that fires.
-        self._diagrams = [view for view in (self.widget, *self.widget.findChildren(CellDiagram))
-                          if isinstance(view, CellDiagram)]
+        self._diagrams = [
+            view for view in (self.widget, *self.widget.findChildren(CellDiagram)) if isinstance(view, CellDiagram)
+        ]
 
     def _make_view(self, view: str) -> QWidget:
         session = self.session
@@ -228,8 +229,14 @@ class Stage:
 Progress = Callable[[int, int, float], bool]  # (frames done, total, seconds left) -> keep going?
 
 
-def export_animation(model: Model, text: str, settings: AnimationSettings, out: Path, force: bool = False,
-                     progress: Progress | None = None) -> list[Path]:
+def export_animation(
+    model: Model,
+    text: str,
+    settings: AnimationSettings,
+    out: Path,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[Path]:
     """Render every frame of ``settings`` into ``out``; returns the written path(s).
 
     Cancelling (``progress`` returns False) or any failure leaves nothing behind: frames stream to a temporary file

@@ -60,8 +60,12 @@ def open_writer(format: str, out: Path, *, fps: float, size: tuple[int, int], fo
     """A writer for ``format`` (png, gif, mp4 or svg) producing ``out`` (a folder for png and svg) from
     ``size=(width, height)`` frames shown at ``fps``. Raises GatescopeError, before writing anything, when ``out``
     exists (without ``force``) or cannot be written."""
-    kinds: dict[str, type[FrameWriter]] = {"png": PngSequenceWriter, "gif": GifWriter, "mp4": Mp4Writer,
-                                           "svg": SvgSequenceWriter}
+    kinds: dict[str, type[FrameWriter]] = {
+        "png": PngSequenceWriter,
+        "gif": GifWriter,
+        "mp4": Mp4Writer,
+        "svg": SvgSequenceWriter,
+    }
     if format not in kinds:
         raise GatescopeError(f"unknown animation format {format!r}; choose one of {', '.join(FORMATS)}")
     return kinds[format](Path(out), fps=fps, size=size, force=force)
@@ -139,8 +143,9 @@ class FrameWriter:
     def __enter__(self) -> FrameWriter:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         if kind is not None:
             self.abort()
         elif self._state == "open":
@@ -184,21 +189,27 @@ class FrameWriter:
             if out.is_dir() and not out.is_symlink() and not self.makes_folder:
                 raise GatescopeError(f"{out}: is a folder; choose a file name")
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise GatescopeError(f"{out}: cannot write in {folder} (permission denied); choose a folder you can "
-                                 f"write to")
+            raise GatescopeError(
+                f"{out}: cannot write in {folder} (permission denied); choose a folder you can write to"
+            )
 
     def _temporary_name_error(self, error: OSError) -> GatescopeError:
-        return GatescopeError(f"{self.out}: cannot write in {self.folder} ({_reason(error)}); choose a folder you "
-                              f"can write to")
+        return GatescopeError(
+            f"{self.out}: cannot write in {self.folder} ({_reason(error)}); choose a folder you can write to"
+        )
 
     def _checked_frame(self, frame: np.ndarray) -> np.ndarray:
         expected = (self.height, self.width, 3)
         if not isinstance(frame, np.ndarray):
-            raise GatescopeError(f"{self.out}: frame {self._frames + 1} must be a NumPy array of shape {expected} "
-                                 f"uint8 (RGB), not {type(frame).__name__}")
+            raise GatescopeError(
+                f"{self.out}: frame {self._frames + 1} must be a NumPy array of shape {expected} "
+                f"uint8 (RGB), not {type(frame).__name__}"
+            )
         if frame.shape != expected or frame.dtype != np.uint8:
-            raise GatescopeError(f"{self.out}: frame {self._frames + 1} must have shape {expected} uint8 (RGB, "
-                                 f"height x width x 3); got shape {frame.shape} {frame.dtype}")
+            raise GatescopeError(
+                f"{self.out}: frame {self._frames + 1} must have shape {expected} uint8 (RGB, "
+                f"height x width x 3); got shape {frame.shape} {frame.dtype}"
+            )
         return frame
 
     def _final_mode(self, base: int) -> int:
@@ -304,8 +315,10 @@ class PngSequenceWriter(FrameWriter):
         if self.force and self.out.is_dir() and not self.out.is_symlink():
             strangers = [entry.name for entry in os.scandir(self.out) if not _is_frame_name(entry.name, self.suffix)]
             if strangers:
-                raise GatescopeError(f"{self.out}: holds other files than frame_*{self.suffix} (e.g. "
-                                     f"{strangers[0]!r}); not replaced: choose a new or empty folder")
+                raise GatescopeError(
+                    f"{self.out}: holds other files than frame_*{self.suffix} (e.g. "
+                    f"{strangers[0]!r}); not replaced: choose a new or empty folder"
+                )
         try:
             self._temporary = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.folder))
         except OSError as error:
@@ -313,8 +326,10 @@ class PngSequenceWriter(FrameWriter):
         self._names: list[str] = []
         # Frames are independent files: two workers encode alternate frames (zlib runs without the GIL), so a
         # detailed 1280x720 frame (about 30 ms to compress) does not hold up the frames being rendered.
-        self._encoders = [_BackgroundEncoder(self._encode, name=f"gatescope-{self.suffix[1:]}-writer-{k}")
-                          for k in range(SEQUENCE_WORKERS)]
+        self._encoders = [
+            _BackgroundEncoder(self._encode, name=f"gatescope-{self.suffix[1:]}-writer-{k}")
+            for k in range(SEQUENCE_WORKERS)
+        ]
         self._state = "open"
 
     def _write(self, frame: np.ndarray) -> None:
@@ -328,8 +343,9 @@ class PngSequenceWriter(FrameWriter):
     def _encode(self, item: tuple[int, np.ndarray]) -> None:
         number, frame = item
         try:
-            Image.fromarray(frame).save(self._temporary / frame_name(number, self.suffix), "PNG",
-                                        compress_level=PNG_COMPRESS_LEVEL)
+            Image.fromarray(frame).save(
+                self._temporary / frame_name(number, self.suffix), "PNG", compress_level=PNG_COMPRESS_LEVEL
+            )
         except Exception as error:
             raise _encoding_error(self.out, number, error) from error
 
@@ -367,8 +383,10 @@ class SvgSequenceWriter(PngSequenceWriter):
 
     def _checked_frame(self, frame) -> bytes:
         if not isinstance(frame, (bytes, bytearray)) or not frame.lstrip().startswith((b"<?xml", b"<svg")):
-            raise GatescopeError(f"{self.out}: frame {self._frames + 1} must be an SVG document (bytes starting "
-                                 f"with <?xml or <svg), not {type(frame).__name__}")
+            raise GatescopeError(
+                f"{self.out}: frame {self._frames + 1} must be an SVG document (bytes starting "
+                f"with <?xml or <svg), not {type(frame).__name__}"
+            )
         return bytes(frame)
 
     def _payload(self, frame: bytes) -> bytes:
@@ -405,8 +423,9 @@ class GifWriter(_FileWriter):
         # Delays in hundredths of a second, rounded on the running total so that they do not drift from fps.
         delay = max(2, round((index + 1) * 100 / self.fps) - round(index * 100 / self.fps))
         try:
-            self._file.writelines(GifImagePlugin.getdata(_quantized(frame), duration=delay * 10,
-                                                         include_color_table=True))
+            self._file.writelines(
+                GifImagePlugin.getdata(_quantized(frame), duration=delay * 10, include_color_table=True)
+            )
         except Exception as error:
             raise _encoding_error(self.out, index + 1, error) from error
         self._encoded += 1
@@ -442,8 +461,9 @@ class Mp4Writer(_FileWriter):
         self.encoded_size = (self.width + self.width % 2, self.height + self.height % 2)
         self._log = tempfile.TemporaryFile()
         try:
-            self._process = subprocess.Popen(self._command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                             stderr=self._log)
+            self._process = subprocess.Popen(
+                self._command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log
+            )
         except (OSError, RuntimeError) as error:
             self._log.close()
             self._remove_temporary()
@@ -456,11 +476,40 @@ class Mp4Writer(_FileWriter):
         width, height = self.encoded_size
         rate = Fraction(self.fps).limit_denominator(100_000)
         bt709 = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
-        return [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(rate), "-i", "pipe:0",
-                "-an", "-vf", "scale=out_color_matrix=bt709:out_range=tv", "-c:v", "libx264",
-                "-preset", MP4_PRESET, "-crf", str(MP4_CRF), "-pix_fmt", "yuv420p", *bt709,
-                "-movflags", "+faststart", "-f", "mp4", str(self._temporary)]
+        return [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{width}x{height}",
+            "-r",
+            str(rate),
+            "-i",
+            "pipe:0",
+            "-an",
+            "-vf",
+            "scale=out_color_matrix=bt709:out_range=tv",
+            "-c:v",
+            "libx264",
+            "-preset",
+            MP4_PRESET,
+            "-crf",
+            str(MP4_CRF),
+            "-pix_fmt",
+            "yuv420p",
+            *bt709,
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            str(self._temporary),
+        ]
 
     def _write(self, frame: np.ndarray) -> None:
         if self.encoded_size != (self.width, self.height):
@@ -509,7 +558,7 @@ def frame_name(number: int, suffix: str = ".png") -> str:
 
 
 def _is_frame_name(name: str, suffix: str = ".png") -> bool:
-    return name.startswith("frame_") and name.endswith(suffix) and name[6:-len(suffix)].isdigit()
+    return name.startswith("frame_") and name.endswith(suffix) and name[6 : -len(suffix)].isdigit()
 
 
 def _gif_header(width: int, height: int) -> bytes:

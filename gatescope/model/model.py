@@ -33,8 +33,10 @@ class Head:
         if self.weight.ndim != 2:
             raise GatescopeError(f"head weight must be 2-D (outputs, features), not {self.weight.shape}")
         if self.bias.shape != (self.weight.shape[0],):
-            raise GatescopeError(f"head bias has shape {self.bias.shape}; expected ({self.weight.shape[0]},) to match "
-                                 f"head weight {self.weight.shape}")
+            raise GatescopeError(
+                f"head bias has shape {self.bias.shape}; expected ({self.weight.shape[0]},) to match "
+                f"head weight {self.weight.shape}"
+            )
         if self.labels is not None and len(self.labels) != self.weight.shape[0]:
             raise GatescopeError(f"head has {self.weight.shape[0]} outputs but {len(self.labels)} labels")
         if not (np.all(np.isfinite(self.weight)) and np.all(np.isfinite(self.bias))):
@@ -84,13 +86,16 @@ class Model:
         for number, layer in enumerate(self.layers[1:], start=1):
             below = self.layers[number - 1]
             if layer.kind != first.kind or layer.hidden_size != first.hidden_size:
-                raise GatescopeError(f"layer {number} is a {layer.hidden_size}-unit {layer.kind.upper()}; every layer "
-                                     f"must be a {first.hidden_size}-unit {first.kind.upper()}")
+                raise GatescopeError(
+                    f"layer {number} is a {layer.hidden_size}-unit {layer.kind.upper()}; every layer "
+                    f"must be a {first.hidden_size}-unit {first.kind.upper()}"
+                )
             if layer.bidirectional != first.bidirectional:
                 raise GatescopeError(f"layer {number}: every layer must be bidirectional, or none")
             if layer.input_size != below.output_size:
-                raise GatescopeError(f"layer {number} reads {layer.input_size} features but layer {number - 1} "
-                                     f"gives {below.output_size}")
+                raise GatescopeError(
+                    f"layer {number} reads {layer.input_size} features but layer {number - 1} gives {below.output_size}"
+                )
         text_parts = (self.tokenizer, self.vocabulary, self.embedding)
         if any(part is not None for part in text_parts) and any(part is None for part in text_parts):
             raise GatescopeError("a model that reads text needs a tokenizer, a vocabulary and an embedding together")
@@ -99,16 +104,19 @@ class Model:
             if self.embedding.ndim != 2:
                 raise GatescopeError(f"embedding must be 2-D (vocabulary, features), not {self.embedding.shape}")
             if self.embedding.shape[0] != len(self.vocabulary):
-                raise GatescopeError(f"embedding has {self.embedding.shape[0]} rows but the vocabulary has "
-                                     f"{len(self.vocabulary)} tokens")
+                raise GatescopeError(
+                    f"embedding has {self.embedding.shape[0]} rows but the vocabulary has {len(self.vocabulary)} tokens"
+                )
             if self.embedding.shape[1] != first.input_size:
-                raise GatescopeError(f"embedding gives {self.embedding.shape[1]} features but layer 0 reads "
-                                     f"{first.input_size}")
+                raise GatescopeError(
+                    f"embedding gives {self.embedding.shape[1]} features but layer 0 reads {first.input_size}"
+                )
             if not np.all(np.isfinite(self.embedding)):
                 raise GatescopeError("embedding contains NaN or infinite values")
         if self.head is not None and self.head.weight.shape[1] != self.layers[-1].output_size:
-            raise GatescopeError(f"head reads {self.head.weight.shape[1]} features but the top layer gives "
-                                 f"{self.layers[-1].output_size}")
+            raise GatescopeError(
+                f"head reads {self.head.weight.shape[1]} features but the top layer gives {self.layers[-1].output_size}"
+            )
 
     @property
     def kind(self) -> str:
@@ -151,8 +159,10 @@ class Model:
         direction = "bidirectional " if self.bidirectional else ""
         reads = f"{self.tokenizer.kind}-level text" if self.tokenizer else f"{self.input_size} features a step"
         outputs = f", predicts {', '.join(self.output_labels)}" if self.output_labels else ""
-        return (f"{len(self.layers)}-layer {direction}{self.kind.upper()}, {self.units} units, reads {reads}"
-                f"{outputs}; {self.parameter_count():,} parameters")
+        return (
+            f"{len(self.layers)}-layer {direction}{self.kind.upper()}, {self.units} units, reads {reads}"
+            f"{outputs}; {self.parameter_count():,} parameters"
+        )
 
     def run(self, source: str | npt.ArrayLike, h0: np.ndarray | None = None, c0: np.ndarray | None = None) -> Trace:
         """Run on text (tokenize, embed) or on a float array (T, input_size); record every gate at every step.
@@ -170,16 +180,24 @@ class Model:
 
     def _run_text(self, text: str, h0: np.ndarray | None, c0: np.ndarray | None) -> Trace:
         if self.tokenizer is None or self.vocabulary is None or self.embedding is None:
-            raise GatescopeError(f"model {self.name or ''} has no tokenizer or embedding, so it cannot read text; "
-                                 f"pass a float array of shape (T, {self.input_size}) instead".replace("  ", " "))
+            raise GatescopeError(
+                f"model {self.name or ''} has no tokenizer or embedding, so it cannot read text; "
+                f"pass a float array of shape (T, {self.input_size}) instead".replace("  ", " ")
+            )
         tokens = self.tokenizer.tokenize(text)
         if not tokens:
             raise GatescopeError("the text has no tokens to read: type a word or a character")
         ids, unknown = self.vocabulary.encode([token.key for token in tokens])
         inputs = self.embedding[ids]
         layers = run_stack(self.layers, inputs, h0, c0)
-        return self._trace([token.text for token in tokens], layers, unknown=[bool(u) for u in unknown],
-                           spans=[(token.start, token.end) for token in tokens], text=text, inputs=inputs)
+        return self._trace(
+            [token.text for token in tokens],
+            layers,
+            unknown=[bool(u) for u in unknown],
+            spans=[(token.start, token.end) for token in tokens],
+            text=text,
+            inputs=inputs,
+        )
 
     def _trace(self, tokens: list[str], layers: list[LayerTrace], **extra) -> Trace:
         outputs = None if self.head is None else self.head(layers[-1].h)

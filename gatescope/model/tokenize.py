@@ -89,9 +89,7 @@ _CHARACTER_PATTERN = re.compile(rf"[^{_CONTROL_AND_SURROGATE_RANGES}]")
 def _require_bool(value: object, option: str, kind: str) -> bool:
     """The value itself if it is a bool, else a GatescopeError naming the option."""
     if not isinstance(value, bool):
-        raise GatescopeError(
-            f"{kind} tokenizer option {option!r} must be true or false, got {value!r}"
-        )
+        raise GatescopeError(f"{kind} tokenizer option {option!r} must be true or false, got {value!r}")
     return value
 
 
@@ -112,8 +110,7 @@ class WordTokenizer:
                 for match in self._pattern.finditer(text)
             ]
         return [
-            Token(match.group(), match.group(), match.start(), match.end())
-            for match in self._pattern.finditer(text)
+            Token(match.group(), match.group(), match.start(), match.end()) for match in self._pattern.finditer(text)
         ]
 
     def to_dict(self) -> dict:
@@ -164,9 +161,7 @@ _TOKENIZER_CLASSES: dict[str, type[WordTokenizer] | type[CharTokenizer]] = {
 def tokenizer_from_dict(config: dict) -> WordTokenizer | CharTokenizer:
     """The tokenizer described by a to_dict() configuration."""
     if not isinstance(config, Mapping):
-        raise GatescopeError(
-            f"tokenizer configuration must be a mapping, got {type(config).__name__}"
-        )
+        raise GatescopeError(f"tokenizer configuration must be a mapping, got {type(config).__name__}")
     if "kind" not in config:
         raise GatescopeError("tokenizer configuration has no 'kind' (expected 'word' or 'char')")
     kind = config["kind"]
@@ -178,8 +173,7 @@ def tokenizer_from_dict(config: dict) -> WordTokenizer | CharTokenizer:
     unknown_options = sorted(str(option) for option in config if option not in known_options)
     if unknown_options:
         raise GatescopeError(
-            f"{kind} tokenizer does not take option(s) {', '.join(unknown_options)}; "
-            "the only option is 'lowercase'"
+            f"{kind} tokenizer does not take option(s) {', '.join(unknown_options)}; the only option is 'lowercase'"
         )
     if "lowercase" in config:
         return tokenizer_class(lowercase=config["lowercase"])
@@ -193,9 +187,7 @@ class Vocabulary:
         if isinstance(tokens, np.ndarray):
             tokens = tokens.tolist()
         if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
-            raise GatescopeError(
-                f"vocabulary tokens must be a list of strings, got {type(tokens).__name__}"
-            )
+            raise GatescopeError(f"vocabulary tokens must be a list of strings, got {type(tokens).__name__}")
         if len(tokens) == 0:
             raise GatescopeError("vocabulary is empty; it needs at least the unknown token")
         if not isinstance(unknown, str):
@@ -203,19 +195,12 @@ class Vocabulary:
         index: dict[str, int] = {}
         for position, token in enumerate(tokens):
             if not isinstance(token, str):
-                raise GatescopeError(
-                    f"vocabulary entry {position} is {type(token).__name__} {token!r}, not a string"
-                )
+                raise GatescopeError(f"vocabulary entry {position} is {type(token).__name__} {token!r}, not a string")
             if token in index:
-                raise GatescopeError(
-                    f"vocabulary token {token!r} appears twice, "
-                    f"at ids {index[token]} and {position}"
-                )
+                raise GatescopeError(f"vocabulary token {token!r} appears twice, at ids {index[token]} and {position}")
             index[token] = position
         if unknown not in index:
-            raise GatescopeError(
-                f"vocabulary has no entry for its unknown token {unknown!r}; add it to the tokens"
-            )
+            raise GatescopeError(f"vocabulary has no entry for its unknown token {unknown!r}; add it to the tokens")
         self._index = index
         self._tokens = list(tokens)
         self.unknown = unknown

@@ -89,8 +89,10 @@ def _section(kind: type, values: object, where: str):
     known = {f.name: f for f in fields(kind)}
     unknown = sorted(set(values) - set(known))
     if unknown:
-        raise GatescopeError(f"{where}: unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
-                             f"(known: {', '.join(known)})")
+        raise GatescopeError(
+            f"{where}: unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+            f"(known: {', '.join(known)})"
+        )
     defaults = kind()
     for key, value in values.items():
         expected = type(getattr(defaults, key))
@@ -105,7 +107,7 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
     """Validate a config mapping (as read from TOML)."""
     values = dict(values)
     if "name" not in values or not isinstance(values["name"], str) or not values["name"]:
-        raise GatescopeError(f"{where}: needs a name, e.g. name = \"lstm-sentiment\"")
+        raise GatescopeError(f'{where}: needs a name, e.g. name = "lstm-sentiment"')
     sections = {"data": DataConfig, "model": ModelConfig, "training": OptimizerConfig}
     parsed = {key: _section(kind, dict(values.pop(key, {})), f"{where} [{key}]") for key, kind in sections.items()}
     top = {f.name for f in fields(TrainConfig)} - set(sections)
@@ -120,21 +122,29 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
         raise GatescopeError(f"{where} [model] cell must be lstm, gru or rnn, not {model.cell!r}")
     if model.peepholes and model.cell != "lstm":
         raise GatescopeError(f"{where} [model] peepholes exist only for LSTM cells")
-    for name, value in (("units", model.units), ("layers", model.layers), ("embedding", model.embedding),
-                        ("epochs", config.training.epochs), ("batch_size", config.training.batch_size),
-                        ("train", config.data.train), ("validation", config.data.validation)):
+    for name, value in (
+        ("units", model.units),
+        ("layers", model.layers),
+        ("embedding", model.embedding),
+        ("epochs", config.training.epochs),
+        ("batch_size", config.training.batch_size),
+        ("train", config.data.train),
+        ("validation", config.data.validation),
+    ):
         if value < 1:
             raise GatescopeError(f"{where}: {name} must be at least 1, not {value}")
     if not 0 <= config.training.word_dropout < 1:
         raise GatescopeError(f"{where}: word_dropout must be in [0, 1)")
     if config.training.select_on not in ("validation", "dev"):
-        raise GatescopeError(f"{where} [training] select_on must be \"validation\" or \"dev\", not "
-                             f"{config.training.select_on!r}")
+        raise GatescopeError(
+            f'{where} [training] select_on must be "validation" or "dev", not {config.training.select_on!r}'
+        )
     if config.training.select_on == "dev" and config.task != "sentiment":
-        raise GatescopeError(f"{where} [training] select_on = \"dev\" needs the sentiment task (the dev reviews)")
+        raise GatescopeError(f'{where} [training] select_on = "dev" needs the sentiment task (the dev reviews)')
     if config.data.written < 0:
-        raise GatescopeError(f"{where} [data] written must be 0 (not used) or a number of copies, not "
-                             f"{config.data.written}")
+        raise GatescopeError(
+            f"{where} [data] written must be 0 (not used) or a number of copies, not {config.data.written}"
+        )
     if config.data.written and config.task != "sentiment":
         raise GatescopeError(f"{where} [data] written needs the sentiment task (the written reviews)")
     if config.model.word_vectors and config.task != "sentiment":

@@ -47,10 +47,12 @@ class TrainingProgress:
         """After each epoch: a permanent line."""
         eta = self._eta(epoch, self.batches_per_epoch) if epoch < self.epochs else "0:00"
         prefix = "\r" if self.interactive else ""
-        self.stream.write(f"{prefix}epoch {epoch}/{self.epochs}  loss {loss:.4f}  train acc {train_accuracy:.2%}  "
-                          f"val acc {validation_accuracy:.2%}  "
-                          f"elapsed {format_duration(time.perf_counter() - self.started)}"
-                          f"  ETA {eta}{'  ' + note if note else ''}\n")
+        self.stream.write(
+            f"{prefix}epoch {epoch}/{self.epochs}  loss {loss:.4f}  train acc {train_accuracy:.2%}  "
+            f"val acc {validation_accuracy:.2%}  "
+            f"elapsed {format_duration(time.perf_counter() - self.started)}"
+            f"  ETA {eta}{'  ' + note if note else ''}\n"
+        )
         self.stream.flush()
 
     def message(self, text: str) -> None:

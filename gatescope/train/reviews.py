@@ -1602,8 +1602,13 @@ def generate_reviews(n: int, seed: int, phenomenon: str | None = None, vocabular
 
 
 def make_splits(
-    seed: int = 0, train: int = 40000, validation: int = 4000, test: int = 4000, subset: int = 1000,
-    real: bool = False, written: bool = False,
+    seed: int = 0,
+    train: int = 40000,
+    validation: int = 4000,
+    test: int = 4000,
+    subset: int = 1000,
+    real: bool = False,
+    written: bool = False,
 ) -> dict[str, list[Review]]:
     """Training, validation and test sets plus one test subset per phenomenon, with no text in two splits.
 
@@ -1618,8 +1623,13 @@ def make_splits(
 
 
 def make_annotated_splits(
-    seed: int = 0, train: int = 40000, validation: int = 4000, test: int = 4000, subset: int = 1000,
-    real: bool = False, written: bool = False,
+    seed: int = 0,
+    train: int = 40000,
+    validation: int = 4000,
+    test: int = 4000,
+    subset: int = 1000,
+    real: bool = False,
+    written: bool = False,
 ) -> dict[str, list[AnnotatedReview]]:
     """make_splits with each review's clauses. real=True also keeps every real review's text out (see
     real_reviews(); the splits then differ from real=False's only where a text would have collided), and
@@ -1695,8 +1705,9 @@ def written_reviews() -> dict[str, tuple[Review, ...]]:
     "written_validation": the other tenth, chosen by a stable hash of the text, scored with the validation split.
     None of them is a hand-written or dev review.
     """
-    kept, held_out = _split_by_text(_read_reviews(DATA_DIR / "written_reviews.tsv"), "written-validation",
-                                    WRITTEN_VALIDATION_SHARE)
+    kept, held_out = _split_by_text(
+        _read_reviews(DATA_DIR / "written_reviews.tsv"), "written-validation", WRITTEN_VALIDATION_SHARE
+    )
     return {"written_train": kept, "written_validation": held_out}
 
 

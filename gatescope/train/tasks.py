@@ -51,8 +51,15 @@ def _sentiment_task(config: TrainConfig) -> Task:
     from gatescope.train import reviews
 
     sizes = config.data
-    splits = reviews.make_splits(seed=config.seed, train=sizes.train, validation=sizes.validation, test=sizes.test,
-                                 subset=sizes.subset, real=sizes.real, written=bool(sizes.written))
+    splits = reviews.make_splits(
+        seed=config.seed,
+        train=sizes.train,
+        validation=sizes.validation,
+        test=sizes.test,
+        subset=sizes.subset,
+        real=sizes.real,
+        written=bool(sizes.written),
+    )
     if sizes.real:
         real = reviews.real_reviews()
         splits["train"] = splits["train"] + list(real["real_train"])
@@ -65,8 +72,14 @@ def _sentiment_task(config: TrainConfig) -> Task:
         splits["dev"] = reviews.dev_reviews()
     splits["handwritten"] = reviews.handwritten_reviews()
     examples = {name: [Example(r.text, int(r.label)) for r in items] for name, items in splits.items()}
-    return Task(name="sentiment", per_step=False, tokenizer=WordTokenizer(lowercase=True), labels=list(reviews.LABELS),
-                splits=examples, data_hash=reviews.data_hash(splits["train"]))
+    return Task(
+        name="sentiment",
+        per_step=False,
+        tokenizer=WordTokenizer(lowercase=True),
+        labels=list(reviews.LABELS),
+        splits=examples,
+        data_hash=reviews.data_hash(splits["train"]),
+    )
 
 
 def _brackets_task(config: TrainConfig) -> Task:
@@ -80,8 +93,14 @@ def _brackets_task(config: TrainConfig) -> Task:
         "long": brackets.generate_brackets(sizes.subset, config.seed + 3, min_length=80, max_length=200),
     }
     examples = {name: [Example(s.text, s.depths) for s in items] for name, items in generated.items()}
-    return Task(name="brackets", per_step=True, tokenizer=CharTokenizer(lowercase=True), labels=list(brackets.LABELS),
-                splits=examples, data_hash=brackets.bracket_hash(generated["train"]))
+    return Task(
+        name="brackets",
+        per_step=True,
+        tokenizer=CharTokenizer(lowercase=True),
+        labels=list(brackets.LABELS),
+        splits=examples,
+        data_hash=brackets.bracket_hash(generated["train"]),
+    )
 
 
 def targets_array(examples: list[Example]) -> np.ndarray:

@@ -41,8 +41,10 @@ def build_vocabulary(task: Task, min_count: int, extra: tuple[str, ...] = ()) ->
     """Training tokens seen at least ``min_count`` times, most frequent first, then the ``extra`` words not among
     them (pretrained word vectors' words) in their order; the unknown token is id 0."""
     counts = Counter(token.key for example in task.splits["train"] for token in task.tokenizer.tokenize(example.text))
-    kept = sorted((key for key, count in counts.items() if count >= min_count and key != task.unknown_token),
-                  key=lambda key: (-counts[key], key))
+    kept = sorted(
+        (key for key, count in counts.items() if count >= min_count and key != task.unknown_token),
+        key=lambda key: (-counts[key], key),
+    )
     seen = set(kept)
     kept += [word for word in extra if word not in seen and word != task.unknown_token]
     return Vocabulary([task.unknown_token, *kept], unknown=task.unknown_token)
@@ -54,8 +56,10 @@ def pretrained_rows(config: TrainConfig, vocabulary: Vocabulary, params: dict) -
 
     words, vectors = load_word_vectors()
     if vectors.shape[1] != config.model.embedding:
-        raise GatescopeError(f"{config.name}: [model] embedding is {config.model.embedding} but {PATH.name} holds "
-                             f"{vectors.shape[1]}-dimensional vectors; set embedding = {vectors.shape[1]}")
+        raise GatescopeError(
+            f"{config.name}: [model] embedding is {config.model.embedding} but {PATH.name} holds "
+            f"{vectors.shape[1]}-dimensional vectors; set embedding = {vectors.shape[1]}"
+        )
     rows = np.array([vocabulary.id(word) for word in words], dtype=np.int64)
     params["embedding"][rows] = vectors
     return rows
@@ -74,8 +78,10 @@ def encode(task: Task, vocabulary: Vocabulary, examples: list[Example]) -> Encod
             raise ValueError(f"per-step targets ({len(example.target)}) do not match tokens ({len(ids)})")
         ids_by_length.setdefault(len(ids), []).append(ids)
         targets_by_length.setdefault(len(ids), []).append(example.target)
-    return EncodedSplit({n: np.stack(block) for n, block in ids_by_length.items()},
-                        {n: np.array(block, dtype=np.int64) for n, block in targets_by_length.items()})
+    return EncodedSplit(
+        {n: np.stack(block) for n, block in ids_by_length.items()},
+        {n: np.array(block, dtype=np.int64) for n, block in targets_by_length.items()},
+    )
 
 
 def init_parameters(config: TrainConfig, vocabulary_size: int, outputs: int, rng: np.random.Generator) -> dict:
@@ -88,8 +94,13 @@ def init_parameters(config: TrainConfig, vocabulary_size: int, outputs: int, rng
     for name in expected_arrays(model.layers, model.bidirectional, bias=True, peepholes=model.peepholes):
         layer = int(name.split("_l")[1].split("_")[0])
         inputs = model.embedding if layer == 0 else D * H
-        shape = {"weight_ih": (G * H, inputs), "weight_hh": (G * H, H), "bias_ih": (G * H,), "bias_hh": (G * H,),
-                 "peephole": (3, H)}[name.split("_l")[0]]
+        shape = {
+            "weight_ih": (G * H, inputs),
+            "weight_hh": (G * H, H),
+            "bias_ih": (G * H,),
+            "bias_hh": (G * H,),
+            "peephole": (3, H),
+        }[name.split("_l")[0]]
         params[name] = rng.uniform(-bound, bound, shape)
         if model.cell == "lstm" and name.startswith("bias_ih"):
             params[name][H : 2 * H] += config.training.forget_bias
@@ -101,8 +112,12 @@ def init_parameters(config: TrainConfig, vocabulary_size: int, outputs: int, rng
 
 def recurrent_layers(config: TrainConfig, params: dict) -> list:
     model = config.model
-    return [layer_from_state_dict(params, k, model.cell, bidirectional=model.bidirectional, dtype=DTYPE,
-                                  gru_convention=model.gru_convention) for k in range(model.layers)]
+    return [
+        layer_from_state_dict(
+            params, k, model.cell, bidirectional=model.bidirectional, dtype=DTYPE, gru_convention=model.gru_convention
+        )
+        for k in range(model.layers)
+    ]
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -112,8 +127,9 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted
 
 
-def loss_and_gradients(config: TrainConfig, params: dict, ids: np.ndarray, targets: np.ndarray,
-                       per_step: bool) -> tuple[float, int, dict]:
+def loss_and_gradients(
+    config: TrainConfig, params: dict, ids: np.ndarray, targets: np.ndarray, per_step: bool
+) -> tuple[float, int, dict]:
     """Cross-entropy of a batch, the number of correct predictions, and the gradient of every parameter."""
     layers = recurrent_layers(config, params)
     x = params["embedding"][ids]
@@ -142,8 +158,7 @@ def loss_and_gradients(config: TrainConfig, params: dict, ids: np.ndarray, targe
         grad_top[:, -1] = grad_head_input
     grad_x, layer_grads = stack_backward(layers, caches, grad_top)
     grads.update(parameter_gradients_by_name(layer_grads))
-    grads["embedding"] = scatter_rows(params["embedding"].shape, ids.reshape(-1),
-                                      grad_x.reshape(-1, grad_x.shape[-1]))
+    grads["embedding"] = scatter_rows(params["embedding"].shape, ids.reshape(-1), grad_x.reshape(-1, grad_x.shape[-1]))
     return loss, correct, {name: grads[name].astype(DTYPE, copy=False) for name in params}
 
 
@@ -175,8 +190,8 @@ class Adam:
         norm = float(np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads.values())))
         scale = self.clip_norm / norm if self.clip_norm and norm > self.clip_norm else 1.0
         self.steps += 1
-        correction1 = 1 - self.beta1 ** self.steps
-        correction2 = 1 - self.beta2 ** self.steps
+        correction1 = 1 - self.beta1**self.steps
+        correction2 = 1 - self.beta2**self.steps
         step_size = self.learning_rate / correction1
         for name, grad in grads.items():
             if scale != 1.0:
@@ -217,8 +232,9 @@ def accuracy(config: TrainConfig, params: dict, split: EncodedSplit, per_step: b
     return correct / max(1, total)
 
 
-def _correct_predictions(config: TrainConfig, params: dict, ids: np.ndarray, targets: np.ndarray,
-                         per_step: bool) -> int:
+def _correct_predictions(
+    config: TrainConfig, params: dict, ids: np.ndarray, targets: np.ndarray, per_step: bool
+) -> int:
     layers = recurrent_layers(config, params)
     top, _ = stack_forward(layers, params["embedding"][ids])
     head_input = top if per_step else top[:, -1]
@@ -293,8 +309,12 @@ def _train(config: TrainConfig, task: Task, progress: TrainingProgress | None) -
             progress.batch(epoch, number, float(np.mean(losses[-50:])))
         scored = averaged if averaged is not None else params
         validation_accuracy = accuracy(config, scored, validation_split, task.per_step)
-        row = {"epoch": epoch, "loss": round(float(np.mean(losses)), 5), "train_accuracy": round(correct / seen, 5),
-               "validation_accuracy": round(validation_accuracy, 5)}
+        row = {
+            "epoch": epoch,
+            "loss": round(float(np.mean(losses)), 5),
+            "train_accuracy": round(correct / seen, 5),
+            "validation_accuracy": round(validation_accuracy, 5),
+        }
         score = (validation_accuracy, 0.0)
         if selection_split is not None:  # the dev reviews pick the epoch; validation breaks ties
             selected = accuracy(config, scored, selection_split, task.per_step)
@@ -306,8 +326,9 @@ def _train(config: TrainConfig, task: Task, progress: TrainingProgress | None) -
         history.append(row)
         progress.epoch(epoch, float(np.mean(losses)), correct / seen, validation_accuracy, "best" if improved else "")
         if epoch - best[1] >= settings.patience:
-            progress.message(f"early stop: {selection or 'validation'} accuracy has not improved for "
-                             f"{settings.patience} epochs")
+            progress.message(
+                f"early stop: {selection or 'validation'} accuracy has not improved for {settings.patience} epochs"
+            )
             break
     return TrainingResult(best[2], vocabulary, history, best[1], time.perf_counter() - started)
 

@@ -26,8 +26,9 @@ def load_word_vectors() -> tuple[tuple[str, ...], np.ndarray]:
             words = tuple(str(word) for word in data["words"])
             vectors = data["vectors"].astype(np.float32)
     except (OSError, KeyError, ValueError) as error:
-        raise GatescopeError(f"{PATH}: cannot read the word vectors ({error}); "
-                             "regenerate them with scripts/make_word_vectors.py") from None
+        raise GatescopeError(
+            f"{PATH}: cannot read the word vectors ({error}); regenerate them with scripts/make_word_vectors.py"
+        ) from None
     if vectors.ndim != 2 or len(vectors) != len(words) or not np.isfinite(vectors).all():
         raise GatescopeError(f"{PATH}: words and vectors do not match; regenerate with scripts/make_word_vectors.py")
     vectors.flags.writeable = False

@@ -64,9 +64,14 @@ def install_exception_hook(parent_getter) -> None:
             return
         showing["now"] = True
         try:
-            box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
-                              f"{kind.__name__}: {value}\n\nYour text and settings are kept; the app keeps running. "
-                              f"Details are in the log.", QMessageBox.StandardButton.Ok, parent_getter())
+            box = QMessageBox(
+                QMessageBox.Icon.Critical,
+                "Something went wrong",
+                f"{kind.__name__}: {value}\n\nYour text and settings are kept; the app keeps running. "
+                f"Details are in the log.",
+                QMessageBox.StandardButton.Ok,
+                parent_getter(),
+            )
             box.setDetailedText(text)
             box.exec()
         finally:
@@ -132,10 +137,13 @@ def run_gui(model_name: str | None = None, text: str | None = None) -> int:
     """Open the app (restoring the last model and text unless given); returns the exit code."""
     from PySide6.QtCore import QSettings
 
-    if sys.platform.startswith("linux") and not any(os.environ.get(name) for name in
-                                                      ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
-        raise GatescopeError("no display found (DISPLAY is not set): run gatescope on a desktop, or render the "
-                             "window with 'gatescope gui --screenshot window.png'")
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        raise GatescopeError(
+            "no display found (DISPLAY is not set): run gatescope on a desktop, or render the "
+            "window with 'gatescope gui --screenshot window.png'"
+        )
     setup_logging()
     app = _application(sys.argv[:1])
     settings = QSettings()
@@ -144,8 +152,9 @@ def run_gui(model_name: str | None = None, text: str | None = None) -> int:
     saved_model = settings.value("session/model", "", type=str)
     saved_text = settings.value("session/text", "", type=str)
     try:
-        window = build_window(model_name or saved_model or None, text if text is not None else (saved_text or None),
-                              settings)
+        window = build_window(
+            model_name or saved_model or None, text if text is not None else (saved_text or None), settings
+        )
     except GatescopeError as error:
         if model_name or not saved_model:
             raise
@@ -157,9 +166,16 @@ def run_gui(model_name: str | None = None, text: str | None = None) -> int:
     return code
 
 
-def save_screenshot(path: Path, model_name: str | None = None, text: str | None = None, step: int | None = None,
-                    size: tuple[int, int] = (1400, 900), view: str = "heatmaps", phase: str | None = None,
-                    compare: str | None = None) -> Path:
+def save_screenshot(
+    path: Path,
+    model_name: str | None = None,
+    text: str | None = None,
+    step: int | None = None,
+    size: tuple[int, int] = (1400, 900),
+    view: str = "heatmaps",
+    phase: str | None = None,
+    compare: str | None = None,
+) -> Path:
     """Render the main window headless (default preferences, no saved settings) and save it as PNG.
 
     ``view`` is the central view in front ("heatmaps" or "cell"); ``phase`` (number or name, e.g. "forget") shows
@@ -179,8 +195,9 @@ def save_screenshot(path: Path, model_name: str | None = None, text: str | None 
         try:
             other = gatescope.load_model(compare)
             if not other.reads_text:
-                raise GatescopeError(f"--compare {compare}: this model has no tokenizer or embedding, so it cannot "
-                                     f"read text")
+                raise GatescopeError(
+                    f"--compare {compare}: this model has no tokenizer or embedding, so it cannot read text"
+                )
             window = CompareWindow(main.session.model, other, main.session.text)
         finally:
             main.close()

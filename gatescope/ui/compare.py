@@ -153,13 +153,17 @@ class CompareWindow(QWidget):
         layout.addWidget(self.token_strip)
         layout.addWidget(self.transport)
         layout.addWidget(splitter, 1)
-        for key, action in (("Right", session.step_forward), ("Left", session.step_back),
-                            ("Shift+Right", session.next_phase), ("Shift+Left", session.previous_phase),
-                            ("Space", self.playback.toggle)):
+        for key, action in (
+            ("Right", session.step_forward),
+            ("Left", session.step_back),
+            ("Shift+Right", session.next_phase),
+            ("Shift+Left", session.previous_phase),
+            ("Space", self.playback.toggle),
+        ):
             QShortcut(QKeySequence(key), self, action)
         self.resize(1500, 900)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self.playback.pause()
         super().closeEvent(event)
 

@@ -32,18 +32,32 @@ from gatescope.export.animation import AnimationSettings, ExportCancelled, expor
 from gatescope.export.trace_data import DATA_FORMATS, write_trace
 from gatescope.ui.session import SessionModel
 
-VIEW_CHOICES = (("window", "Whole window"), ("cell", "Cell diagram"), ("heatmaps", "Heatmaps"),
-                ("step", "Current-step panel"))
-FORMAT_CHOICES = (("gif", "Animated GIF (.gif)", ".gif"), ("mp4", "MP4 video, H.264 (.mp4)", ".mp4"),
-                  ("png", "PNG frames (a folder)", ""), ("svg", "SVG frames (a folder)", ""))
+VIEW_CHOICES = (
+    ("window", "Whole window"),
+    ("cell", "Cell diagram"),
+    ("heatmaps", "Heatmaps"),
+    ("step", "Current-step panel"),
+)
+FORMAT_CHOICES = (
+    ("gif", "Animated GIF (.gif)", ".gif"),
+    ("mp4", "MP4 video, H.264 (.mp4)", ".mp4"),
+    ("png", "PNG frames (a folder)", ""),
+    ("svg", "SVG frames (a folder)", ""),
+)
 SCALES = (1.0, 1.5, 2.0, 3.0)
 
 
 class ExportAnimationDialog(QDialog):
     """The export settings; ``settings()`` and ``out_path()`` read them back."""
 
-    def __init__(self, session: SessionModel, qsettings: QSettings | None = None, parent: QWidget | None = None,
-                 view: str = "window", by: str = "token"):
+    def __init__(
+        self,
+        session: SessionModel,
+        qsettings: QSettings | None = None,
+        parent: QWidget | None = None,
+        view: str = "window",
+        by: str = "token",
+    ):
         super().__init__(parent)
         self.setWindowTitle("Export animation")
         self.session = session
@@ -115,11 +129,20 @@ class ExportAnimationDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self._restore()
-        for signal in (self.view_box.currentIndexChanged, self.range_box.currentIndexChanged,
-                       self.first_box.valueChanged, self.last_box.valueChanged, self.by_box.currentIndexChanged,
-                       self.tween_box.valueChanged, self.fps_box.valueChanged, self.width_box.valueChanged,
-                       self.height_box.valueChanged, self.scale_box.currentIndexChanged,
-                       self.format_box.currentIndexChanged, self.path_edit.textChanged):
+        for signal in (
+            self.view_box.currentIndexChanged,
+            self.range_box.currentIndexChanged,
+            self.first_box.valueChanged,
+            self.last_box.valueChanged,
+            self.by_box.currentIndexChanged,
+            self.tween_box.valueChanged,
+            self.fps_box.valueChanged,
+            self.width_box.valueChanged,
+            self.height_box.valueChanged,
+            self.scale_box.currentIndexChanged,
+            self.format_box.currentIndexChanged,
+            self.path_edit.textChanged,
+        ):
             signal.connect(self._update_summary)
         self.format_box.currentIndexChanged.connect(self._fix_suffix)
         self._update_summary()
@@ -129,12 +152,20 @@ class ExportAnimationDialog(QDialog):
         session = self.session
         ranged = self.range_box.currentIndex() == 1
         return AnimationSettings(
-            view=self.view_box.currentData(), by=self.by_box.currentData(), tween=self.tween_box.value(),
-            fps=self.fps_box.value(), size=(self.width_box.value(), self.height_box.value()),
-            scale=float(self.scale_box.currentData()), first=self.first_box.value() - 1 if ranged else 0,
-            last=self.last_box.value() - 1 if ranged else None, format=self.format_box.currentData(),
-            layer=session.layer, unit=session.unit, unit_order=session.unit_order,
-            colour_scheme=session.colour_scheme)
+            view=self.view_box.currentData(),
+            by=self.by_box.currentData(),
+            tween=self.tween_box.value(),
+            fps=self.fps_box.value(),
+            size=(self.width_box.value(), self.height_box.value()),
+            scale=float(self.scale_box.currentData()),
+            first=self.first_box.value() - 1 if ranged else 0,
+            last=self.last_box.value() - 1 if ranged else None,
+            format=self.format_box.currentData(),
+            layer=session.layer,
+            unit=session.unit,
+            unit_order=session.unit_order,
+            colour_scheme=session.colour_scheme,
+        )
 
     def out_path(self) -> Path | None:
         text = self.path_edit.text().strip()
@@ -154,9 +185,11 @@ class ExportAnimationDialog(QDialog):
         frames = frame_count(settings, kind)
         width, height = settings.pixel_size
         phases = f" × {len(PHASES[kind])} phases" if settings.by == "phase" else ""
-        self.summary.setText(f"{frames:,} frames ({settings.last - settings.first + 1} tokens{phases} × "
-                             f"{settings.tween + 1}) of {width}×{height} px, {frames / settings.fps:.1f} s at "
-                             f"{settings.fps:g} frames/s")
+        self.summary.setText(
+            f"{frames:,} frames ({settings.last - settings.first + 1} tokens{phases} × "
+            f"{settings.tween + 1}) of {width}×{height} px, {frames / settings.fps:.1f} s at "
+            f"{settings.fps:g} frames/s"
+        )
         self.export_button.setEnabled(self.out_path() is not None)
 
     def _suffix(self) -> str:
@@ -174,8 +207,12 @@ class ExportAnimationDialog(QDialog):
         if self._suffix():
             path, _ = QFileDialog.getSaveFileName(self, "Export animation to", start, f"*{self._suffix()}")
         else:
-            path, _ = QFileDialog.getSaveFileName(self, "Export frames to a new folder", start.rstrip("/"),
-                                                  options=QFileDialog.Option.DontConfirmOverwrite)
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export frames to a new folder",
+                start.rstrip("/"),
+                options=QFileDialog.Option.DontConfirmOverwrite,
+            )
         if path:
             self.path_edit.setText(path)
 
@@ -206,16 +243,24 @@ class ExportAnimationDialog(QDialog):
         if q is None:
             return
         settings = self.settings()
-        for key, value in (("view", settings.view), ("by", settings.by), ("tween", settings.tween),
-                           ("fps", settings.fps), ("width", settings.size[0]), ("height", settings.size[1]),
-                           ("scale", settings.scale), ("format", settings.format)):
+        for key, value in (
+            ("view", settings.view),
+            ("by", settings.by),
+            ("tween", settings.tween),
+            ("fps", settings.fps),
+            ("width", settings.size[0]),
+            ("height", settings.size[1]),
+            ("scale", settings.scale),
+            ("format", settings.format),
+        ):
             q.setValue(f"export/{key}", value)
         if self.out_path() is not None:
             q.setValue("export/folder", str(self.out_path().parent))
 
 
-def run_animation_export(parent: QWidget, session: SessionModel, settings: AnimationSettings, out: Path,
-                         force: bool = False) -> list[Path] | None:
+def run_animation_export(
+    parent: QWidget, session: SessionModel, settings: AnimationSettings, out: Path, force: bool = False
+) -> list[Path] | None:
     """Export with a progress dialog (estimate, Cancel). Returns the written paths; None when cancelled or failed
     (a dialog says why; nothing is left behind)."""
     progress = QProgressDialog("Preparing…", "Cancel", 0, 100, parent)
@@ -242,8 +287,9 @@ def run_animation_export(parent: QWidget, session: SessionModel, settings: Anima
         progress.deleteLater()
 
 
-def export_animation_interactive(parent: QWidget, session: SessionModel, qsettings: QSettings | None,
-                                 view: str = "window", by: str = "token"):
+def export_animation_interactive(
+    parent: QWidget, session: SessionModel, qsettings: QSettings | None, view: str = "window", by: str = "token"
+):
     """The whole File → Export animation… flow; returns the written paths or None."""
     dialog = ExportAnimationDialog(session, qsettings, parent, view=view, by=by)
     if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -271,15 +317,17 @@ def export_trace_interactive(parent: QWidget, session: SessionModel, qsettings: 
     folder = qsettings.value("export/trace_folder", str(Path.home()), type=str) if qsettings else str(Path.home())
     chosen = qsettings.value("export/trace_format", "csv", type=str) if qsettings else "csv"
     filters = ";;".join(TRACE_FILTERS.values())
-    path, selected = QFileDialog.getSaveFileName(parent, "Export trace", str(Path(folder) / f"trace.{chosen}"),
-                                                 filters, TRACE_FILTERS.get(chosen, ""))
+    path, selected = QFileDialog.getSaveFileName(
+        parent, "Export trace", str(Path(folder) / f"trace.{chosen}"), filters, TRACE_FILTERS.get(chosen, "")
+    )
     if not path:
         return None
     return save_trace(parent, session, Path(path), selected, qsettings)
 
 
-def save_trace(parent: QWidget, session: SessionModel, path: Path, selected_filter: str = "",
-               qsettings: QSettings | None = None) -> Path | None:
+def save_trace(
+    parent: QWidget, session: SessionModel, path: Path, selected_filter: str = "", qsettings: QSettings | None = None
+) -> Path | None:
     """Write the session's trace to ``path`` (format from the suffix, else the chosen filter)."""
     format = path.suffix.lower().lstrip(".")
     if format not in DATA_FORMATS:

@@ -48,8 +48,14 @@ MODEL_FILTER = "gatescope or PyTorch state_dict models (*.npz);;All files (*)"
 class MainWindow(QMainWindow):
     """Text, tokens and transport on top; heatmaps in the middle; step, prediction and unit views docked."""
 
-    def __init__(self, session: SessionModel, settings: QSettings | None = None, model_source: str = "",
-                 parent: QWidget | None = None, own_theme: bool = True) -> None:
+    def __init__(
+        self,
+        session: SessionModel,
+        settings: QSettings | None = None,
+        model_source: str = "",
+        parent: QWidget | None = None,
+        own_theme: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self._own_theme = own_theme  # False for offscreen copies (exports): they never restyle the application
@@ -81,8 +87,16 @@ class MainWindow(QMainWindow):
         self._compose()
         self._build_menus()
         self._build_shortcuts()
-        for view in (self.text_input, self.token_strip, self.transport, self.heatmaps, self.cell_diagram,
-                     self.step_panel, self.prediction, self.unit_inspector):
+        for view in (
+            self.text_input,
+            self.token_strip,
+            self.transport,
+            self.heatmaps,
+            self.cell_diagram,
+            self.step_panel,
+            self.prediction,
+            self.unit_inspector,
+        ):
             view.status_message.connect(self._show_status)
         session.error_raised.connect(self._on_error_raised)
         session.model_changed.connect(self._on_model_changed)
@@ -118,16 +132,19 @@ class MainWindow(QMainWindow):
         column.addWidget(self.legend)
         self.setCentralWidget(central)
         self.docks = {}
-        for name, title, widget in (("step", "Current step", self.step_panel),
-                                    ("prediction", "Prediction", self.prediction),
-                                    ("unit", "Unit inspector", self.unit_inspector)):
+        for name, title, widget in (
+            ("step", "Current step", self.step_panel),
+            ("prediction", "Prediction", self.prediction),
+            ("unit", "Unit inspector", self.unit_inspector),
+        ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{name}")
             dock.setWidget(widget)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.docks[name] = dock
-        self.statusBar().showMessage("Left/Right step through the tokens, Space plays; "
-                                     "click any cell to inspect a unit")
+        self.statusBar().showMessage(
+            "Left/Right step through the tokens, Space plays; click any cell to inspect a unit"
+        )
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -178,9 +195,13 @@ class MainWindow(QMainWindow):
 
     def _build_shortcuts(self) -> None:
         session, playback = self.session, self.playback
-        for key, action in ((Qt.Key.Key_Right, session.step_forward), (Qt.Key.Key_Left, session.step_back),
-                            (Qt.Key.Key_Space, playback.toggle), (Qt.Key.Key_Home, self.transport._first),
-                            (Qt.Key.Key_End, self.transport._last)):
+        for key, action in (
+            (Qt.Key.Key_Right, session.step_forward),
+            (Qt.Key.Key_Left, session.step_back),
+            (Qt.Key.Key_Space, playback.toggle),
+            (Qt.Key.Key_Home, self.transport._first),
+            (Qt.Key.Key_End, self.transport._last),
+        ):
             QShortcut(QKeySequence(key), self, action)
         QShortcut(QKeySequence("Shift+Right"), self, session.next_phase)
         QShortcut(QKeySequence("Shift+Left"), self, session.previous_phase)
@@ -293,9 +314,12 @@ class MainWindow(QMainWindow):
             self._on_model_changed(self.session.model)
             return False
         if not model.reads_text:
-            QMessageBox.warning(self, "This model cannot read text",
-                                f"{source}: the model has no tokenizer or embedding (for example a bare PyTorch "
-                                f"state_dict), so it cannot read typed text. The current model stays loaded.")
+            QMessageBox.warning(
+                self,
+                "This model cannot read text",
+                f"{source}: the model has no tokenizer or embedding (for example a bare PyTorch "
+                f"state_dict), so it cannot read typed text. The current model stays loaded.",
+            )
             return False
         if not self.session.set_model(model):
             return False
@@ -313,12 +337,12 @@ class MainWindow(QMainWindow):
                 self.settings.setValue("files/last_folder", str(Path(path).parent))
             self.load_model(path)
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             self.load_model(urls[0].toLocalFile())
@@ -346,16 +370,23 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_shortcuts(self) -> None:
-        self._text_dialog("Keyboard shortcuts", "| key | does |\n|---|---|\n| Right / Left | next / previous token |\n"
-                          "| Shift+Right / Shift+Left | next / previous phase of the cell |\n"
-                          "| Space | play / pause |\n| Home / End | first / last token |\n"
-                          "| Ctrl+1 / Ctrl+2 | heatmaps / cell diagram |\n"
-                          "| Enter (in the text) | run now |\n"
-                          "| Esc (in the text) | back to stepping |\n| Ctrl+O | open a model file |\n").show()
+        self._text_dialog(
+            "Keyboard shortcuts",
+            "| key | does |\n|---|---|\n| Right / Left | next / previous token |\n"
+            "| Shift+Right / Shift+Left | next / previous phase of the cell |\n"
+            "| Space | play / pause |\n| Home / End | first / last token |\n"
+            "| Ctrl+1 / Ctrl+2 | heatmaps / cell diagram |\n"
+            "| Enter (in the text) | run now |\n"
+            "| Esc (in the text) | back to stepping |\n| Ctrl+O | open a model file |\n",
+        ).show()
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About gatescope", f"gatescope {gatescope.__version__}\n\nSee how recurrent networks "
-                          "think: every gate, the cell state and the hidden state, live on your own words.")
+        QMessageBox.about(
+            self,
+            "About gatescope",
+            f"gatescope {gatescope.__version__}\n\nSee how recurrent networks "
+            "think: every gate, the cell state and the hidden state, live on your own words.",
+        )
 
     # --- preferences -----------------------------------------------------------------------------------------------
     def set_theme(self, theme: str) -> None:
@@ -373,8 +404,11 @@ class MainWindow(QMainWindow):
     def restore_preferences(self) -> None:
         """Apply saved preferences (or the defaults when there are no settings, as for screenshots)."""
         settings = self.settings
-        value = (lambda key, default, kind: settings.value(key, default, type=kind)) if settings else \
-            (lambda key, default, kind: default)
+        value = (
+            (lambda key, default, kind: settings.value(key, default, type=kind))
+            if settings
+            else (lambda key, default, kind: default)
+        )
         self.set_theme(value("view/theme", "light", str))
         scheme = value("view/colour_scheme", DEFAULT_SCHEME, str)
         self.session.set_colour_scheme(scheme if scheme in SCHEMES else DEFAULT_SCHEME)
@@ -422,7 +456,7 @@ class MainWindow(QMainWindow):
         settings.setValue("view/unit_order", self.session.unit_order)
         settings.sync()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self.playback.pause()
         self.text_input.commit()
         self.save_preferences()

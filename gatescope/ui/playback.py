@@ -13,8 +13,9 @@ DEFAULT_TWEEN_MS = 250
 class _Animator(QObject):
     """One eased animation of a session value, with a duration that 0 turns off."""
 
-    def __init__(self, session: SessionModel, duration_ms: int, easing: QEasingCurve.Type,
-                 parent: QObject | None = None):
+    def __init__(
+        self, session: SessionModel, duration_ms: int, easing: QEasingCurve.Type, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self.session = session
         self._duration_ms = max(0, int(duration_ms))

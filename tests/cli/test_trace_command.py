@@ -124,10 +124,20 @@ def test_models_lists_built_in_models_with_descriptions(capsys):
 
 @pytest.mark.slow
 def test_python_dash_m_runs_the_same_command_in_a_fresh_process(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "gatescope", "trace", "bracket-counter", "((", "--format", "json"],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "gatescope", "trace", "bracket-counter", "((", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["tokens"] == ["(", "("]
-    failed = subprocess.run([sys.executable, "-m", "gatescope", "trace", "nope", "x"], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=120)
+    failed = subprocess.run(
+        [sys.executable, "-m", "gatescope", "trace", "nope", "x"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert failed.returncode == 2 and failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr

@@ -36,9 +36,15 @@ def load_case(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
 
 def build_layers(meta: dict, arrays: dict[str, np.ndarray], dtype: str = "float64") -> list[RecurrentLayer]:
     return [
-        layer_from_state_dict(arrays, k, meta["kind"], bidirectional=meta["bidirectional"], dtype=dtype,
-                              gru_convention=meta.get("gru_convention", "pytorch"),
-                              nonlinearity=meta.get("nonlinearity", "tanh"))
+        layer_from_state_dict(
+            arrays,
+            k,
+            meta["kind"],
+            bidirectional=meta["bidirectional"],
+            dtype=dtype,
+            gru_convention=meta.get("gru_convention", "pytorch"),
+            nonlinearity=meta.get("nonlinearity", "tanh"),
+        )
         for k in range(meta["num_layers"])
     ]
 
@@ -83,17 +89,29 @@ def run_case(meta: dict, arrays: dict[str, np.ndarray], dtype: str = "float64"):
     h0_grads, c0_grads = [None] * len(layers), [None] * len(layers)
     for k in range(len(layers) - 1, -1, -1):
         grad, grads_per_layer[k], states = layer_backward(
-            layers[k], caches[k], grad, arrays["upstream_h_n"][rows[k]],
-            arrays["upstream_c_n"][rows[k]] if lstm else None)
+            layers[k],
+            caches[k],
+            grad,
+            arrays["upstream_h_n"][rows[k]],
+            arrays["upstream_c_n"][rows[k]] if lstm else None,
+        )
         h0_grads[k] = states["h0"]
         c0_grads[k] = states.get("c0")
-    return (output, h_n, c_n, grad, parameter_gradients_by_name(grads_per_layer), np.concatenate(h0_grads),
-            np.concatenate(c0_grads) if lstm else None)
+    return (
+        output,
+        h_n,
+        c_n,
+        grad,
+        parameter_gradients_by_name(grads_per_layer),
+        np.concatenate(h0_grads),
+        np.concatenate(c0_grads) if lstm else None,
+    )
 
 
 def weight_names(arrays: dict[str, np.ndarray]) -> list[str]:
-    return [name for name in arrays if name.split("_l")[0] in ("weight_ih", "weight_hh", "bias_ih", "bias_hh",
-                                                                "peephole")]
+    return [
+        name for name in arrays if name.split("_l")[0] in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")
+    ]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -130,7 +148,8 @@ def test_gradients_match_pytorch_autograd(path: Path):
     names = weight_names(arrays)
     assert set(names) <= set(grads)
     assert {name for name in grads if name not in names} == (
-        set() if meta["bias"] else {name for name in grads if name.startswith("bias_")})
+        set() if meta["bias"] else {name for name in grads if name.startswith("bias_")}
+    )
     for name in names:
         assert grads[name].shape == arrays[name].shape, name
         assert_gradient(grads[name], arrays[f"grad_{name}"], f"grad_{name}")
@@ -176,8 +195,9 @@ def test_layer_forward_equals_run_layer_for_every_sequence(path: Path, dtype: st
         h, cache = layer_forward(layer, x, h0, c0)
         assert h.dtype == np.dtype(dtype) and h.shape == (meta["batch"], meta["seq_len"], D * meta["hidden_size"])
         for b in range(meta["batch"]):
-            trace = run_layer(layer, np.ascontiguousarray(x[b]), k, None if h0 is None else h0[:, b],
-                              None if c0 is None else c0[:, b])
+            trace = run_layer(
+                layer, np.ascontiguousarray(x[b]), k, None if h0 is None else h0[:, b], None if c0 is None else c0[:, b]
+            )
             np.testing.assert_allclose(h[b], trace.h, rtol=0, atol=FORWARD_TOLERANCE[dtype])
             if lstm:
                 np.testing.assert_allclose(cache.c()[b], trace.c, rtol=0, atol=FORWARD_TOLERANCE[dtype])
@@ -201,17 +221,26 @@ FD_KINDS = {
 }
 
 
-def random_layer(rng: np.random.Generator, kind: str, input_size: int, units: int, bidirectional: bool = True,
-                 peepholes: bool = False, gru_convention: str = "pytorch", nonlinearity: str = "tanh",
-                 dtype: str = "float64") -> RecurrentLayer:
+def random_layer(
+    rng: np.random.Generator,
+    kind: str,
+    input_size: int,
+    units: int,
+    bidirectional: bool = True,
+    peepholes: bool = False,
+    gru_convention: str = "pytorch",
+    nonlinearity: str = "tanh",
+    dtype: str = "float64",
+) -> RecurrentLayer:
     rows = {"lstm": 4, "gru": 3, "rnn": 1}[kind] * units
 
     def draw(*shape):
         return rng.normal(size=shape).astype(dtype)
 
     directions = tuple(
-        DirectionWeights(draw(rows, input_size), draw(rows, units), draw(rows), draw(rows),
-                         draw(3, units) if peepholes else None)
+        DirectionWeights(
+            draw(rows, input_size), draw(rows, units), draw(rows), draw(rows), draw(3, units) if peepholes else None
+        )
         for _ in range(2 if bidirectional else 1)
     )
     return RecurrentLayer(kind, input_size, units, directions, gru_convention, nonlinearity)
@@ -230,9 +259,14 @@ def test_gradients_match_central_finite_differences(variant: str):
     c0 = rng.normal(size=(D, B, H)) if lstm else None
 
     # layers freeze their weights: perturb writable copies and build a fresh layer for every evaluation
-    editable = [{name: np.array(getattr(w, name)) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh",
-                                                               "peephole") if getattr(w, name) is not None}
-                for w in layer.directions]
+    editable = [
+        {
+            name: np.array(getattr(w, name))
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")
+            if getattr(w, name) is not None
+        }
+        for w in layer.directions
+    ]
 
     def loss(x=x, h0=h0, c0=c0) -> float:
         directions = tuple(DirectionWeights(**{name: array.copy() for name, array in d.items()}) for d in editable)
@@ -347,8 +381,12 @@ def test_parameter_names_follow_pytorch_state_dict():
     output, caches = stack_forward(layers, rng.normal(size=(1, 3, 3)))
     _, grads = stack_backward(layers, caches, np.ones_like(output))
     names = parameter_gradients_by_name(grads)
-    expected = {f"{p}_l{k}{s}" for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")
-                for k in (0, 1) for s in ("", "_reverse")}
+    expected = {
+        f"{p}_l{k}{s}"
+        for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")
+        for k in (0, 1)
+        for s in ("", "_reverse")
+    }
     assert set(names) == expected
     assert names["weight_ih_l1_reverse"].shape == (8, 4)
 

@@ -42,9 +42,9 @@ def test_gru_reset_product_rebuilds_the_candidate_pytorch_convention():
     model, trace, (flow,) = flows_for("gru")
     weights, H = model.layers[0].directions[0], 6
     w = flow.wires
-    inside = trace.inputs @ weights.weight_ih[2 * H:].T + weights.bias_ih[2 * H:] + w["reset_applied"]
+    inside = trace.inputs @ weights.weight_ih[2 * H :].T + weights.bias_ih[2 * H :] + w["reset_applied"]
     np.testing.assert_allclose(np.tanh(inside), w["candidate"], atol=1e-6)
-    expected = w["reset"] * (w["h_prev"] @ weights.weight_hh[2 * H:].T + weights.bias_hh[2 * H:])
+    expected = w["reset"] * (w["h_prev"] @ weights.weight_hh[2 * H :].T + weights.bias_hh[2 * H :])
     np.testing.assert_allclose(w["reset_applied"], expected, atol=1e-6)
     np.testing.assert_allclose(w["kept"] + w["written"], w["hidden"], atol=1e-6)
 

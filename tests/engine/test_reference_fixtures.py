@@ -25,9 +25,15 @@ def load_case(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
 
 def run_case(meta: dict, arrays: dict[str, np.ndarray]):
     layers = [
-        layer_from_state_dict(arrays, k, meta["kind"], bidirectional=meta["bidirectional"], dtype=meta["dtype"],
-                              gru_convention=meta.get("gru_convention", "pytorch"),
-                              nonlinearity=meta.get("nonlinearity", "tanh"))
+        layer_from_state_dict(
+            arrays,
+            k,
+            meta["kind"],
+            bidirectional=meta["bidirectional"],
+            dtype=meta["dtype"],
+            gru_convention=meta.get("gru_convention", "pytorch"),
+            nonlinearity=meta.get("nonlinearity", "tanh"),
+        )
         for k in range(meta["num_layers"])
     ]
     return run_stack(layers, arrays["x"], arrays.get("h0"), arrays.get("c0"))
@@ -64,13 +70,24 @@ def test_engine_matches_reference_in_every_recorded_value(path: Path):
         if meta["kind"] == "lstm":
             np.testing.assert_allclose(trace.c, arrays[f"layer{k}_c"], rtol=0, atol=tolerance)
         if meta["kind"] == "rnn":
-            np.testing.assert_allclose(trace.hidden_preactivation, arrays[f"layer{k}_pre_hidden"], rtol=0,
-                                       atol=tolerance)
+            np.testing.assert_allclose(
+                trace.hidden_preactivation, arrays[f"layer{k}_pre_hidden"], rtol=0, atol=tolerance
+            )
         for name in GATE_NAMES[meta["kind"]]:
             if f"layer{k}_gate_{name}" in arrays:
-                np.testing.assert_allclose(trace.gates[name], arrays[f"layer{k}_gate_{name}"], rtol=0, atol=tolerance,
-                                           err_msg=f"layer {k} {name} gate")
-                np.testing.assert_allclose(trace.preactivations[name], arrays[f"layer{k}_pre_{name}"], rtol=0,
-                                           atol=tolerance, err_msg=f"layer {k} {name} pre-activation")
+                np.testing.assert_allclose(
+                    trace.gates[name],
+                    arrays[f"layer{k}_gate_{name}"],
+                    rtol=0,
+                    atol=tolerance,
+                    err_msg=f"layer {k} {name} gate",
+                )
+                np.testing.assert_allclose(
+                    trace.preactivations[name],
+                    arrays[f"layer{k}_pre_{name}"],
+                    rtol=0,
+                    atol=tolerance,
+                    err_msg=f"layer {k} {name} pre-activation",
+                )
                 compared += 1
     assert meta["kind"] == "rnn" or compared == len(GATE_NAMES[meta["kind"]]) * len(traces)

@@ -41,8 +41,10 @@ def png_frames(folder: Path) -> list[np.ndarray]:
     return [np.asarray(Image.open(folder / name).convert("RGB")) for name in sorted(os.listdir(folder))]
 
 
-@pytest.mark.parametrize("by, tween, kind", [("token", 0, "lstm"), ("token", 2, "gru"), ("phase", 0, "lstm"),
-                                             ("phase", 3, "gru"), ("phase", 1, "rnn")])
+@pytest.mark.parametrize(
+    "by, tween, kind",
+    [("token", 0, "lstm"), ("token", 2, "gru"), ("phase", 0, "lstm"), ("phase", 3, "gru"), ("phase", 1, "rnn")],
+)
 def test_frame_count_is_tokens_times_phases_times_tween(by, tween, kind):
     settings = AnimationSettings(by=by, tween=tween, first=2, last=5).checked(9)
     plan = frame_plan(settings, kind)
@@ -100,8 +102,13 @@ def test_cancel_leaves_nothing(qapp, model, tmp_path):
 
     for fmt, name in (("gif", "a.gif"), ("png", "frames"), ("mp4", "a.mp4")):
         with pytest.raises(ExportCancelled):
-            export_animation(model, SENTENCE, AnimationSettings(view="heatmaps", size=SMALL, format=fmt),
-                             tmp_path / name, progress=progress)
+            export_animation(
+                model,
+                SENTENCE,
+                AnimationSettings(view="heatmaps", size=SMALL, format=fmt),
+                tmp_path / name,
+                progress=progress,
+            )
     assert listing(tmp_path) == before
     assert seen[0] == (1, 9) and seen[2] == (3, 9)
 
@@ -118,16 +125,23 @@ def test_failure_in_the_middle_leaves_nothing(qapp, model, tmp_path, monkeypatch
 
     monkeypatch.setattr(animation.Stage, "rgb", failing)
     with pytest.raises(GatescopeError, match="simulated"):
-        export_animation(model, SENTENCE, AnimationSettings(view="step", size=SMALL, format="mp4"),
-                         tmp_path / "a.mp4")
+        export_animation(model, SENTENCE, AnimationSettings(view="step", size=SMALL, format="mp4"), tmp_path / "a.mp4")
     assert listing(tmp_path) == []
 
 
-@pytest.mark.parametrize("change, fragment", [
-    ({"view": "poster"}, "--view"), ({"first": 9}, "--from 9"), ({"first": 3, "last": 2}, "--to 2"),
-    ({"tween": -1}, "--tween"), ({"scale": 9.0}, "--scale"), ({"size": (50, 50)}, "--size"),
-    ({"format": "avi"}, "--format"), ({"layer": 3}, "layer 3"),
-])
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"view": "poster"}, "--view"),
+        ({"first": 9}, "--from 9"),
+        ({"first": 3, "last": 2}, "--to 2"),
+        ({"tween": -1}, "--tween"),
+        ({"scale": 9.0}, "--scale"),
+        ({"size": (50, 50)}, "--size"),
+        ({"format": "avi"}, "--format"),
+        ({"layer": 3}, "layer 3"),
+    ],
+)
 def test_bad_settings_are_refused_before_anything_is_written(qapp, model, tmp_path, change, fragment):
     settings = AnimationSettings(**{"size": SMALL, "format": "gif", **change})
     with pytest.raises(GatescopeError, match=fragment.replace("(", r"\(")):
@@ -138,8 +152,14 @@ def test_bad_settings_are_refused_before_anything_is_written(qapp, model, tmp_pa
 def run_cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "QT_QPA_PLATFORM"}  # it must set it itself
     env.pop("DISPLAY", None)
-    return subprocess.run([sys.executable, "-m", "gatescope", "export", *argv], capture_output=True, text=True,
-                          timeout=300, cwd=cwd, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "gatescope", "export", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env=env,
+    )
 
 
 @pytest.mark.slow
@@ -167,9 +187,29 @@ def test_gui_export_and_cli_export_make_identical_frames(qtbot, tmp_path):
     paths = run_animation_export(window, window.session, dialog.settings(), gui_out)
     assert paths is not None and len(paths) == 2 * 6 * 2
 
-    result = run_cli("--model", "lstm-sentiment", "--text", text, "--format", "png", "--out", "cli", "--view",
-                     "cell", "--by", "phase", "--from", "3", "--to", "4", "--tween", "1", "--size", "640x360",
-                     cwd=tmp_path)
+    result = run_cli(
+        "--model",
+        "lstm-sentiment",
+        "--text",
+        text,
+        "--format",
+        "png",
+        "--out",
+        "cli",
+        "--view",
+        "cell",
+        "--by",
+        "phase",
+        "--from",
+        "3",
+        "--to",
+        "4",
+        "--tween",
+        "1",
+        "--size",
+        "640x360",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "cli"
     gui, cli = png_frames(gui_out), png_frames(tmp_path / "cli")
@@ -179,14 +219,17 @@ def test_gui_export_and_cli_export_make_identical_frames(qtbot, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("argv, fragment", [
-    (["--model", "no-such-model"], "no such built-in model"),
-    (["--size", "huge"], "WIDTHxHEIGHT"),
-    (["--to", "99"], "--to 99"),
-    (["--format", "avi"], "invalid choice"),
-    (["--out", "missing/dir/a.gif"], "does not exist"),
-    (["--out", "exists.gif"], "already exists"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--model", "no-such-model"], "no such built-in model"),
+        (["--size", "huge"], "WIDTHxHEIGHT"),
+        (["--to", "99"], "--to 99"),
+        (["--format", "avi"], "invalid choice"),
+        (["--out", "missing/dir/a.gif"], "does not exist"),
+        (["--out", "exists.gif"], "already exists"),
+    ],
+)
 def test_bad_export_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, argv, fragment):
     (tmp_path / "exists.gif").write_bytes(b"keep me")
     base = {"--model": "lstm-sentiment", "--text": "not good", "--format": "gif", "--out": "a.gif"}
@@ -203,16 +246,32 @@ def test_bad_export_arguments_exit_2_with_one_line_and_write_nothing(tmp_path, a
 @pytest.mark.slow
 def test_cli_exports_trace_data_and_a_gif(tmp_path):
     for fmt in ("csv", "json", "npz"):
-        result = run_cli("--model", "bracket-counter", "--text", "(a)", "--format", fmt, "--out", f"t.{fmt}",
-                         cwd=tmp_path)
+        result = run_cli(
+            "--model", "bracket-counter", "--text", "(a)", "--format", fmt, "--out", f"t.{fmt}", cwd=tmp_path
+        )
         assert result.returncode == 0, result.stderr
     rows = list(csv.reader((tmp_path / "t.csv").read_text().splitlines()))
     assert rows[0] == ["token_index", "token", "layer", "direction", "quantity", "unit", "value"] and len(rows) > 30
     assert json.loads((tmp_path / "t.json").read_text())["tokens"] == ["(", "a", ")"]
     with np.load(tmp_path / "t.npz") as arrays:
         assert arrays["layer0/forget"].shape == (3, 3)
-    result = run_cli("--model", "bracket-counter", "--text", "(a)", "--format", "gif", "--out", "b.gif",
-                     "--size", "400x300", "--view", "heatmaps", "--tween", "2", cwd=tmp_path)
+    result = run_cli(
+        "--model",
+        "bracket-counter",
+        "--text",
+        "(a)",
+        "--format",
+        "gif",
+        "--out",
+        "b.gif",
+        "--size",
+        "400x300",
+        "--view",
+        "heatmaps",
+        "--tween",
+        "2",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     with Image.open(tmp_path / "b.gif") as gif:
         assert gif.n_frames == 3 * 3 and gif.size == (400, 300)
@@ -251,8 +310,13 @@ def test_export_dialog_remembers_its_settings(qtbot, session, tmp_path):
     second = ExportAnimationDialog(session, qsettings)
     qtbot.addWidget(second)
     settings = second.settings()
-    assert (settings.view, settings.format, settings.tween, settings.fps, settings.scale) == \
-        ("heatmaps", "mp4", 5, 12.0, 2.0)
+    assert (settings.view, settings.format, settings.tween, settings.fps, settings.scale) == (
+        "heatmaps",
+        "mp4",
+        5,
+        12.0,
+        2.0,
+    )
     assert second.out_path() == tmp_path / "gatescope.mp4"
     assert "frames" in second.summary.text()
 

@@ -21,8 +21,7 @@ from gatescope.errors import GatescopeError
 from gatescope.export import writers
 from gatescope.export.writers import open_writer
 
-COLOURS = [(230, 30, 30), (30, 200, 60), (40, 60, 220), (250, 220, 20), (20, 210, 220), (200, 40, 200),
-           (128, 128, 128)]
+COLOURS = [(230, 30, 30), (30, 200, 60), (40, 60, 220), (250, 220, 20), (20, 210, 220), (200, 40, 200), (128, 128, 128)]
 FORMATS = ("png", "gif", "mp4")
 QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6", "PyQt5", "PyQt6", "PySide2")
 
@@ -117,7 +116,7 @@ def test_gif_of_many_colours_stays_close(tmp_path: Path):
     frames = []
     for k in range(3):
         frame = base.copy()
-        frame[10 + k * 8:14 + k * 8, 20:70] = (10, 10, 10)
+        frame[10 + k * 8 : 14 + k * 8, 20:70] = (10, 10, 10)
         frames.append(frame)
     assert len(np.unique(frames[0].reshape(-1, 3), axis=0)) > 256
     out = tmp_path / "gradient.gif"
@@ -127,14 +126,14 @@ def test_gif_of_many_colours_stays_close(tmp_path: Path):
             image.seek(k)
             error = np.abs(np.asarray(image.convert("RGB")).astype(int) - frame)
             assert error.mean() < 6 and error.max() <= 48, (k, error.mean(), error.max())
-            assert np.abs(error[10 + k * 8:14 + k * 8, 20:70]).max() <= 16  # the bar that moves is there
+            assert np.abs(error[10 + k * 8 : 14 + k * 8, 20:70]).max() <= 16  # the bar that moves is there
 
 
 @pytest.mark.parametrize(("size", "encoded"), [((64, 48), (64, 48)), ((65, 47), (66, 48))])
 def test_mp4_plays_back_every_frame_at_an_even_size(tmp_path: Path, size, encoded):
     width, height = size
     frames = [solid(width, height, colour) for colour in COLOURS]
-    frames[0][:, width // 2:] = (250, 250, 250)  # the right edge differs: padding must repeat it, not add black
+    frames[0][:, width // 2 :] = (250, 250, 250)  # the right edge differs: padding must repeat it, not add black
     out = tmp_path / "run.mp4"
     assert write_all("mp4", out, frames, fps=25) == [out]
     assert listing(tmp_path) == ["run.mp4"]
@@ -235,8 +234,9 @@ def test_an_unwritable_place_is_refused_before_anything_is_written(tmp_path: Pat
 
 
 @pytest.mark.parametrize("kind", FORMATS)
-@pytest.mark.parametrize("shape, dtype", [((24, 32), np.uint8), ((32, 24, 3), np.uint8), ((24, 32, 4), np.uint8),
-                                          ((24, 32, 3), np.float32)])
+@pytest.mark.parametrize(
+    "shape, dtype", [((24, 32), np.uint8), ((32, 24, 3), np.uint8), ((24, 32, 4), np.uint8), ((24, 32, 3), np.float32)]
+)
 def test_a_frame_of_the_wrong_shape_or_type_is_refused(tmp_path: Path, kind: str, shape, dtype):
     with open_writer(kind, tmp_path / f"run.{kind}", fps=10, size=(32, 24)) as writer:
         with pytest.raises(GatescopeError) as caught:
@@ -309,8 +309,14 @@ def test_the_writers_never_import_qt(tmp_path: Path):
         "        w.write(np.zeros((8, 16, 3), np.uint8))\n"
         f"print('QT:', sorted(m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                            env={**os.environ, "PYTHONPATH": str(Path(writers.__file__).parents[2])})
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(writers.__file__).parents[2])},
+    )
     assert result.returncode == 0, result.stderr
     assert "QT: []" in result.stdout
     assert listing(tmp_path) == ["out.gif", "out.mp4", "out.png"]

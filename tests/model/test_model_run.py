@@ -26,9 +26,18 @@ def inside_probability(model: Model, text: str) -> np.ndarray:
     return trace.outputs[:, trace.output_labels.index("inside brackets")]
 
 
-def random_model(kind: str, *, layers: int = 1, bidirectional: bool = False, peepholes: bool = False,
-                 gru_convention: str = "pytorch", input_size: int = 4, units: int = 5, scale: float = 3.0,
-                 seed: int = 0) -> Model:
+def random_model(
+    kind: str,
+    *,
+    layers: int = 1,
+    bidirectional: bool = False,
+    peepholes: bool = False,
+    gru_convention: str = "pytorch",
+    input_size: int = 4,
+    units: int = 5,
+    scale: float = 3.0,
+    seed: int = 0,
+) -> Model:
     """An array-only model with large random weights, so gates reach deep into saturation."""
     rng = np.random.default_rng(seed)
     stack = []
@@ -53,12 +62,28 @@ def word_model() -> Model:
     """A 1-layer word-level GRU with a 2-label head."""
     rng = np.random.default_rng(1)
     vocabulary = Vocabulary(["<unk>", "good", "bad", "film", "!"])
-    layer = RecurrentLayer("gru", 3, 2, (DirectionWeights(rng.normal(size=(6, 3)).astype(np.float32),
-                                                          rng.normal(size=(6, 2)).astype(np.float32),
-                                                          np.zeros(6, np.float32), np.zeros(6, np.float32)),))
+    layer = RecurrentLayer(
+        "gru",
+        3,
+        2,
+        (
+            DirectionWeights(
+                rng.normal(size=(6, 3)).astype(np.float32),
+                rng.normal(size=(6, 2)).astype(np.float32),
+                np.zeros(6, np.float32),
+                np.zeros(6, np.float32),
+            ),
+        ),
+    )
     head = Head(rng.normal(size=(2, 2)).astype(np.float32), np.zeros(2, np.float32), labels=["neg", "pos"])
-    return Model(layers=[layer], tokenizer=WordTokenizer(), vocabulary=vocabulary,
-                 embedding=rng.normal(size=(5, 3)).astype(np.float32), head=head, name="words")
+    return Model(
+        layers=[layer],
+        tokenizer=WordTokenizer(),
+        vocabulary=vocabulary,
+        embedding=rng.normal(size=(5, 3)).astype(np.float32),
+        head=head,
+        name="words",
+    )
 
 
 # --- the bracket counter ------------------------------------------------------------------------
@@ -228,8 +253,9 @@ def test_gates_lie_in_0_1_and_candidate_and_hidden_state_in_minus_1_1(options: d
             assert gate.min() >= low and gate.max() <= high, f"layer {layer.index} {name}"
         assert np.abs(layer.h).max() <= 1.0
     if options["kind"] != "rnn":
-        gates = np.concatenate([g.ravel() for layer in trace.layers for n, g in layer.gates.items()
-                                if n != "candidate"])
+        gates = np.concatenate(
+            [g.ravel() for layer in trace.layers for n, g in layer.gates.items() if n != "candidate"]
+        )
         assert gates.min() < 0.01 and gates.max() > 0.99  # the check above really saw saturated gates
 
 
@@ -238,9 +264,15 @@ def test_every_trace_array_is_read_only(options: dict) -> None:
     trace = random_model(**options).run(np.ones((3, 4)))
 
     for layer in trace.layers:
-        arrays = {"h": layer.h, "h0": layer.h0, "c": layer.c, "c0": layer.c0,
-                  "hidden_preactivation": layer.hidden_preactivation, **layer.gates,
-                  **{f"pre {name}": value for name, value in layer.preactivations.items()}}
+        arrays = {
+            "h": layer.h,
+            "h0": layer.h0,
+            "c": layer.c,
+            "c0": layer.c0,
+            "hidden_preactivation": layer.hidden_preactivation,
+            **layer.gates,
+            **{f"pre {name}": value for name, value in layer.preactivations.items()},
+        }
         for name, array in arrays.items():
             if array is None:
                 continue
@@ -297,8 +329,9 @@ REFUSED_INPUT = {
 
 
 @pytest.mark.parametrize(("source", "hint"), REFUSED_INPUT.values(), ids=REFUSED_INPUT.keys())
-def test_unusable_input_raises_gatescope_error_with_an_actionable_message(bracket_counter: Model, source,
-                                                                          hint: str) -> None:
+def test_unusable_input_raises_gatescope_error_with_an_actionable_message(
+    bracket_counter: Model, source, hint: str
+) -> None:
     with pytest.raises(GatescopeError) as caught:
         bracket_counter.run(source)
 
@@ -339,8 +372,9 @@ def test_spaces_are_tokens_for_a_character_model(bracket_counter: Model) -> None
         (np.array([["a", "b", "c"]]), None, "h0 must hold finite real numbers"),
     ],
 )
-def test_wrong_initial_states_raise_gatescope_error_with_the_expected_shape(bracket_counter: Model, h0, c0,
-                                                                            hint: str) -> None:
+def test_wrong_initial_states_raise_gatescope_error_with_the_expected_shape(
+    bracket_counter: Model, h0, c0, hint: str
+) -> None:
     with pytest.raises(GatescopeError) as caught:
         bracket_counter.run("(a)", h0=h0, c0=c0)
 
@@ -383,7 +417,7 @@ def test_hundred_thousand_character_text_runs(bracket_counter: Model) -> None:
 
 def test_hundred_thousand_characters_of_mixed_unicode_run(bracket_counter: Model) -> None:
     rng = random.Random(11)
-    pool = "ab (c)\t\n\x00\x7f\x1b é€😀👍🏽\u200d🇫🇷\U000E0067\u0301\ufeff\ud800字"
+    pool = "ab (c)\t\n\x00\x7f\x1b é€😀👍🏽\u200d🇫🇷\U000e0067\u0301\ufeff\ud800字"
     text = "".join(rng.choice(pool) for _ in range(100_000))
 
     trace = bracket_counter.run(text)
@@ -393,8 +427,10 @@ def test_hundred_thousand_characters_of_mixed_unicode_run(bracket_counter: Model
     assert np.all(np.isfinite(trace.outputs))
 
 
-@pytest.mark.parametrize("text", ["😀", "👩\u200d👩\u200d👧", "🇯🇵(a)", "\x1b[31m(red)\x1b[0m", "a\ufeffb",
-                                  "e\u0301", "\u202e(ab)", "\ud83d(x)"])
+@pytest.mark.parametrize(
+    "text",
+    ["😀", "👩\u200d👩\u200d👧", "🇯🇵(a)", "\x1b[31m(red)\x1b[0m", "a\ufeffb", "e\u0301", "\u202e(ab)", "\ud83d(x)"],
+)
 def test_emoji_and_control_characters_run_and_their_spans_index_the_text(bracket_counter: Model, text: str) -> None:
     trace = bracket_counter.run(text)
 

@@ -37,9 +37,19 @@ UNITS = 3
 # --- building models ----------------------------------------------------------------------------
 
 
-def make_layer(rng: np.random.Generator, kind: str, input_size: int, units: int, *, bidirectional: bool = False,
-               peepholes: bool = False, bias: bool = True, gru_convention: str = "pytorch",
-               nonlinearity: str = "tanh", dtype: type = np.float32) -> RecurrentLayer:
+def make_layer(
+    rng: np.random.Generator,
+    kind: str,
+    input_size: int,
+    units: int,
+    *,
+    bidirectional: bool = False,
+    peepholes: bool = False,
+    bias: bool = True,
+    gru_convention: str = "pytorch",
+    nonlinearity: str = "tanh",
+    dtype: type = np.float32,
+) -> RecurrentLayer:
     rows = GATE_COUNT[kind] * units
 
     def array(*shape: int) -> np.ndarray:
@@ -49,23 +59,51 @@ def make_layer(rng: np.random.Generator, kind: str, input_size: int, units: int,
     for _ in range(2 if bidirectional else 1):
         bias_ih = array(rows) if bias else np.zeros(rows, dtype)
         bias_hh = array(rows) if bias else np.zeros(rows, dtype)
-        directions.append(DirectionWeights(array(rows, input_size), array(rows, units), bias_ih, bias_hh,
-                                           array(3, units) if peepholes else None))
-    return RecurrentLayer(kind, input_size, units, tuple(directions), gru_convention=gru_convention,
-                          nonlinearity=nonlinearity)
+        directions.append(
+            DirectionWeights(
+                array(rows, input_size), array(rows, units), bias_ih, bias_hh, array(3, units) if peepholes else None
+            )
+        )
+    return RecurrentLayer(
+        kind, input_size, units, tuple(directions), gru_convention=gru_convention, nonlinearity=nonlinearity
+    )
 
 
-def make_model(kind: str = "lstm", *, layers: int = 1, bidirectional: bool = False, peepholes: bool = False,
-               bias: bool = True, gru_convention: str = "pytorch", nonlinearity: str = "tanh", text: bool = True,
-               head: bool = True, labels: bool = True, word_tokens: bool = False, dtype: type = np.float32,
-               seed: int = 7) -> Model:
+def make_model(
+    kind: str = "lstm",
+    *,
+    layers: int = 1,
+    bidirectional: bool = False,
+    peepholes: bool = False,
+    bias: bool = True,
+    gru_convention: str = "pytorch",
+    nonlinearity: str = "tanh",
+    text: bool = True,
+    head: bool = True,
+    labels: bool = True,
+    word_tokens: bool = False,
+    dtype: type = np.float32,
+    seed: int = 7,
+) -> Model:
     """A small random model; text models read characters (or words) with EMBEDDING_WIDTH features."""
     rng = np.random.default_rng(seed)
     stack = []
     input_size = EMBEDDING_WIDTH
     for _ in range(layers):
-        stack.append(make_layer(rng, kind, input_size, UNITS, bidirectional=bidirectional, peepholes=peepholes,
-                                bias=bias, gru_convention=gru_convention, nonlinearity=nonlinearity, dtype=dtype))
+        stack.append(
+            make_layer(
+                rng,
+                kind,
+                input_size,
+                UNITS,
+                bidirectional=bidirectional,
+                peepholes=peepholes,
+                bias=bias,
+                gru_convention=gru_convention,
+                nonlinearity=nonlinearity,
+                dtype=dtype,
+            )
+        )
         input_size = stack[-1].output_size
     tokenizer = vocabulary = embedding = None
     if text:
@@ -78,12 +116,28 @@ def make_model(kind: str = "lstm", *, layers: int = 1, bidirectional: bool = Fal
         embedding = rng.normal(size=(len(vocabulary), EMBEDDING_WIDTH)).astype(dtype)
     read_out = None
     if head:
-        read_out = Head(rng.normal(size=(2, input_size)).astype(dtype), rng.normal(size=2).astype(dtype),
-                        activation="softmax", labels=["negative", "positive"] if labels else None)
-    return Model(layers=stack, tokenizer=tokenizer, vocabulary=vocabulary, embedding=embedding, head=read_out,
-                 name=f"test-{kind}", description=f"A random {kind} for tests.\nSecond line: ünïcode ✓.",
-                 provenance={"made_by": "tests/model/test_native_format.py", "seed": seed, "trained": False,
-                             "notes": ["random", "weights"], "nested": {"accuracy": None}})
+        read_out = Head(
+            rng.normal(size=(2, input_size)).astype(dtype),
+            rng.normal(size=2).astype(dtype),
+            activation="softmax",
+            labels=["negative", "positive"] if labels else None,
+        )
+    return Model(
+        layers=stack,
+        tokenizer=tokenizer,
+        vocabulary=vocabulary,
+        embedding=embedding,
+        head=read_out,
+        name=f"test-{kind}",
+        description=f"A random {kind} for tests.\nSecond line: ünïcode ✓.",
+        provenance={
+            "made_by": "tests/model/test_native_format.py",
+            "seed": seed,
+            "trained": False,
+            "notes": ["random", "weights"],
+            "nested": {"accuracy": None},
+        },
+    )
 
 
 def model_input(model: Model):
@@ -170,7 +224,11 @@ def assert_same_arrays(actual: np.ndarray | None, expected: np.ndarray | None, w
 def assert_layer_traces_identical(actual: LayerTrace, expected: LayerTrace) -> None:
     where = f"layer {expected.index}"
     assert (actual.kind, actual.units, actual.bidirectional, actual.gru_convention) == (
-        expected.kind, expected.units, expected.bidirectional, expected.gru_convention)
+        expected.kind,
+        expected.units,
+        expected.bidirectional,
+        expected.gru_convention,
+    )
     assert list(actual.gates) == list(expected.gates)
     assert list(actual.preactivations) == list(expected.preactivations)
     for name in expected.gates:
@@ -195,7 +253,12 @@ def assert_models_identical(actual: Model, expected: Model) -> None:
     assert len(actual.layers) == len(expected.layers)
     for k, (got, want) in enumerate(zip(actual.layers, expected.layers)):
         assert (got.kind, got.input_size, got.hidden_size, got.bidirectional, got.peepholes) == (
-            want.kind, want.input_size, want.hidden_size, want.bidirectional, want.peepholes)
+            want.kind,
+            want.input_size,
+            want.hidden_size,
+            want.bidirectional,
+            want.peepholes,
+        )
         if want.kind == "gru":
             assert got.gru_convention == want.gru_convention
         if want.kind == "rnn":
@@ -329,16 +392,35 @@ def test_saved_file_holds_pytorch_named_arrays_and_json_metadata_readable_withou
     arrays = read_arrays(path)
     meta = metadata_of(arrays)
 
-    assert set(arrays) == {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "peephole_l0",
-                           "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse",
-                           "bias_hh_l0_reverse", "peephole_l0_reverse", "embedding", "head_weight", "head_bias",
-                           "__gatescope__"}
+    assert set(arrays) == {
+        "weight_ih_l0",
+        "weight_hh_l0",
+        "bias_ih_l0",
+        "bias_hh_l0",
+        "peephole_l0",
+        "weight_ih_l0_reverse",
+        "weight_hh_l0_reverse",
+        "bias_ih_l0_reverse",
+        "bias_hh_l0_reverse",
+        "peephole_l0_reverse",
+        "embedding",
+        "head_weight",
+        "head_bias",
+        "__gatescope__",
+    }
     assert arrays["weight_ih_l0"].shape == (4 * UNITS, EMBEDDING_WIDTH)
     assert arrays["peephole_l0"].shape == (3, UNITS)
     assert meta["format"] == "gatescope-model"
     assert meta["format_version"] == 1
-    assert meta["cell"] == {"kind": "lstm", "layers": 1, "units": UNITS, "input_size": EMBEDDING_WIDTH,
-                            "bidirectional": True, "bias": True, "peepholes": True}
+    assert meta["cell"] == {
+        "kind": "lstm",
+        "layers": 1,
+        "units": UNITS,
+        "input_size": EMBEDDING_WIDTH,
+        "bidirectional": True,
+        "bias": True,
+        "peepholes": True,
+    }
 
 
 def test_float32_file_loaded_as_float64_keeps_every_value_and_computes_in_float64(tmp_path: Path) -> None:
@@ -452,8 +534,9 @@ def test_write_failing_midway_raises_gatescope_error_and_keeps_the_old_file(tmp_
     assert sorted(os.listdir(tmp_path)) == ["model.npz"]
 
 
-def test_interrupted_save_removes_its_temporary_file_and_lets_the_interrupt_through(tmp_path: Path,
-                                                                                   monkeypatch) -> None:
+def test_interrupted_save_removes_its_temporary_file_and_lets_the_interrupt_through(
+    tmp_path: Path, monkeypatch
+) -> None:
     def interrupted(stream, **arrays):
         stream.write(b"PK\x03\x04")
         raise KeyboardInterrupt
@@ -530,8 +613,9 @@ def test_saved_model_file_gets_the_usual_permissions_not_the_private_temp_file_m
 
 
 @pytest.mark.parametrize("change", ["numpy scalar in provenance", "lone surrogate in vocabulary"])
-def test_metadata_that_cannot_be_written_as_json_raises_gatescope_error_and_leaves_nothing(tmp_path: Path,
-                                                                                           change: str) -> None:
+def test_metadata_that_cannot_be_written_as_json_raises_gatescope_error_and_leaves_nothing(
+    tmp_path: Path, change: str
+) -> None:
     model = make_model("lstm", word_tokens=True)
     if change == "numpy scalar in provenance":
         model.provenance = {"loss": np.float32(0.25)}
@@ -639,8 +723,9 @@ def test_npz_with_only_non_npy_members_raises_gatescope_error(tmp_path: Path) ->
 # --- archive members ----------------------------------------------------------------------------
 
 
-def test_member_that_is_not_npy_raises_gatescope_error_naming_the_member(tmp_path: Path,
-                                                                         reference_arrays: dict) -> None:
+def test_member_that_is_not_npy_raises_gatescope_error_naming_the_member(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     path = write_members(tmp_path / "model.npz", [*members_of(reference_arrays), ("notes.txt", b"hi")])
 
     message = refusal(path)
@@ -648,10 +733,13 @@ def test_member_that_is_not_npy_raises_gatescope_error_naming_the_member(tmp_pat
     assert "unexpected member 'notes.txt'" in message
 
 
-def test_npy_member_holding_bytes_that_are_not_npy_raises_gatescope_error(tmp_path: Path,
-                                                                          reference_arrays: dict) -> None:
-    members = [(name, b"not an npy file at all" if name == "weight_ih_l0.npy" else data)
-               for name, data in members_of(reference_arrays)]
+def test_npy_member_holding_bytes_that_are_not_npy_raises_gatescope_error(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
+    members = [
+        (name, b"not an npy file at all" if name == "weight_ih_l0.npy" else data)
+        for name, data in members_of(reference_arrays)
+    ]
     path = write_members(tmp_path / "model.npz", members)
 
     message = refusal(path)
@@ -668,10 +756,12 @@ def test_array_appearing_twice_raises_gatescope_error_naming_it(tmp_path: Path, 
     assert "'weight_hh_l0' appears twice" in message
 
 
-def test_array_shorter_than_its_header_says_raises_gatescope_error_saying_truncated(tmp_path: Path,
-                                                                                    reference_arrays: dict) -> None:
-    members = [(name, data[:-20] if name == "weight_hh_l1.npy" else data)
-               for name, data in members_of(reference_arrays)]
+def test_array_shorter_than_its_header_says_raises_gatescope_error_saying_truncated(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
+    members = [
+        (name, data[:-20] if name == "weight_hh_l1.npy" else data) for name, data in members_of(reference_arrays)
+    ]
     path = write_members(tmp_path / "model.npz", members)
 
     message = refusal(path)
@@ -679,13 +769,14 @@ def test_array_shorter_than_its_header_says_raises_gatescope_error_saying_trunca
     assert "'weight_hh_l1' is truncated" in message
 
 
-def test_array_header_claiming_a_huge_shape_is_refused_without_allocating_it(tmp_path: Path,
-                                                                             reference_arrays: dict) -> None:
+def test_array_header_claiming_a_huge_shape_is_refused_without_allocating_it(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
-                                                  "shape": (1 << 24, 1 << 24)})
-    members = [(name, header.getvalue() if name == "embedding.npy" else data)
-               for name, data in members_of(reference_arrays)]
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (1 << 24, 1 << 24)})
+    members = [
+        (name, header.getvalue() if name == "embedding.npy" else data) for name, data in members_of(reference_arrays)
+    ]
     path = write_members(tmp_path / "model.npz", members)
 
     message = refusal(path)
@@ -721,11 +812,14 @@ def test_the_pickle_payload_really_runs_code_when_numpy_is_allowed_to_unpickle_i
 
 
 @pytest.mark.parametrize("member", ["weight_ih_l0", "embedding", "head_bias", "__gatescope__"])
-def test_object_array_is_refused_without_executing_its_pickle(tmp_path: Path, reference_arrays: dict,
-                                                              member: str) -> None:
+def test_object_array_is_refused_without_executing_its_pickle(
+    tmp_path: Path, reference_arrays: dict, member: str
+) -> None:
     marker = tmp_path / "pickle-ran"
-    members = [(name, pickled_object_array(marker) if name == f"{member}.npy" else data)
-               for name, data in members_of(reference_arrays)]
+    members = [
+        (name, pickled_object_array(marker) if name == f"{member}.npy" else data)
+        for name, data in members_of(reference_arrays)
+    ]
     path = write_members(tmp_path / "model.npz", members)
 
     message = refusal(path)
@@ -735,13 +829,14 @@ def test_object_array_is_refused_without_executing_its_pickle(tmp_path: Path, re
     assert not marker.exists()
 
 
-def test_raw_pickle_stored_as_a_member_is_refused_without_executing_it(tmp_path: Path,
-                                                                       reference_arrays: dict) -> None:
+def test_raw_pickle_stored_as_a_member_is_refused_without_executing_it(tmp_path: Path, reference_arrays: dict) -> None:
     import pickle
 
     marker = tmp_path / "pickle-ran"
-    members = [(name, pickle.dumps(TouchesAFileWhenUnpickled(marker)) if name == "weight_hh_l0.npy" else data)
-               for name, data in members_of(reference_arrays)]
+    members = [
+        (name, pickle.dumps(TouchesAFileWhenUnpickled(marker)) if name == "weight_hh_l0.npy" else data)
+        for name, data in members_of(reference_arrays)
+    ]
     path = write_members(tmp_path / "model.npz", members)
 
     refusal(path)
@@ -749,11 +844,14 @@ def test_raw_pickle_stored_as_a_member_is_refused_without_executing_it(tmp_path:
     assert not marker.exists()
 
 
-def test_reading_only_the_metadata_also_refuses_a_pickled_metadata_entry(tmp_path: Path,
-                                                                         reference_arrays: dict) -> None:
+def test_reading_only_the_metadata_also_refuses_a_pickled_metadata_entry(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     marker = tmp_path / "pickle-ran"
-    members = [(name, pickled_object_array(marker) if name == "__gatescope__.npy" else data)
-               for name, data in members_of(reference_arrays)]
+    members = [
+        (name, pickled_object_array(marker) if name == "__gatescope__.npy" else data)
+        for name, data in members_of(reference_arrays)
+    ]
     path = write_members(tmp_path / "model.npz", members)
 
     with pytest.raises(GatescopeError, match="Python objects"):
@@ -796,8 +894,9 @@ def test_extra_array_raises_gatescope_error_naming_it(tmp_path: Path, reference_
     assert name in message
 
 
-def test_metadata_describing_fewer_layers_than_the_file_holds_names_the_extra_arrays(tmp_path: Path,
-                                                                                    reference_arrays: dict) -> None:
+def test_metadata_describing_fewer_layers_than_the_file_holds_names_the_extra_arrays(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     meta = metadata_of(reference_arrays)
     meta["cell"]["layers"] = 1
     path = write_arrays(tmp_path / "model.npz", with_metadata(reference_arrays, meta))
@@ -817,9 +916,9 @@ def test_metadata_describing_fewer_layers_than_the_file_holds_names_the_extra_ar
         ("weight_ih_l1", (4 * UNITS - 1, UNITS), (4 * UNITS, UNITS)),
     ],
 )
-def test_wrong_weight_shape_message_states_found_and_expected_shapes(tmp_path: Path, reference_arrays: dict,
-                                                                     name: str, bad_shape: tuple,
-                                                                     expected_shape: tuple) -> None:
+def test_wrong_weight_shape_message_states_found_and_expected_shapes(
+    tmp_path: Path, reference_arrays: dict, name: str, bad_shape: tuple, expected_shape: tuple
+) -> None:
     arrays = {**reference_arrays, name: np.zeros(bad_shape, np.float32)}
     path = write_arrays(tmp_path / "model.npz", arrays)
 
@@ -852,7 +951,8 @@ def test_wrong_weight_shape_message_names_the_array_with_its_layer(tmp_path: Pat
 
 
 def test_weight_hh_with_the_wrong_unit_count_is_named_with_its_found_and_expected_shape(
-        tmp_path: Path, reference_arrays: dict) -> None:
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     arrays = {**reference_arrays, "weight_hh_l0": np.zeros((4 * UNITS, UNITS + 1), np.float32)}
     path = write_arrays(tmp_path / "model.npz", arrays)
 
@@ -883,8 +983,9 @@ def test_weight_hh_with_the_wrong_unit_count_is_refused(tmp_path: Path, referenc
 
 
 @pytest.mark.parametrize("bad", [np.zeros(4 * UNITS, np.float32), np.float32(1.0)], ids=["1-D", "0-D"])
-def test_weight_that_is_not_2d_raises_gatescope_error_saying_2d(tmp_path: Path, reference_arrays: dict,
-                                                                bad: np.ndarray) -> None:
+def test_weight_that_is_not_2d_raises_gatescope_error_saying_2d(
+    tmp_path: Path, reference_arrays: dict, bad: np.ndarray
+) -> None:
     arrays = {**reference_arrays, "weight_ih_l0": bad}
     path = write_arrays(tmp_path / "model.npz", arrays)
 
@@ -914,8 +1015,9 @@ def test_scalar_weight_hh_message_reports_the_scalar_shape(tmp_path: Path, refer
         ("head_bias", np.nan, (0,)),
     ],
 )
-def test_nan_or_infinite_weight_raises_gatescope_error(tmp_path: Path, reference_arrays: dict, name: str,
-                                                       value: float, position: tuple) -> None:
+def test_nan_or_infinite_weight_raises_gatescope_error(
+    tmp_path: Path, reference_arrays: dict, name: str, value: float, position: tuple
+) -> None:
     poisoned = reference_arrays[name].copy()
     poisoned[position] = value
     path = write_arrays(tmp_path / "model.npz", {**reference_arrays, name: poisoned})
@@ -925,11 +1027,19 @@ def test_nan_or_infinite_weight_raises_gatescope_error(tmp_path: Path, reference
     assert "NaN or infinite" in message
 
 
-@pytest.mark.parametrize(("name", "dtype"), [("weight_hh_l0", np.int32), ("embedding", np.int64),
-                                             ("head_bias", np.int8), ("bias_ih_l1", np.bool_),
-                                             ("weight_ih_l1", np.complex64)])
-def test_non_float_weights_raise_gatescope_error_naming_the_array_and_dtype(tmp_path: Path, reference_arrays: dict,
-                                                                            name: str, dtype) -> None:
+@pytest.mark.parametrize(
+    ("name", "dtype"),
+    [
+        ("weight_hh_l0", np.int32),
+        ("embedding", np.int64),
+        ("head_bias", np.int8),
+        ("bias_ih_l1", np.bool_),
+        ("weight_ih_l1", np.complex64),
+    ],
+)
+def test_non_float_weights_raise_gatescope_error_naming_the_array_and_dtype(
+    tmp_path: Path, reference_arrays: dict, name: str, dtype
+) -> None:
     arrays = {**reference_arrays, name: reference_arrays[name].astype(dtype)}
     path = write_arrays(tmp_path / "model.npz", arrays)
 
@@ -940,8 +1050,9 @@ def test_non_float_weights_raise_gatescope_error_naming_the_array_and_dtype(tmp_
     assert "floating point" in message
 
 
-def test_vocabulary_larger_than_the_embedding_raises_gatescope_error_with_both_sizes(tmp_path: Path,
-                                                                                    reference_arrays: dict) -> None:
+def test_vocabulary_larger_than_the_embedding_raises_gatescope_error_with_both_sizes(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     meta = metadata_of(reference_arrays)
     meta["vocabulary"]["tokens"].append("z")
     path = write_arrays(tmp_path / "model.npz", with_metadata(reference_arrays, meta))
@@ -952,8 +1063,9 @@ def test_vocabulary_larger_than_the_embedding_raises_gatescope_error_with_both_s
     assert f"vocabulary has {len(CHARACTERS) + 1} tokens" in message
 
 
-def test_embedding_with_fewer_rows_than_the_vocabulary_raises_gatescope_error(tmp_path: Path,
-                                                                              reference_arrays: dict) -> None:
+def test_embedding_with_fewer_rows_than_the_vocabulary_raises_gatescope_error(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     arrays = {**reference_arrays, "embedding": reference_arrays["embedding"][:-2]}
     path = write_arrays(tmp_path / "model.npz", arrays)
 
@@ -962,8 +1074,9 @@ def test_embedding_with_fewer_rows_than_the_vocabulary_raises_gatescope_error(tm
     assert f"embedding has {len(CHARACTERS) - 2} rows" in message
 
 
-def test_embedding_width_unlike_the_first_layer_input_size_raises_gatescope_error(tmp_path: Path,
-                                                                                 reference_arrays: dict) -> None:
+def test_embedding_width_unlike_the_first_layer_input_size_raises_gatescope_error(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     arrays = {**reference_arrays, "embedding": np.zeros((len(CHARACTERS), EMBEDDING_WIDTH + 2), np.float32)}
     path = write_arrays(tmp_path / "model.npz", arrays)
 
@@ -981,8 +1094,9 @@ def test_head_width_unlike_the_top_layer_raises_gatescope_error(tmp_path: Path, 
     assert f"head reads {UNITS + 1} features but the top layer gives {UNITS}" in message
 
 
-def test_head_bias_length_unlike_head_weight_rows_raises_gatescope_error(tmp_path: Path,
-                                                                         reference_arrays: dict) -> None:
+def test_head_bias_length_unlike_head_weight_rows_raises_gatescope_error(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     arrays = {**reference_arrays, "head_bias": np.zeros(3, np.float32)}
     path = write_arrays(tmp_path / "model.npz", arrays)
 
@@ -1048,8 +1162,7 @@ def test_newer_format_version_raises_gatescope_error_asking_to_update(tmp_path: 
     assert "update gatescope" in message
 
 
-def test_non_integer_format_version_is_reported_as_invalid_not_as_newer(tmp_path: Path,
-                                                                        reference_arrays: dict) -> None:
+def test_non_integer_format_version_is_reported_as_invalid_not_as_newer(tmp_path: Path, reference_arrays: dict) -> None:
     path = edit_metadata(tmp_path, reference_arrays, lambda meta: meta.update(format_version="1"))
 
     message = refusal(path)
@@ -1082,8 +1195,9 @@ def test_metadata_units_of_the_wrong_type_raise_gatescope_error(tmp_path: Path, 
     assert "'units' must be int, not str" in message
 
 
-def test_metadata_units_unlike_the_weights_raise_gatescope_error_with_both_counts(tmp_path: Path,
-                                                                                 reference_arrays: dict) -> None:
+def test_metadata_units_unlike_the_weights_raise_gatescope_error_with_both_counts(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     path = edit_metadata(tmp_path, reference_arrays, lambda meta: meta["cell"].update(units=5))
 
     message = refusal(path)
@@ -1101,8 +1215,7 @@ def test_unknown_tokenizer_kind_raises_gatescope_error(tmp_path: Path, reference
 
 
 def test_vocabulary_with_a_repeated_token_raises_gatescope_error(tmp_path: Path, reference_arrays: dict) -> None:
-    path = edit_metadata(tmp_path, reference_arrays,
-                         lambda meta: meta["vocabulary"]["tokens"].__setitem__(2, "a"))
+    path = edit_metadata(tmp_path, reference_arrays, lambda meta: meta["vocabulary"]["tokens"].__setitem__(2, "a"))
 
     message = refusal(path)
 
@@ -1121,8 +1234,9 @@ def test_vocabulary_with_a_repeated_token_raises_gatescope_error(tmp_path: Path,
     ],
     ids=["broken-json", "not-utf8", "empty", "array", "string", "null"],
 )
-def test_metadata_that_is_not_a_json_object_raises_gatescope_error(tmp_path: Path, reference_arrays: dict,
-                                                                   payload: bytes, problem: str) -> None:
+def test_metadata_that_is_not_a_json_object_raises_gatescope_error(
+    tmp_path: Path, reference_arrays: dict, payload: bytes, problem: str
+) -> None:
     arrays = {**reference_arrays, "__gatescope__": np.frombuffer(payload, np.uint8)}
     path = write_arrays(tmp_path / "model.npz", arrays)
 
@@ -1132,8 +1246,9 @@ def test_metadata_that_is_not_a_json_object_raises_gatescope_error(tmp_path: Pat
     assert problem in message
 
 
-def test_metadata_stored_as_floats_raises_gatescope_error_saying_it_must_be_bytes(tmp_path: Path,
-                                                                                  reference_arrays: dict) -> None:
+def test_metadata_stored_as_floats_raises_gatescope_error_saying_it_must_be_bytes(
+    tmp_path: Path, reference_arrays: dict
+) -> None:
     arrays = {**reference_arrays, "__gatescope__": np.zeros(8, np.float32)}
     path = write_arrays(tmp_path / "model.npz", arrays)
 

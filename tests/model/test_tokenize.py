@@ -20,7 +20,7 @@ from gatescope.model.tokenize import (
 
 DROPPED_BY_WORD_TOKENIZER = {"Cc", "Cf", "Cs"}
 DROPPED_BY_CHAR_TOKENIZER = {"Cc", "Cs"}
-ENGLAND_FLAG = "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"
+ENGLAND_FLAG = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
 
 
 def texts(tokens: list[Token]) -> list[str]:
@@ -151,14 +151,14 @@ def test_word_tokenizer_keeps_combining_marks_inside_words() -> None:
 @pytest.mark.parametrize(
     "emoji",
     [
-        pytest.param("\U0001F468\u200d\U0001F469\u200d\U0001F467", id="zwj-family"),
-        pytest.param("\U0001F44D\U0001F3FD", id="skin-tone"),
+        pytest.param("\U0001f468\u200d\U0001f469\u200d\U0001f467", id="zwj-family"),
+        pytest.param("\U0001f44d\U0001f3fd", id="skin-tone"),
         pytest.param("\u2764\ufe0f", id="variation-selector"),
-        pytest.param("\U0001F1FA\U0001F1F8", id="flag-pair"),
+        pytest.param("\U0001f1fa\U0001f1f8", id="flag-pair"),
         pytest.param("#\ufe0f\u20e3", id="keycap"),
-        pytest.param("\U0001F3F3\ufe0f\u200d\U0001F308", id="rainbow-flag"),
+        pytest.param("\U0001f3f3\ufe0f\u200d\U0001f308", id="rainbow-flag"),
         pytest.param(ENGLAND_FLAG, id="tag-flag"),
-        pytest.param("\U0001F469\U0001F3FE\u200d\U0001F4BB", id="skin-tone-zwj"),
+        pytest.param("\U0001f469\U0001f3fe\u200d\U0001f4bb", id="skin-tone-zwj"),
         pytest.param("\u2605\u0301", id="combining-mark-after-symbol"),
     ],
 )
@@ -172,7 +172,7 @@ def test_word_tokenizer_keeps_emoji_sequences_as_one_token(emoji: str) -> None:
 
 
 def test_word_tokenizer_pairs_adjacent_regional_indicators_into_flags() -> None:
-    usa, britain, lone_f = "\U0001F1FA\U0001F1F8", "\U0001F1EC\U0001F1E7", "\U0001F1EB"
+    usa, britain, lone_f = "\U0001f1fa\U0001f1f8", "\U0001f1ec\U0001f1e7", "\U0001f1eb"
 
     tokens = WordTokenizer().tokenize(usa + britain + lone_f)
 
@@ -180,9 +180,9 @@ def test_word_tokenizer_pairs_adjacent_regional_indicators_into_flags() -> None:
 
 
 def test_word_tokenizer_splits_separate_emoji_without_joiner() -> None:
-    tokens = WordTokenizer().tokenize("\U0001F600\U0001F600")
+    tokens = WordTokenizer().tokenize("\U0001f600\U0001f600")
 
-    assert texts(tokens) == ["\U0001F600", "\U0001F600"]
+    assert texts(tokens) == ["\U0001f600", "\U0001f600"]
 
 
 def test_word_tokenizer_drops_control_and_format_characters_as_separators() -> None:
@@ -215,12 +215,12 @@ def test_word_tokenizer_returns_no_tokens_for_empty_blank_or_invisible_text(orig
 
 
 def test_word_tokenizer_handles_100_000_characters() -> None:
-    original = "It's a well-made hit! \U0001F44D\U0001F3FD " * 4000
+    original = "It's a well-made hit! \U0001f44d\U0001f3fd " * 4000
 
     tokens = WordTokenizer().tokenize(original)
 
     assert len(original) == 100_000
-    assert texts(tokens[:6]) == ["It's", "a", "well-made", "hit", "!", "\U0001F44D\U0001F3FD"]
+    assert texts(tokens[:6]) == ["It's", "a", "well-made", "hit", "!", "\U0001f44d\U0001f3fd"]
     assert len(tokens) == 4000 * 6
     assert_tokens_are_ordered_spans_of(original, tokens)
 
@@ -239,17 +239,16 @@ def test_word_tokenizer_spans_hold_for_random_unicode_text() -> None:
                 char.isspace() or unicodedata.category(char) in DROPPED_BY_WORD_TOKENIZER
                 for char in uncovered_characters(original, tokens)
             ), repr(original)
-            assert all(
-                unicodedata.category(token.text[0]) not in DROPPED_BY_WORD_TOKENIZER
-                for token in tokens
-            ), repr(original)
+            assert all(unicodedata.category(token.text[0]) not in DROPPED_BY_WORD_TOKENIZER for token in tokens), repr(
+                original
+            )
 
 
 # --- character tokenizer --------------------------------------------------------------------
 
 
 def test_char_tokenizer_makes_one_token_per_character_including_spaces() -> None:
-    tokens = CharTokenizer().tokenize("Hi, \U0001F600!")
+    tokens = CharTokenizer().tokenize("Hi, \U0001f600!")
 
     assert tokens == [
         Token("H", "H", 0, 1), Token("i", "i", 1, 2), Token(",", ",", 2, 3),
@@ -360,9 +359,7 @@ def test_tokenizer_from_dict_uses_each_kinds_default_lowercase_when_missing() ->
         (["word"], r"must be a mapping, got list"),
     ],
 )
-def test_tokenizer_from_dict_rejects_bad_configs_with_a_reason(
-    config: object, message: str
-) -> None:
+def test_tokenizer_from_dict_rejects_bad_configs_with_a_reason(config: object, message: str) -> None:
     with pytest.raises(GatescopeError, match=message):
         tokenizer_from_dict(config)  # type: ignore[arg-type]
 
@@ -461,8 +458,6 @@ def test_vocabulary_encodes_word_tokenizer_keys_end_to_end() -> None:
         (["<unk>"], None, r"unknown token must be a string, got None"),
     ],
 )
-def test_vocabulary_rejects_bad_token_lists_with_a_reason(
-    tokens: object, unknown: object, message: str
-) -> None:
+def test_vocabulary_rejects_bad_token_lists_with_a_reason(tokens: object, unknown: object, message: str) -> None:
     with pytest.raises(GatescopeError, match=message):
         Vocabulary(tokens, unknown=unknown)  # type: ignore[arg-type]

@@ -150,8 +150,9 @@ def test_state_dict_with_one_module_prefix_loads_and_gives_the_same_output(tmp_p
 def test_state_dict_without_biases_loads_as_zero_biases(tmp_path: Path) -> None:
     full = state_dict("gru")
     without = write_arrays(tmp_path / "nobias.npz", {k: v for k, v in full.items() if not k.startswith("bias")})
-    zeroed = write_arrays(tmp_path / "zeroed.npz",
-                          {k: (np.zeros_like(v) if k.startswith("bias") else v) for k, v in full.items()})
+    zeroed = write_arrays(
+        tmp_path / "zeroed.npz", {k: (np.zeros_like(v) if k.startswith("bias") else v) for k, v in full.items()}
+    )
     x = expected("gru")["x"]
 
     trace = gatescope.load_model(without).run(x)
@@ -187,8 +188,7 @@ def test_running_text_on_a_state_dict_model_says_it_cannot_read_text(kind: str) 
 
 
 def test_mixed_prefixes_raise_gatescope_error_naming_both_modules(tmp_path: Path) -> None:
-    arrays = {("decoder." if "_l1" in name else "encoder.") + name: value
-              for name, value in state_dict("lstm").items()}
+    arrays = {("decoder." if "_l1" in name else "encoder.") + name: value for name, value in state_dict("lstm").items()}
     path = write_arrays(tmp_path / "mixed.npz", arrays)
 
     message = refusal(path)

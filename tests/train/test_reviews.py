@@ -400,16 +400,22 @@ def test_dev_set_is_large_balanced_and_separate(splits):
     assert not texts & {r.text.lower() for name in splits for r in splits[name]}
 
 
-@pytest.mark.parametrize("name, count", [
-    ("handwritten.tsv", lambda: len(handwritten_reviews())),
-    ("dev_reviews.tsv", lambda: len(dev_reviews())),
-    ("real_sentences.tsv, real_snippets.tsv", lambda: sum(len(group) for group in real_reviews().values())),
-    ("written_reviews.tsv", lambda: sum(len(group) for group in written_reviews().values())),
-])
+@pytest.mark.parametrize(
+    "name, count",
+    [
+        ("handwritten.tsv", lambda: len(handwritten_reviews())),
+        ("dev_reviews.tsv", lambda: len(dev_reviews())),
+        ("real_sentences.tsv, real_snippets.tsv", lambda: sum(len(group) for group in real_reviews().values())),
+        ("written_reviews.tsv", lambda: sum(len(group) for group in written_reviews().values())),
+    ],
+)
 def test_review_file_format(name, count):
-    lines = [line for file in name.split(", ")
-             for line in (ROOT / "gatescope" / "train" / "data" / file).read_text(encoding="utf-8").splitlines()
-             if line and not line.startswith("#")]
+    lines = [
+        line
+        for file in name.split(", ")
+        for line in (ROOT / "gatescope" / "train" / "data" / file).read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
     assert len(lines) == count()
     for line in lines:
         label, tab, text = line.partition("\t")
@@ -536,8 +542,9 @@ def _close_pairs(texts: list[str], others: list[str], share: float) -> list[tupl
     for text in texts:
         grams = _trigrams(text)
         shared = Counter(number for gram in grams for number in index.get(gram, ()))
-        pairs += [(text, others[n]) for n, count in shared.items()
-                  if count / min(len(grams), len(other_grams[n])) >= share]
+        pairs += [
+            (text, others[n]) for n, count in shared.items() if count / min(len(grams), len(other_grams[n])) >= share
+        ]
     return pairs
 
 

@@ -17,8 +17,14 @@ from gatescope.train.evaluate import cell_state_correlations, split_accuracy
 from gatescope.train.tasks import Task, make_task
 
 TRAINED = ("lstm-sentiment", "gru-sentiment", "rnn-sentiment", "lstm-brackets")
-SENTIMENT_TARGETS = {"test": 0.97, "negation": 0.90, "contrast": 0.90, "long_range": 0.90, "unknown_words": 0.90,
-                     "handwritten": 0.90}
+SENTIMENT_TARGETS = {
+    "test": 0.97,
+    "negation": 0.90,
+    "contrast": 0.90,
+    "long_range": 0.90,
+    "unknown_words": 0.90,
+    "handwritten": 0.90,
+}
 
 
 @lru_cache(maxsize=4)
@@ -56,9 +62,9 @@ def test_card_scores_are_what_the_shipped_file_scores(name):
         assert f"{recorded:.2%}" in model_card(name)
 
 
-@pytest.mark.parametrize("name, split", [
-    (name, split) for name in ("lstm-sentiment", "gru-sentiment") for split in SENTIMENT_TARGETS
-])
+@pytest.mark.parametrize(
+    "name, split", [(name, split) for name in ("lstm-sentiment", "gru-sentiment") for split in SENTIMENT_TARGETS]
+)
 def test_lstm_and_gru_meet_the_sentiment_targets(name, split):
     score = gatescope.load_model(name).provenance["scores"][split]
     assert score >= SENTIMENT_TARGETS[split], (split, score)
@@ -85,8 +91,10 @@ def test_vanilla_rnn_is_visibly_worse_on_long_range_reviews():
         assert 1 - rnn >= 3 * (1 - gated), (kind, rnn, gated)  # at least three times the errors
 
 
-ANNOYING = ("The essays were annoying. I didn't know anything about it beforehand. The story jumps between Austin and "
-            "Toronto. I usually read on the train.")
+ANNOYING = (
+    "The essays were annoying. I didn't know anything about it beforehand. The story jumps between Austin and "
+    "Toronto. I usually read on the train."
+)
 
 
 def test_rnn_loses_an_early_verdict_that_the_lstm_keeps():
@@ -106,8 +114,10 @@ def test_rnn_loses_an_early_verdict_that_the_lstm_keeps():
 
 
 def test_sentiment_models_have_comparable_recurrent_parameter_counts():
-    counts = [sum(layer.parameter_count() for layer in gatescope.load_model(f"{kind}-sentiment").layers)
-              for kind in ("lstm", "gru", "rnn")]
+    counts = [
+        sum(layer.parameter_count() for layer in gatescope.load_model(f"{kind}-sentiment").layers)
+        for kind in ("lstm", "gru", "rnn")
+    ]
     assert max(counts) <= 1.15 * min(counts)
 
 

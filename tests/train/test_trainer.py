@@ -30,15 +30,24 @@ def tiny_config(**model):
     return parse_config(values)
 
 
-@pytest.mark.parametrize("cell, per_step, extra, smoothing", [
-    ("lstm", True, {}, 0.0), ("gru", False, {"gru_convention": "cho"}, 0.1),
-    ("rnn", False, {"bidirectional": True}, 0.0),
-    ("lstm", False, {"peepholes": True, "layers": 2}, 0.2),
-])
+@pytest.mark.parametrize(
+    "cell, per_step, extra, smoothing",
+    [
+        ("lstm", True, {}, 0.0),
+        ("gru", False, {"gru_convention": "cho"}, 0.1),
+        ("rnn", False, {"bidirectional": True}, 0.0),
+        ("lstm", False, {"peepholes": True, "layers": 2}, 0.2),
+    ],
+)
 def test_every_parameter_gradient_matches_finite_differences(monkeypatch, cell, per_step, extra, smoothing):
     monkeypatch.setattr(trainer, "DTYPE", np.float64)
-    config = parse_config({**TINY, "model": {**TINY["model"], "cell": cell, **extra},
-                           "training": {**TINY["training"], "label_smoothing": smoothing}})
+    config = parse_config(
+        {
+            **TINY,
+            "model": {**TINY["model"], "cell": cell, **extra},
+            "training": {**TINY["training"], "label_smoothing": smoothing},
+        }
+    )
     rng = np.random.default_rng(0)
     params = trainer.init_parameters(config, vocabulary_size=7, outputs=3, rng=rng)
     ids = rng.integers(0, 7, (2, 5))
@@ -108,7 +117,9 @@ def test_train_command_writes_a_loadable_model_and_card(tmp_path: Path, capsys):
         'name = "tiny-brackets"\ntask = "brackets"\nseed = 3\ndescription = "tiny"\n'
         "[data]\ntrain = 200\nvalidation = 40\ntest = 40\nsubset = 5\n"
         "[model]\nunits = 4\nembedding = 4\nmin_count = 1\n"
-        "[training]\nepochs = 2\nbatch_size = 16\n", encoding="utf-8")
+        "[training]\nepochs = 2\nbatch_size = 16\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "tiny.npz"
 
     assert main(["train", str(config_path), "--out", str(out)]) == 0
@@ -124,12 +135,16 @@ def test_train_command_writes_a_loadable_model_and_card(tmp_path: Path, capsys):
 
 
 def test_dev_reviews_can_pick_the_epoch_to_keep():
-    config = parse_config({
-        "name": "tiny-sentiment", "task": "sentiment", "seed": 5,
-        "data": {"train": 600, "validation": 60, "test": 60, "subset": 10},
-        "model": {"cell": "gru", "units": 6, "embedding": 5, "min_count": 1},
-        "training": {"epochs": 3, "batch_size": 32, "learning_rate": 0.02, "patience": 3, "select_on": "dev"},
-    })
+    config = parse_config(
+        {
+            "name": "tiny-sentiment",
+            "task": "sentiment",
+            "seed": 5,
+            "data": {"train": 600, "validation": 60, "test": 60, "subset": 10},
+            "model": {"cell": "gru", "units": 6, "embedding": 5, "min_count": 1},
+            "training": {"epochs": 3, "batch_size": 32, "learning_rate": 0.02, "patience": 3, "select_on": "dev"},
+        }
+    )
     task = make_task(config)
     assert task.selection_split == "dev" and "dev" in task.evaluation_splits
     result = trainer.train(config, task)
@@ -162,19 +177,29 @@ def test_written_reviews_join_training_in_copies_and_a_tenth_joins_validation():
     texts = [e.text for e in task.splits["train"]]
     assert texts[200:] == [r.text for r in written["written_train"]] * 2
     assert [(e.text, e.target) for e in task.splits["validation"]][40:] == [
-        (r.text, r.label) for r in written["written_validation"]]
+        (r.text, r.label) for r in written["written_validation"]
+    ]
     assert not {t.lower() for t in texts[:200]} & {r.text.lower() for g in written.values() for r in g}
     assert "written_validation" not in task.splits and "validation" not in task.evaluation_splits
 
 
 def _vector_config(tune: bool, embedding: int = 48):
-    return parse_config({
-        "name": "tiny-vectors", "task": "sentiment", "seed": 5,
-        "data": {"train": 300, "validation": 40, "test": 40, "subset": 10},
-        "model": {"cell": "lstm", "units": 6, "embedding": embedding, "min_count": 1, "word_vectors": True},
-        "training": {"epochs": 2, "batch_size": 32, "learning_rate": 0.02, "patience": 3,
-                     "tune_word_vectors": tune},
-    })
+    return parse_config(
+        {
+            "name": "tiny-vectors",
+            "task": "sentiment",
+            "seed": 5,
+            "data": {"train": 300, "validation": 40, "test": 40, "subset": 10},
+            "model": {"cell": "lstm", "units": 6, "embedding": embedding, "min_count": 1, "word_vectors": True},
+            "training": {
+                "epochs": 2,
+                "batch_size": 32,
+                "learning_rate": 0.02,
+                "patience": 3,
+                "tune_word_vectors": tune,
+            },
+        }
+    )
 
 
 def test_word_vectors_give_words_never_trained_on_their_pretrained_meaning():

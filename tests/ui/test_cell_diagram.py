@@ -72,8 +72,13 @@ def test_each_phase_shows_the_trace_values_and_nothing_not_yet_computed(qtbot, k
 
 def test_phase_buttons_follow_the_cell_kind_and_move_the_session(qtbot):
     session, diagram = make_diagram(qtbot, "gru")
-    assert diagram.phase_button_texts() == ["1 Combine h(t−1) and x(t)", "2 Reset gate", "3 Update gate",
-                                            "4 Candidate", "5 Hidden state"]
+    assert diagram.phase_button_texts() == [
+        "1 Combine h(t−1) and x(t)",
+        "2 Reset gate",
+        "3 Update gate",
+        "4 Candidate",
+        "5 Hidden state",
+    ]
     diagram._phase_group.button(2).click()
     assert session.phase == 2
     diagram.refresh()  # views settle once the session has finished emitting (a zero timer); exports call this too
@@ -151,8 +156,9 @@ def test_selected_unit_is_outlined_and_a_click_selects_another(qtbot):
     width = STRIP_SIZE[0]
     scene_point = strip.mapToScene(QPointF(9.5 * width / 12, STRIP_SIZE[1] / 2))  # the middle of column 9
     with qtbot.waitSignal(session.unit_changed):
-        qtbot.mouseClick(diagram.canvas.viewport(), Qt.MouseButton.LeftButton,
-                         pos=diagram.canvas.mapFromScene(scene_point))
+        qtbot.mouseClick(
+            diagram.canvas.viewport(), Qt.MouseButton.LeftButton, pos=diagram.canvas.mapFromScene(scene_point)
+        )
     assert session.unit == order[9]
     assert diagram.vector_strip("hidden").marker == 9
 
@@ -224,8 +230,11 @@ def test_active_colour_is_painted(qtbot):
     session.set_step(3, phase=3)
     diagram.refresh()
     image = diagram.canvas.grab().toImage()
-    found = any(image.pixelColor(x, y).rgb() == ACTIVE.rgb()
-                for x in range(0, image.width(), 2) for y in range(0, image.height(), 2))
+    found = any(
+        image.pixelColor(x, y).rgb() == ACTIVE.rgb()
+        for x in range(0, image.width(), 2)
+        for y in range(0, image.height(), 2)
+    )
     assert found
 
 

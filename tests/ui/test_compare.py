@@ -58,8 +58,9 @@ def test_each_side_draws_its_own_cell_and_prediction(compare):
     assert "phase 3 of 6" in compare.left.diagram.heading.text()
     assert "phase 3 of 5" in compare.right.diagram.heading.text()
     right = compare.right_session
-    np.testing.assert_allclose(compare.right.diagram.shown_values()["update"],
-                               right.layer_trace.gates["update"][3], atol=1e-7)
+    np.testing.assert_allclose(
+        compare.right.diagram.shown_values()["update"], right.layer_trace.gates["update"][3], atol=1e-7
+    )
     assert compare.left.prediction is not compare.right.prediction
 
 
@@ -100,17 +101,57 @@ def test_main_window_opens_compare_with_the_current_text(qtbot, session, monkeyp
 @pytest.mark.slow
 def test_screenshot_of_the_cell_view_and_of_compare_mode(tmp_path: Path):
     cell = tmp_path / "cell.png"
-    result = subprocess.run([sys.executable, "-m", "gatescope", "gui", "--screenshot", str(cell), "--model",
-                             "lstm-sentiment", "--view", "cell", "--step", "4", "--phase", "forget", "--size",
-                             "1400x900"], capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gatescope",
+            "gui",
+            "--screenshot",
+            str(cell),
+            "--model",
+            "lstm-sentiment",
+            "--view",
+            "cell",
+            "--step",
+            "4",
+            "--phase",
+            "forget",
+            "--size",
+            "1400x900",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     pixels = image_array(cell)
     orange = np.all(np.abs(pixels.astype(int) - [230, 159, 0]) <= 2, axis=2)
     assert orange[:, :780].sum() > 200  # in the central cell view (left of the docks) the forget gate lights up
     compare = tmp_path / "compare.png"
-    result = subprocess.run([sys.executable, "-m", "gatescope", "gui", "--screenshot", str(compare), "--model",
-                             "lstm-sentiment", "--compare", "gru-sentiment", "--step", "4", "--phase", "2"],
-                            capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gatescope",
+            "gui",
+            "--screenshot",
+            str(compare),
+            "--model",
+            "lstm-sentiment",
+            "--compare",
+            "gru-sentiment",
+            "--step",
+            "4",
+            "--phase",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     pixels = image_array(compare)
     orange = np.all(np.abs(pixels.astype(int) - [230, 159, 0]) <= 2, axis=2)

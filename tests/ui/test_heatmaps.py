@@ -145,8 +145,9 @@ def test_clicking_a_cell_selects_its_token_and_unit(qtbot, session):
     panel = make_panel(qtbot, session)
     session.set_unit_order("variance")
 
-    qtbot.mouseClick(panel.canvas().viewport(), Qt.MouseButton.LeftButton,
-                     pos=viewport_point(panel, "output", token=6, row=3))
+    qtbot.mouseClick(
+        panel.canvas().viewport(), Qt.MouseButton.LeftButton, pos=viewport_point(panel, "output", token=6, row=3)
+    )
 
     assert session.step == 6
     assert session.unit == int(session.unit_permutation()[3])
@@ -190,10 +191,13 @@ def test_bidirectional_hover_names_the_direction(qtbot):
     assert message.args == [f"hidden state h · unit 5 (rev 1) · token 1 'plot' · {value:.4f}"]
 
 
-@pytest.mark.parametrize(("kind", "quantities"), [
-    ("gru", ("update", "reset", "candidate", "hidden_state")),
-    ("rnn", ("hidden_state",)),
-])
+@pytest.mark.parametrize(
+    ("kind", "quantities"),
+    [
+        ("gru", ("update", "reset", "candidate", "hidden_state")),
+        ("rnn", ("hidden_state",)),
+    ],
+)
 def test_gru_and_rnn_show_their_own_quantities(qtbot, kind, quantities):
     session = SessionModel(make_text_model(kind, units=8), SENTENCE)
     panel = make_panel(qtbot, session)
@@ -292,8 +296,11 @@ def test_rendered_heatmap_is_not_blank_and_the_current_column_is_outlined(qtbot,
             found.append(white and black)
         return float(np.mean(found))
 
-    inside = {picture.pixelColor(panel.canvas().mapTo(panel, viewport_point(panel, "input", t, r))).rgb()
-              for t in range(9) for r in range(16)}
+    inside = {
+        picture.pixelColor(panel.canvas().mapTo(panel, viewport_point(panel, "input", t, r))).rgb()
+        for t in range(9)
+        for r in range(16)
+    }
     assert len(inside) > 20  # many distinct colours: the image is drawn
     assert marker_token(panel, "input") == pytest.approx(4, abs=1e-6)
     marked, plain = outlined_rows(3.5), outlined_rows(6.5)

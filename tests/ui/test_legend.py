@@ -42,15 +42,21 @@ def test_lstm_legend_names_gates_tanh_and_cell_state_with_the_layer_limit(qtbot,
 
     limit = colors.cell_state_limit(session.layer_trace)
     m = f"{limit:g}"
-    assert legend.captions() == ["gates 0 \u2026 1", "tanh (candidate, h) \u22121 \u2026 1",
-                                 f"cell state \u2212{m} \u2026 {m}"]
+    assert legend.captions() == [
+        "gates 0 \u2026 1",
+        "tanh (candidate, h) \u22121 \u2026 1",
+        f"cell state \u2212{m} \u2026 {m}",
+    ]
     assert [scale.sequential for scale in legend.scales] == [True, False, False]
 
 
-@pytest.mark.parametrize(("kind", "captions"), [
-    ("gru", ["gates 0 \u2026 1", "tanh (candidate, h) \u22121 \u2026 1"]),
-    ("rnn", ["tanh (h) \u22121 \u2026 1"]),
-])
+@pytest.mark.parametrize(
+    ("kind", "captions"),
+    [
+        ("gru", ["gates 0 \u2026 1", "tanh (candidate, h) \u22121 \u2026 1"]),
+        ("rnn", ["tanh (h) \u22121 \u2026 1"]),
+    ],
+)
 def test_gru_and_rnn_have_no_cell_state_bar(qtbot, kind, captions):
     legend = make_legend(qtbot, SessionModel(make_text_model(kind, units=8), SENTENCE))
 

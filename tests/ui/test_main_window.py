@@ -229,8 +229,10 @@ def test_window_screenshot_marks_the_current_column(window, qtbot):
         for row in np.linspace(1, 14, 30):
             point = panel.canvas().mapTo(window, viewport_point(panel, "input", token_edge, row))
             pixels = [picture.pixelColor(point.x() + dx, point.y()) for dx in range(-3, 4)]
-            found.append(any(min(p.red(), p.green(), p.blue()) > 225 for p in pixels)
-                         and any(max(p.red(), p.green(), p.blue()) < 40 for p in pixels))
+            found.append(
+                any(min(p.red(), p.green(), p.blue()) > 225 for p in pixels)
+                and any(max(p.red(), p.green(), p.blue()) < 40 for p in pixels)
+            )
         return float(np.mean(found))
 
     assert outlined(3.5) > 0.8 and outlined(4.5) > 0.8
@@ -245,7 +247,8 @@ def test_dropping_a_model_file_opens_it(window, tmp_path):
     make_text_model("gru", units=6, seed=3).save(path)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(event)
     assert window.session.model.kind == "gru" and window.session.units == 6

@@ -183,7 +183,7 @@ def test_long_text_steps_without_redrawing_curves_and_labels_only_some_tokens(qt
     assert panel.step_line.pos().x() == pytest.approx(2500.5)
     axis = TokenAxis(pixels_per_label=56)
     axis.set_tokens(session.trace.tokens)
-    (spacing, ticks), = axis.tickValues(-0.5, 4999.5, 800)
+    ((spacing, ticks),) = axis.tickValues(-0.5, 4999.5, 800)
     assert len(ticks) <= 800 / 56 and spacing == 500
 
 
@@ -227,12 +227,17 @@ def test_pixels_show_the_curves_and_a_step_line_that_moves(qtbot, session):
     session.set_step(6)
     second = panel.plot_widget.grab().toImage()
 
-    blue = [(x, y) for x in range(first.width()) for y in range(0, first.height(), 2)
-            if first.pixelColor(x, y).blue() > 150 and first.pixelColor(x, y).red() < 60]
+    blue = [
+        (x, y)
+        for x in range(first.width())
+        for y in range(0, first.height(), 2)
+        if first.pixelColor(x, y).blue() > 150 and first.pixelColor(x, y).red() < 60
+    ]
     assert len(blue) > 50  # the 'positive' curve is drawn
 
-    changed = {x for x in range(first.width()) for y in range(0, first.height(), 2)
-               if first.pixel(x, y) != second.pixel(x, y)}
+    changed = {
+        x for x in range(first.width()) for y in range(0, first.height(), 2) if first.pixel(x, y) != second.pixel(x, y)
+    }
     view = panel.plot.getViewBox()
     line_at = {step: panel.plot_widget.mapFromScene(view.mapViewToScene(QPointF(step, 0.5))).x() for step in (2, 6)}
     assert any(abs(x - line_at[2]) <= 2 for x in changed) and any(abs(x - line_at[6]) <= 2 for x in changed)

@@ -21,9 +21,28 @@ def image_array(path: Path) -> np.ndarray:
 @pytest.mark.slow
 def test_screenshot_command_writes_the_window_as_png(tmp_path: Path):
     target = tmp_path / "window.png"
-    result = subprocess.run([sys.executable, "-m", "gatescope", "gui", "--screenshot", str(target), "--model",
-                             "bracket-counter", "--text", "(a(b)c) d", "--step", "3", "--size", "1200x800"],
-                            capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gatescope",
+            "gui",
+            "--screenshot",
+            str(target),
+            "--model",
+            "bracket-counter",
+            "--text",
+            "(a(b)c) d",
+            "--step",
+            "3",
+            "--size",
+            "1200x800",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(target)
     pixels = image_array(target)
@@ -36,16 +55,22 @@ def test_fonts_are_installed_so_text_is_not_boxes(qapp):
     assert len(QFontDatabase.families()) > 0
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--step", "99"], "--step 99"),
-    (["--size", "big"], "WIDTHxHEIGHT"),
-    (["--model", "no-such-model"], "no such built-in model"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--step", "99"], "--step 99"),
+        (["--size", "big"], "WIDTHxHEIGHT"),
+        (["--model", "no-such-model"], "no such built-in model"),
+    ],
+)
 def test_bad_screenshot_arguments_exit_2_with_one_line(tmp_path: Path, capsys, argv, fragment):
     from gatescope.cli import main
 
-    code = main(["gui", "--screenshot", str(tmp_path / "x.png"), "--model", "bracket-counter", *argv]
-                if "--model" not in argv else ["gui", "--screenshot", str(tmp_path / "x.png"), *argv])
+    code = main(
+        ["gui", "--screenshot", str(tmp_path / "x.png"), "--model", "bracket-counter", *argv]
+        if "--model" not in argv
+        else ["gui", "--screenshot", str(tmp_path / "x.png"), *argv]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and fragment in err
     assert not (tmp_path / "x.png").exists()

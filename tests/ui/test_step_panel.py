@@ -62,8 +62,16 @@ def warm(model: Model) -> WarmStartModel:
 def test_lstm_strips_are_the_gates_then_cell_and_hidden_state_before_and_after(qtbot, session):
     panel = make_panel(qtbot, session)
 
-    assert panel.quantities == ("input", "forget", "candidate", "output",
-                                "cell_before", "cell_state", "hidden_before", "hidden_state")
+    assert panel.quantities == (
+        "input",
+        "forget",
+        "candidate",
+        "output",
+        "cell_before",
+        "cell_state",
+        "hidden_before",
+        "hidden_state",
+    )
     assert panel.heading.text() == "step 1 of 9 · 'the'"
 
 
@@ -89,8 +97,9 @@ def test_fractional_position_shows_the_linear_interpolation_between_tokens(qtbot
     session.set_step(3)
     session.set_position(3.25)
 
-    assert_allclose(panel.strip_values("forget"), 0.75 * layer.gates["forget"][3] + 0.25 * layer.gates["forget"][4],
-                    rtol=1e-6)
+    assert_allclose(
+        panel.strip_values("forget"), 0.75 * layer.gates["forget"][3] + 0.25 * layer.gates["forget"][4], rtol=1e-6
+    )
     assert_allclose(panel.strip_values("cell_before"), 0.75 * layer.c[2] + 0.25 * layer.c[3], rtol=1e-6)
     assert panel.heading.text() == "step 4 of 9 · 'dull'"
 
@@ -157,9 +166,11 @@ def test_lstm_caption_reads_the_selected_units_numbers(qtbot, session):
     session.set_unit(12)
 
     f, i, g = (layer.gates[name][4, 12] for name in ("forget", "input", "candidate"))
-    expected = (f"unit 12: forget {two(f)} keeps {f * 100:.0f}% of c = {two(layer.c[3, 12])}; "
-                f"input {two(i)} writes {two(i)} × g ({two(g)}); c → {two(layer.c[4, 12])}; "
-                f"output {two(layer.gates['output'][4, 12])} → h = {two(layer.h[4, 12])}")
+    expected = (
+        f"unit 12: forget {two(f)} keeps {f * 100:.0f}% of c = {two(layer.c[3, 12])}; "
+        f"input {two(i)} writes {two(i)} × g ({two(g)}); c → {two(layer.c[4, 12])}; "
+        f"output {two(layer.gates['output'][4, 12])} → h = {two(layer.h[4, 12])}"
+    )
     assert panel.caption.text() == expected
 
 
@@ -185,7 +196,8 @@ def test_gru_caption_shows_the_update_blend(qtbot):
     assert panel.quantities == ("update", "reset", "candidate", "hidden_before", "hidden_state")
     assert panel.caption.text() == (
         f"unit 3: reset {two(r)} lets {r * 100:.0f}% of h = {two(layer.h[5, 3])} into n = {two(n)}; "
-        f"update {two(z)}: h = {two(1 - z)} × n + {two(z)} × h → {two(layer.h[6, 3])}")
+        f"update {two(z)}: h = {two(1 - z)} × n + {two(z)} × h → {two(layer.h[6, 3])}"
+    )
 
 
 def test_rnn_shows_hidden_state_before_and_after_with_the_preactivation(qtbot):
@@ -197,9 +209,11 @@ def test_rnn_shows_hidden_state_before_and_after_with_the_preactivation(qtbot):
     session.set_unit(5)
 
     assert panel.quantities == ("hidden_before", "hidden_state")
-    assert panel.caption.text() == (f"unit 5: h was {two(layer.h[1, 5])}; W x + R h + b = "
-                                    f"{two(layer.hidden_preactivation[2, 5])}; h = tanh("
-                                    f"{two(layer.hidden_preactivation[2, 5])}) = {two(layer.h[2, 5])}")
+    assert panel.caption.text() == (
+        f"unit 5: h was {two(layer.h[1, 5])}; W x + R h + b = "
+        f"{two(layer.hidden_preactivation[2, 5])}; h = tanh("
+        f"{two(layer.hidden_preactivation[2, 5])}) = {two(layer.h[2, 5])}"
+    )
 
 
 def test_bidirectional_reverse_unit_is_named_with_its_direction(qtbot):
@@ -227,8 +241,10 @@ def test_selected_unit_is_outlined_on_every_strip_at_its_column(qtbot, session):
         above = [image.pixelColor(int(cell.center().x()), int(cell.top()) - dy).lightness() for dy in range(2, 7)]
         assert abs(min(above) - ink) < 40
     elsewhere = panel.cell_rect("forget", (column + 5) % 16)
-    assert min(image.pixelColor(int(elsewhere.center().x()), int(elsewhere.top()) - dy).lightness()
-               for dy in range(2, 7)) > 150  # no outline over other columns
+    assert (
+        min(image.pixelColor(int(elsewhere.center().x()), int(elsewhere.top()) - dy).lightness() for dy in range(2, 7))
+        > 150
+    )  # no outline over other columns
 
 
 def test_layer_change_shows_the_upper_layer(qtbot):
@@ -262,8 +278,11 @@ def test_five_thousand_tokens_step_without_reloading_the_layer(qtbot, session, m
     session.set_position(4321.5)
 
     assert reloads == []
-    assert_allclose(panel.strip_values("hidden_state"),
-                    0.5 * session.layer_trace.h[4321] + 0.5 * session.layer_trace.h[4322], rtol=1e-6)
+    assert_allclose(
+        panel.strip_values("hidden_state"),
+        0.5 * session.layer_trace.h[4321] + 0.5 * session.layer_trace.h[4322],
+        rtol=1e-6,
+    )
     assert panel.heading.text().startswith("step 4322 of 5000 · ")
 
 
@@ -328,8 +347,9 @@ def test_pixels_show_coloured_strips_and_the_unit_marker_moves(qtbot, session):
     colours = {first.pixel(x, y) for x in range(0, first.width(), 4) for y in range(0, first.height(), 4)}
     assert len(colours) > 20  # not blank: many strip colours
 
-    changed = [x for x in range(first.width()) for y in range(0, first.height(), 2)
-               if first.pixel(x, y) != second.pixel(x, y)]
+    changed = [
+        x for x in range(first.width()) for y in range(0, first.height(), 2) if first.pixel(x, y) != second.pixel(x, y)
+    ]
     assert changed, "moving the selected unit changed no pixels"
     columns_at = {unit: panel.cell_rect("input", unit).center().x() for unit in (3, 12)}
     cell = panel.cell_rect("input", 0).width()

@@ -61,8 +61,11 @@ def test_long_text_scrolls_the_current_chip_into_view_and_highlights_it(qtbot):
     rect = strip.chip_rect(350)
     assert 0 <= rect.left() and rect.right() <= strip.width()
     assert fill_colour(strip, image, 350) == strip.palette().highlight().color()
-    in_view = [index for index in range(session.steps)
-               if strip.chip_rect(index).left() >= 0 and strip.chip_rect(index).right() <= strip.width()]
+    in_view = [
+        index
+        for index in range(session.steps)
+        if strip.chip_rect(index).left() >= 0 and strip.chip_rect(index).right() <= strip.width()
+    ]
     assert len(in_view) > 5
     for index in in_view:  # every plain chip is drawn where it now is, not where it was before the scroll
         expected = strip.palette().highlight() if index == 350 else strip.palette().base()

@@ -69,7 +69,10 @@ def test_lstm_plots_gates_candidate_and_h_then_cell_state(qtbot, session):
 
     assert inspector.plots_shown == ("gates", "tanh", "cell")
     assert [item[1].text for item in inspector.legends["gates"].items] == [
-        "input gate i", "forget gate f", "output gate o"]
+        "input gate i",
+        "forget gate f",
+        "output gate o",
+    ]
     assert [item[1].text for item in inspector.legends["tanh"].items] == ["candidate g", "h"]
 
 
@@ -162,17 +165,20 @@ def test_hover_reports_every_exact_value_at_the_token(qtbot, session):
     with qtbot.waitSignal(inspector.status_message) as message:
         qtbot.mouseMove(inspector.graphics.viewport(), viewport_point(inspector, "gates", 3.2, 0.5))
 
-    expected = (f"unit 2 (forward) at 'dull' (step 4 of 9): input {layer.gates['input'][3, 2]:.4f} · "
-                f"forget {layer.gates['forget'][3, 2]:.4f} · output {layer.gates['output'][3, 2]:.4f} · "
-                f"candidate {layer.gates['candidate'][3, 2]:.4f} · h {layer.h[3, 2]:.4f} · c {layer.c[3, 2]:.4f}")
+    expected = (
+        f"unit 2 (forward) at 'dull' (step 4 of 9): input {layer.gates['input'][3, 2]:.4f} · "
+        f"forget {layer.gates['forget'][3, 2]:.4f} · output {layer.gates['output'][3, 2]:.4f} · "
+        f"candidate {layer.gates['candidate'][3, 2]:.4f} · h {layer.h[3, 2]:.4f} · c {layer.c[3, 2]:.4f}"
+    )
     assert message.args[0] == expected.replace("-", "\u2212")
 
 
 def test_clicking_a_plot_jumps_to_that_token(qtbot, session):
     inspector = make_inspector(qtbot, session)
 
-    qtbot.mouseClick(inspector.graphics.viewport(), Qt.MouseButton.LeftButton,
-                     pos=viewport_point(inspector, "tanh", 6.8, 0.0))
+    qtbot.mouseClick(
+        inspector.graphics.viewport(), Qt.MouseButton.LeftButton, pos=viewport_point(inspector, "tanh", 6.8, 0.0)
+    )
 
     assert session.step == 7
 
@@ -202,13 +208,15 @@ def test_pixels_show_curves_and_a_step_line_that_moves(qtbot, session):
     assert len(colours) > 8  # curves in several colours on the background
 
     line_at = {step: viewport_point(inspector, "gates", step, 0.5).x() for step in (1, 7)}
-    rows = [viewport_point(inspector, name, 1, value).y()
-            for name, value in (("gates", 0.5), ("tanh", 0.0), ("cell", 0.0))]
+    rows = [
+        viewport_point(inspector, name, 1, value).y() for name, value in (("gates", 0.5), ("tanh", 0.0), ("cell", 0.0))
+    ]
     for y in rows:  # the line crosses every plot: dark at the old step before, at the new step after
         assert first.pixelColor(line_at[1], y).lightness() < 80
         assert second.pixelColor(line_at[7], y).lightness() < 80
-    changed = {x for x in range(first.width()) for y in range(0, first.height(), 2)
-               if first.pixel(x, y) != second.pixel(x, y)}
+    changed = {
+        x for x in range(first.width()) for y in range(0, first.height(), 2) if first.pixel(x, y) != second.pixel(x, y)
+    }
     assert changed and all(min(abs(x - line_at[1]), abs(x - line_at[7])) <= 8 for x in changed)
 
 

@@ -22,8 +22,17 @@ from gatescope.model.tokenize import Vocabulary, tokenizer_from_dict
 METADATA = "__gatescope__"
 FORMAT_NAME = "gatescope-model"
 FORMAT_VERSION = 1
-METADATA_KEYS = ("format", "format_version", "name", "description", "cell", "tokenizer", "vocabulary", "head",
-                 "provenance")
+METADATA_KEYS = (
+    "format",
+    "format_version",
+    "name",
+    "description",
+    "cell",
+    "tokenizer",
+    "vocabulary",
+    "head",
+    "provenance",
+)
 
 
 def sniff(path: Path) -> bool:
@@ -59,8 +68,9 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
     if type(version) is not int or version < 1:
         raise GatescopeError(f"metadata 'format_version' must be a whole number from 1, not {version!r}")
     if version > FORMAT_VERSION:
-        raise GatescopeError(f"format version {version} is newer than this gatescope reads ({FORMAT_VERSION}); "
-                             f"update gatescope")
+        raise GatescopeError(
+            f"format version {version} is newer than this gatescope reads ({FORMAT_VERSION}); update gatescope"
+        )
     cell = _require(meta, "cell", dict)
     kind = _require(cell, "kind", str)
     if kind not in ("lstm", "gru", "rnn"):
@@ -89,13 +99,22 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
     directions = 2 if bidirectional else 1
     recurrent = arrays["weight_hh_l0"]
     if recurrent.ndim == 2 and recurrent.shape[1] != units:
-        raise GatescopeError(f"weight_hh_l0 has shape {recurrent.shape}, i.e. {recurrent.shape[1]} units; "
-                             f"metadata says {units}, so expected ({gate_count(kind) * units}, {units})")
+        raise GatescopeError(
+            f"weight_hh_l0 has shape {recurrent.shape}, i.e. {recurrent.shape[1]} units; "
+            f"metadata says {units}, so expected ({gate_count(kind) * units}, {units})"
+        )
     layers = [
-        layer_from_state_dict(arrays, k, kind, bidirectional=bidirectional, dtype=dtype,
-                              gru_convention=_optional(cell, "gru_convention", str, "pytorch"),
-                              nonlinearity=_optional(cell, "nonlinearity", str, "tanh"),
-                              units=units, input_size=input_size if k == 0 else directions * units)
+        layer_from_state_dict(
+            arrays,
+            k,
+            kind,
+            bidirectional=bidirectional,
+            dtype=dtype,
+            gru_convention=_optional(cell, "gru_convention", str, "pytorch"),
+            nonlinearity=_optional(cell, "nonlinearity", str, "tanh"),
+            units=units,
+            input_size=input_size if k == 0 else directions * units,
+        )
         for k in range(num_layers)
     ]
     tokenizer = vocabulary = None
@@ -112,8 +131,12 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
         labels = head_config.get("labels")
         if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
             raise GatescopeError("head 'labels' must be a list of strings")
-        head = Head(arrays["head_weight"].astype(dtype), arrays["head_bias"].astype(dtype),
-                    activation=head_config.get("activation", "softmax"), labels=labels)
+        head = Head(
+            arrays["head_weight"].astype(dtype),
+            arrays["head_bias"].astype(dtype),
+            activation=head_config.get("activation", "softmax"),
+            labels=labels,
+        )
     return Model(
         layers=layers,
         tokenizer=tokenizer,
@@ -145,8 +168,9 @@ def _check_names(expected: set[str], found: set[str]) -> None:
     if missing:
         raise GatescopeError(f"missing array{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     if extra:
-        raise GatescopeError(f"unexpected array{'s' if len(extra) > 1 else ''} {', '.join(extra)} "
-                             f"(the metadata does not describe them)")
+        raise GatescopeError(
+            f"unexpected array{'s' if len(extra) > 1 else ''} {', '.join(extra)} (the metadata does not describe them)"
+        )
 
 
 def _optional(mapping: dict, key: str, kind: type, default):
@@ -176,16 +200,30 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
                 arrays[f"bias_hh_l{k}{suffix}"] = direction.bias_hh
             if direction.peephole is not None:
                 arrays[f"peephole_l{k}{suffix}"] = direction.peephole
-    cell = {"kind": first.kind, "layers": len(model.layers), "units": first.hidden_size,
-            "input_size": first.input_size, "bidirectional": first.bidirectional, "bias": bool(has_bias),
-            "peepholes": first.peepholes}
+    cell = {
+        "kind": first.kind,
+        "layers": len(model.layers),
+        "units": first.hidden_size,
+        "input_size": first.input_size,
+        "bidirectional": first.bidirectional,
+        "bias": bool(has_bias),
+        "peepholes": first.peepholes,
+    }
     if first.kind == "gru":
         cell["gru_convention"] = first.gru_convention
     if first.kind == "rnn":
         cell["nonlinearity"] = first.nonlinearity
-    meta: dict = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "name": model.name,
-                  "description": model.description, "cell": cell, "provenance": model.provenance,
-                  "tokenizer": None, "vocabulary": None, "head": None}
+    meta: dict = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "name": model.name,
+        "description": model.description,
+        "cell": cell,
+        "provenance": model.provenance,
+        "tokenizer": None,
+        "vocabulary": None,
+        "head": None,
+    }
     if model.tokenizer is not None and model.vocabulary is not None and model.embedding is not None:
         meta["tokenizer"] = model.tokenizer.to_dict()
         meta["vocabulary"] = {"tokens": model.vocabulary.tokens(), "unknown": model.vocabulary.unknown}

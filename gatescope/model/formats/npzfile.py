@@ -115,8 +115,9 @@ def json_array(value: dict) -> np.ndarray:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
         return np.frombuffer(text.encode("utf-8"), np.uint8)
     except (TypeError, ValueError, UnicodeEncodeError) as error:
-        raise GatescopeError(f"metadata cannot be written as JSON ({error}); use plain str, int, float, bool, "
-                             f"list and dict values") from None
+        raise GatescopeError(
+            f"metadata cannot be written as JSON ({error}); use plain str, int, float, bool, list and dict values"
+        ) from None
 
 
 def write_npz_atomic(path: Path, arrays: dict[str, np.ndarray], compress: bool = True) -> None:

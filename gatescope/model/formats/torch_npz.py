@@ -19,8 +19,10 @@ from gatescope.model.formats.native import expected_arrays
 from gatescope.model.formats.npzfile import array_names, is_npz, read_npz
 from gatescope.model.model import Model
 
-_NAME = re.compile(r"^(?P<prefix>(?:.*\.)?)(?P<what>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?P<layer>\d+)"
-                   r"(?P<reverse>_reverse)?$")
+_NAME = re.compile(
+    r"^(?P<prefix>(?:.*\.)?)(?P<what>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?P<layer>\d+)"
+    r"(?P<reverse>_reverse)?$"
+)
 _KIND_BY_GATES = {4: "lstm", 3: "gru", 1: "rnn"}
 
 
@@ -43,13 +45,17 @@ def _build(path: Path, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
     matches = {name: _NAME.match(name) for name in arrays}
     unknown = sorted(name for name, match in matches.items() if match is None)
     if unknown:
-        raise GatescopeError(f"unexpected arrays {', '.join(unknown)}: expected only a recurrent module's "
-                             f"weight_ih_l*, weight_hh_l*, bias_ih_l*, bias_hh_l*; save just that module's "
-                             f"state_dict (e.g. net.lstm.state_dict())")
+        raise GatescopeError(
+            f"unexpected arrays {', '.join(unknown)}: expected only a recurrent module's "
+            f"weight_ih_l*, weight_hh_l*, bias_ih_l*, bias_hh_l*; save just that module's "
+            f"state_dict (e.g. net.lstm.state_dict())"
+        )
     prefixes = {match.group("prefix") for match in matches.values() if match}
     if len(prefixes) != 1:
-        raise GatescopeError(f"arrays come from several modules ({', '.join(sorted(p or '(none)' for p in prefixes))});"
-                             f" save one recurrent module's state_dict")
+        raise GatescopeError(
+            f"arrays come from several modules ({', '.join(sorted(p or '(none)' for p in prefixes))});"
+            f" save one recurrent module's state_dict"
+        )
     prefix = prefixes.pop()
     if any(match and match.group("what") == "weight_hr" for match in matches.values()):
         raise GatescopeError("LSTM with proj_size (weight_hr_l*) is not supported")
@@ -71,12 +77,22 @@ def _build(path: Path, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
     units = weight_hh.shape[1]
     gates, remainder = divmod(weight_hh.shape[0], units)
     if remainder or gates not in _KIND_BY_GATES:
-        raise GatescopeError(f"weight_hh_l0 has shape {weight_hh.shape}: rows must be 4×, 3× or 1× its {units} "
-                             f"columns (LSTM, GRU, RNN)")
+        raise GatescopeError(
+            f"weight_hh_l0 has shape {weight_hh.shape}: rows must be 4×, 3× or 1× its {units} columns (LSTM, GRU, RNN)"
+        )
     kind = _KIND_BY_GATES[gates]
-    layers = [layer_from_state_dict(arrays, k, kind, bidirectional=bidirectional, dtype=dtype, prefix=prefix)
-              for k in range(num_layers)]
-    description = (f"PyTorch nn.{kind.upper()} state_dict: {num_layers} layer{'s' if num_layers > 1 else ''}, "
-                   f"{units} units{', bidirectional' if bidirectional else ''}")
-    return Model(layers=layers, name=path.stem, description=description,
-                 provenance={"format": "pytorch state_dict npz", "file": path.name}, source=path)
+    layers = [
+        layer_from_state_dict(arrays, k, kind, bidirectional=bidirectional, dtype=dtype, prefix=prefix)
+        for k in range(num_layers)
+    ]
+    description = (
+        f"PyTorch nn.{kind.upper()} state_dict: {num_layers} layer{'s' if num_layers > 1 else ''}, "
+        f"{units} units{', bidirectional' if bidirectional else ''}"
+    )
+    return Model(
+        layers=layers,
+        name=path.stem,
+        description=description,
+        provenance={"format": "pytorch state_dict npz", "file": path.name},
+        source=path,
+    )

@@ -58,13 +58,13 @@ class RectOutline(QGraphicsItem):
     def rect(self) -> QRectF:
         return QRectF(self._rect)
 
-    def setRect(self, rect: QRectF) -> None:  # noqa: N802 (QGraphicsRectItem's name)
+    def setRect(self, rect: QRectF) -> None:
         rect = QRectF(rect).normalized()
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         pad = self._halo / 2 + 1.0
         return self._rect.adjusted(-pad, -pad, pad, pad)
 
@@ -80,8 +80,12 @@ def edges(rect: QRectF, width: float) -> tuple[QRectF, QRectF, QRectF, QRectF]:
     """Four bands ``width`` thick centred on the edges of ``rect``: top, bottom, left, right."""
     half = width / 2
     left, top, right, bottom = rect.left() - half, rect.top() - half, rect.right() + half, rect.bottom() + half
-    return (QRectF(left, top, right - left, width), QRectF(left, bottom - width, right - left, width),
-            QRectF(left, top, width, bottom - top), QRectF(right - width, top, width, bottom - top))
+    return (
+        QRectF(left, top, right - left, width),
+        QRectF(left, bottom - width, right - left, width),
+        QRectF(left, top, width, bottom - top),
+        QRectF(right - width, top, width, bottom - top),
+    )
 
 
 class TokenAxis(pg.AxisItem):
@@ -98,7 +102,7 @@ class TokenAxis(pg.AxisItem):
         self.picture = None
         self.update()
 
-    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 (pyqtgraph's names)
+    def tickValues(self, minVal: float, maxVal: float, size: float):
         first, last = max(0, math.ceil(minVal)), min(len(self._tokens) - 1, math.floor(maxVal))
         if last < first:
             return []
@@ -111,7 +115,7 @@ class TokenAxis(pg.AxisItem):
         start = first + (-first) % spacing
         return [(float(spacing), [float(v) for v in range(start, last + 1, spacing)])]
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+    def tickStrings(self, values, scale, spacing):
         labels = []
         for value in values:
             index = int(round(value))

@@ -53,9 +53,22 @@ SESSION_SLOTS = (
 )
 
 WIRE_TITLES = {
-    "x": "x(t)", "h_prev": "h(t−1)", "c_prev": "c(t−1)", "forget": "f", "input": "i", "candidate": "g",
-    "output": "o", "kept": "f ⊙ c(t−1)", "written": "i ⊙ g", "cell": "c(t)", "cell_tanh": "tanh(c(t))",
-    "hidden": "h(t)", "reset": "r", "update": "z", "reset_applied": "r ⊙ (W h + b)", "preactivation": "W x + R h + b",
+    "x": "x(t)",
+    "h_prev": "h(t−1)",
+    "c_prev": "c(t−1)",
+    "forget": "f",
+    "input": "i",
+    "candidate": "g",
+    "output": "o",
+    "kept": "f ⊙ c(t−1)",
+    "written": "i ⊙ g",
+    "cell": "c(t)",
+    "cell_tanh": "tanh(c(t))",
+    "hidden": "h(t)",
+    "reset": "r",
+    "update": "z",
+    "reset_applied": "r ⊙ (W h + b)",
+    "preactivation": "W x + R h + b",
 }
 GRU_TITLES = {"candidate": "n", "kept": "z ⊙ h(t−1)", "written": "(1 − z) ⊙ n"}
 
@@ -115,12 +128,19 @@ def _lstm_layout() -> Layout:
     f, i, g, o = 300.0, 470.0, 640.0, 850.0
     top, bus, block_top = TOP_Y, BUS_Y, BLOCK_Y - BLOCK_H / 2
     return Layout(
-        blocks=(BlockSpec("forget", "forget gate", "σ", (f, BLOCK_Y), 1),
-                BlockSpec("input", "input gate", "σ", (i, BLOCK_Y), 2),
-                BlockSpec("candidate", "candidate", "tanh", (g, BLOCK_Y), 2),
-                BlockSpec("output", "output gate", "σ", (o, BLOCK_Y), 4)),
-        ops=(OpSpec("kept", "×", (f, top), 3), OpSpec("cell", "+", (g, top), 3), OpSpec("written", "×", (g, 220.0), 3),
-             OpSpec("cell_tanh", "tanh", (1000.0, 195.0), 5), OpSpec("hidden", "×", (1000.0, 300.0), 5)),
+        blocks=(
+            BlockSpec("forget", "forget gate", "σ", (f, BLOCK_Y), 1),
+            BlockSpec("input", "input gate", "σ", (i, BLOCK_Y), 2),
+            BlockSpec("candidate", "candidate", "tanh", (g, BLOCK_Y), 2),
+            BlockSpec("output", "output gate", "σ", (o, BLOCK_Y), 4),
+        ),
+        ops=(
+            OpSpec("kept", "×", (f, top), 3),
+            OpSpec("cell", "+", (g, top), 3),
+            OpSpec("written", "×", (g, 220.0), 3),
+            OpSpec("cell_tanh", "tanh", (1000.0, 195.0), 5),
+            OpSpec("hidden", "×", (1000.0, 300.0), 5),
+        ),
         wires=(
             WireSpec(((20.0, top), (f - OP_R, top)), 3, "c_prev"),
             WireSpec(((f + OP_R, top), (g - OP_R, top)), 3, "kept"),
@@ -140,14 +160,28 @@ def _lstm_layout() -> Layout:
             WireSpec(((o, block_top), (o, 300.0), (1000.0 - OP_R, 300.0)), 5, "output"),
             WireSpec(((1000.0 + OP_R, 300.0), (1140.0, 300.0)), 5, "hidden"),
         ),
-        strips=(StripSpec("c_prev", (40.0, 78.0)), StripSpec("kept", (340.0, 78.0)), StripSpec("cell", (1008.0, 78.0)),
-                StripSpec("h_prev", (40.0, 418.0)), StripSpec("x", (214.0, 512.0)),
-                StripSpec("forget", (160.0, 215.0)), StripSpec("input", (330.0, 250.0)),
-                StripSpec("candidate", (652.0, 262.0)), StripSpec("written", (652.0, 150.0)),
-                StripSpec("output", (862.0, 262.0)), StripSpec("cell_tanh", (1012.0, 232.0)),
-                StripSpec("hidden", (1012.0, 324.0))),
-        labels=(("c(t−1)", (20.0, 128.0)), ("h(t−1)", (20.0, 460.0)), ("x(t)", (150.0, 545.0)),
-                ("c(t)", (1100.0, 128.0)), ("h(t)", (1100.0, 275.0)), ("cell state", (740.0, 84.0))),
+        strips=(
+            StripSpec("c_prev", (40.0, 78.0)),
+            StripSpec("kept", (340.0, 78.0)),
+            StripSpec("cell", (1008.0, 78.0)),
+            StripSpec("h_prev", (40.0, 418.0)),
+            StripSpec("x", (214.0, 512.0)),
+            StripSpec("forget", (160.0, 215.0)),
+            StripSpec("input", (330.0, 250.0)),
+            StripSpec("candidate", (652.0, 262.0)),
+            StripSpec("written", (652.0, 150.0)),
+            StripSpec("output", (862.0, 262.0)),
+            StripSpec("cell_tanh", (1012.0, 232.0)),
+            StripSpec("hidden", (1012.0, 324.0)),
+        ),
+        labels=(
+            ("c(t−1)", (20.0, 128.0)),
+            ("h(t−1)", (20.0, 460.0)),
+            ("x(t)", (150.0, 545.0)),
+            ("c(t)", (1100.0, 128.0)),
+            ("h(t)", (1100.0, 275.0)),
+            ("cell state", (740.0, 84.0)),
+        ),
         combine=(200.0, bus),
     )
 
@@ -157,12 +191,18 @@ def _gru_layout() -> Layout:
     top, bus, block_top = TOP_Y, BUS_Y, BLOCK_Y - BLOCK_H / 2
     product, mix = 262.0, 185.0  # rows of the reset product and of the (1 − z) ⊙ n mix
     return Layout(
-        blocks=(BlockSpec("reset", "reset gate", "σ", (r, BLOCK_Y), 1),
-                BlockSpec("update", "update gate", "σ", (z, BLOCK_Y), 2),
-                BlockSpec("candidate", "candidate", "tanh", (n, BLOCK_Y), 3)),
-        ops=(OpSpec("reset_applied", "×", (640.0, product), 3), OpSpec("kept", "×", (560.0, top), 4),
-             OpSpec("one_minus", "1−", (640.0, mix), 4), OpSpec("written", "×", (n + 30, mix), 4),
-             OpSpec("hidden", "+", (n + 30, top), 4)),
+        blocks=(
+            BlockSpec("reset", "reset gate", "σ", (r, BLOCK_Y), 1),
+            BlockSpec("update", "update gate", "σ", (z, BLOCK_Y), 2),
+            BlockSpec("candidate", "candidate", "tanh", (n, BLOCK_Y), 3),
+        ),
+        ops=(
+            OpSpec("reset_applied", "×", (640.0, product), 3),
+            OpSpec("kept", "×", (560.0, top), 4),
+            OpSpec("one_minus", "1−", (640.0, mix), 4),
+            OpSpec("written", "×", (n + 30, mix), 4),
+            OpSpec("hidden", "+", (n + 30, top), 4),
+        ),
         wires=(
             WireSpec(((20.0, top), (120.0, top), (560.0 - OP_R, top)), 4, "h_prev"),
             WireSpec(((560.0 + OP_R, top), (n + 30 - OP_R, top)), 4, "kept"),
@@ -181,11 +221,17 @@ def _gru_layout() -> Layout:
             WireSpec(((n + 30, block_top), (n + 30, mix + OP_R)), 4, "candidate"),
             WireSpec(((n + 30, mix - OP_R), (n + 30, top + OP_R)), 4, "written"),
         ),
-        strips=(StripSpec("h_prev", (40.0, 78.0)), StripSpec("kept", (600.0, 78.0)),
-                StripSpec("hidden", (1000.0, 78.0)), StripSpec("x", (214.0, 512.0)),
-                StripSpec("reset", (160.0, 222.0)), StripSpec("update", (330.0, 215.0)),
-                StripSpec("reset_applied", (652.0, 226.0)), StripSpec("candidate", (842.0, 262.0)),
-                StripSpec("written", (842.0, 140.0))),
+        strips=(
+            StripSpec("h_prev", (40.0, 78.0)),
+            StripSpec("kept", (600.0, 78.0)),
+            StripSpec("hidden", (1000.0, 78.0)),
+            StripSpec("x", (214.0, 512.0)),
+            StripSpec("reset", (160.0, 222.0)),
+            StripSpec("update", (330.0, 215.0)),
+            StripSpec("reset_applied", (652.0, 226.0)),
+            StripSpec("candidate", (842.0, 262.0)),
+            StripSpec("written", (842.0, 140.0)),
+        ),
         labels=(("h(t−1)", (20.0, 128.0)), ("x(t)", (150.0, 545.0)), ("h(t)", (1100.0, 128.0))),
         combine=(200.0, bus),
     )
@@ -203,8 +249,12 @@ def _rnn_layout() -> Layout:
             WireSpec(((200.0 + 6, bus), (block_x, bus), (block_x, block_top + BLOCK_H)), 1, "h_prev"),
             WireSpec(((block_x, block_top), (block_x, 200.0), (1140.0, 200.0)), 1, "hidden"),
         ),
-        strips=(StripSpec("h_prev", (40.0, 418.0)), StripSpec("x", (214.0, 512.0)),
-                StripSpec("preactivation", (380.0, 418.0)), StripSpec("hidden", (860.0, 162.0))),
+        strips=(
+            StripSpec("h_prev", (40.0, 418.0)),
+            StripSpec("x", (214.0, 512.0)),
+            StripSpec("preactivation", (380.0, 418.0)),
+            StripSpec("hidden", (860.0, 162.0)),
+        ),
         labels=(("h(t−1)", (20.0, 460.0)), ("x(t)", (150.0, 545.0)), ("h(t)", (1100.0, 222.0))),
         combine=(200.0, bus),
     )
@@ -235,7 +285,7 @@ class StateItem(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
     def set_state(self, state: str) -> None:
-        """"future", "active" or "done"."""
+        """ "future", "active" or "done"."""
         if state != self.state:
             self.state = state
             self.setOpacity(FUTURE_OPACITY if state == "future" else 1.0)
@@ -254,7 +304,7 @@ class Block(StateItem):
         self._big.setBold(True)
         self.setPos(*spec.centre)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-3, -3, 3, 3)
 
     def paint(self, painter: QPainter, _option, _widget=None) -> None:
@@ -288,7 +338,7 @@ class Op(StateItem):
         self._radius = OP_R + (6 if spec.symbol == "tanh" else 0)
         self.setPos(*spec.centre)
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         r = self._radius + 3
         return QRectF(-r, -r, 2 * r, 2 * r)
 
@@ -318,8 +368,9 @@ class Wire(StateItem):
         length = max(1e-6, (direction.x() ** 2 + direction.y() ** 2) ** 0.5)
         unit = QPointF(direction.x() / length, direction.y() / length)
         normal = QPointF(-unit.y(), unit.x())
-        self._arrow = QPolygonF([end, end - unit * 10 + normal * 5, end - unit * 10 - normal * 5]) if spec.arrow \
-            else QPolygonF()
+        self._arrow = (
+            QPolygonF([end, end - unit * 10 + normal * 5, end - unit * 10 - normal * 5]) if spec.arrow else QPolygonF()
+        )
         self._bounds = self._path.boundingRect().united(self._arrow.boundingRect()).adjusted(-4, -4, 4, 4)
         self.setZValue(-1)
 
@@ -327,7 +378,7 @@ class Wire(StateItem):
     def path(self) -> QPainterPath:
         return self._path
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return self._bounds
 
     def paint(self, painter: QPainter, _option, _widget=None) -> None:
@@ -349,8 +400,7 @@ class VectorStrip(StateItem):
     Future strips are drawn empty (the value is not computed yet); a strip fades in while its phase runs.
     """
 
-    def __init__(self, wire: str, title: str, ink: Ink, font: QFont, phase: int,
-                 on_hover=None, on_click=None) -> None:
+    def __init__(self, wire: str, title: str, ink: Ink, font: QFont, phase: int, on_hover=None, on_click=None) -> None:
         super().__init__(ink, phase)
         self.wire = wire
         self._title = title
@@ -405,14 +455,17 @@ class VectorStrip(StateItem):
         column = int(x // (self._rect.width() / columns)) if columns else -1
         return column if 0 <= column < columns else None
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-4, -20, 4, 5)
 
     def paint(self, painter: QPainter, _option, _widget=None) -> None:
         painter.setFont(self._font)
         painter.setPen(self.ink.ink)
-        painter.drawText(QRectF(0, -19, self._rect.width() + 4, 17),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, self._title)
+        painter.drawText(
+            QRectF(0, -19, self._rect.width() + 4, 17),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+            self._title,
+        )
         frame = QColor(ACTIVE) if self.state == "active" else self.ink.mid
         painter.fillRect(self._rect.adjusted(-1.5, -1.5, 1.5, 1.5), frame)
         if self.state == "future" or self._image.isNull():
@@ -428,12 +481,12 @@ class VectorStrip(StateItem):
             painter.setPen(QPen(self.ink.paper, 1.0))
             painter.drawRect(cell)
 
-    def hoverMoveEvent(self, event) -> None:  # noqa: N802
+    def hoverMoveEvent(self, event) -> None:
         column = self.column_at(event.pos().x())
         if column is not None and self._on_hover is not None and self._rect.contains(event.pos()):
             self._on_hover(self, column)
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         column = self.column_at(event.pos().x())
         if column is not None and self._on_click is not None:
             self._on_click(self, column)
@@ -458,7 +511,7 @@ class Packet(QGraphicsItem):
     def place(self, progress: float) -> None:
         self.setPos(self.wire.path.pointAtPercent(min(max(progress, 0.0), 1.0)))
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-2, -2, 2, 2)
 
     def paint(self, painter: QPainter, _option, _widget=None) -> None:
@@ -470,16 +523,19 @@ class Packet(QGraphicsItem):
 class Diagram:
     """One direction's diagram: the items of its layout, placed at ``origin`` in a shared scene."""
 
-    def __init__(self, scene: QGraphicsScene, kind: str, origin: QPointF, ink: Ink, font: QFont, heading: str,
-                 on_hover, on_click) -> None:
+    def __init__(
+        self, scene: QGraphicsScene, kind: str, origin: QPointF, ink: Ink, font: QFont, heading: str, on_hover, on_click
+    ) -> None:
         self.kind, self.layout = kind, LAYOUTS[kind]
         titles = wire_titles(kind)
         self.blocks = [Block(spec, ink, font) for spec in self.layout.blocks]
         self.ops = [Op(spec, ink, font) for spec in self.layout.ops]
         self.wires = [Wire(spec, ink) for spec in self.layout.wires]
         produced = {wire: phase for phase, spec in enumerate(PHASES[kind]) for wire in spec.produces}
-        self.strips = {spec.wire: VectorStrip(spec.wire, titles[spec.wire], ink, font, produced[spec.wire],
-                                              on_hover, on_click) for spec in self.layout.strips}
+        self.strips = {
+            spec.wire: VectorStrip(spec.wire, titles[spec.wire], ink, font, produced[spec.wire], on_hover, on_click)
+            for spec in self.layout.strips
+        }
         self.packets = [Packet(wire, ink) for wire in self.wires]
         for item in (*self.blocks, *self.ops, *self.wires, *self.strips.values(), *self.packets):
             scene.addItem(item)
@@ -552,11 +608,11 @@ class DiagramCanvas(QGraphicsView):
         if rect.isValid():
             self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(900, 460)
 
 
@@ -698,15 +754,29 @@ class CellDiagram(QWidget):
         self._diagrams = []
         for d, direction in enumerate(layer.directions):
             heading = f"{layer.kind.upper()} cell" + (
-                "" if not layer.bidirectional else
-                (" — forward, reads left to right" if direction == "forward" else " — reverse, reads right to left"))
+                ""
+                if not layer.bidirectional
+                else (
+                    " — forward, reads left to right" if direction == "forward" else " — reverse, reads right to left"
+                )
+            )
             if self._flows and self._flows[0].peepholes:
                 heading += " with peepholes (i and f also read c(t−1), o reads c(t))"
             elif self._flows and self._flows[0].gru_convention == "cho":
                 heading += " (Cho 2014: the reset gate applies to h(t−1) before its weights)"
             origin = QPointF(0.0, d * (DIAGRAM_SIZE[1] + 30.0))
-            self._diagrams.append(Diagram(self._scene, layer.kind, origin, self._ink, font, heading,
-                                          self._on_strip_hovered, self._on_strip_clicked))
+            self._diagrams.append(
+                Diagram(
+                    self._scene,
+                    layer.kind,
+                    origin,
+                    self._ink,
+                    font,
+                    heading,
+                    self._on_strip_hovered,
+                    self._on_strip_clicked,
+                )
+            )
         for diagram in self._diagrams:
             diagram.set_ink(self._ink)
         self._scene.setSceneRect(self._scene.itemsBoundingRect())
@@ -754,8 +824,7 @@ class CellDiagram(QWidget):
 
     def _load_tables(self) -> None:
         scheme = self._session.colour_scheme
-        self._tables = {wire: colors.lookup_table(scheme, wire in GATE_WIRES)[:, [2, 1, 0, 3]]
-                        for wire in self._levels}
+        self._tables = {wire: colors.lookup_table(scheme, wire in GATE_WIRES)[:, [2, 1, 0, 3]] for wire in self._levels}
         self._stacked.clear()
 
     def _level_rows(self, names: list[str]) -> np.ndarray:
@@ -774,7 +843,7 @@ class CellDiagram(QWidget):
         permutation = np.asarray(self._session.unit_permutation(), dtype=int)
         layer = self._session.layer_trace
         units = layer.units if layer is not None else permutation.size
-        self._permutations = [permutation[d * units:(d + 1) * units] - d * units for d in range(len(self._flows))]
+        self._permutations = [permutation[d * units : (d + 1) * units] - d * units for d in range(len(self._flows))]
 
     # --- painting ---------------------------------------------------------------------------------------------------
     def _invalidate(self) -> None:
@@ -799,8 +868,10 @@ class CellDiagram(QWidget):
             for k, wire in enumerate(unit_wires):
                 values = flow.wires[wire]
                 rows[k] = (colors.interpolate_rows(values, session.position) if whole else values[step])[permutation]
-            x = np.asarray(colors.interpolate_rows(flow.wires["x"], session.position) if whole
-                           else flow.wires["x"][step], dtype=np.float32)[None, :]
+            x = np.asarray(
+                colors.interpolate_rows(flow.wires["x"], session.position) if whole else flow.wires["x"][step],
+                dtype=np.float32,
+            )[None, :]
             for block, names in ((rows, unit_wires), (x, ["x"])):
                 if not np.isfinite(block).all():
                     np.nan_to_num(block, copy=False)
@@ -828,8 +899,9 @@ class CellDiagram(QWidget):
                 strip.set_marker(column if wire != "x" else None)
         flow = self._flows[min(direction, len(self._flows) - 1)]
         trace = self._session.trace
-        text = caption(flow, self._session.step, self._session.phase, local, trace.tokens,
-                       unit_label=unit_name(unit, layer))
+        text = caption(
+            flow, self._session.step, self._session.phase, local, trace.tokens, unit_label=unit_name(unit, layer)
+        )
         if text != self.caption.text():
             self.caption.setText(text)
 
@@ -837,8 +909,10 @@ class CellDiagram(QWidget):
         session = self._session
         trace = session.trace
         phase = session.phases[session.phase]
-        text = (f"step {session.step + 1} of {trace.steps} · {quoted(trace.tokens[session.step])} · "
-                f"phase {session.phase + 1} of {len(session.phases)}: {phase.title}")
+        text = (
+            f"step {session.step + 1} of {trace.steps} · {quoted(trace.tokens[session.step])} · "
+            f"phase {session.phase + 1} of {len(session.phases)}: {phase.title}"
+        )
         if len(trace.layers) > 1:
             text += f" · layer {session.layer + 1} of {len(trace.layers)}"
         self.heading.setText(text)
@@ -879,12 +953,12 @@ class CellDiagram(QWidget):
         self.status_message.emit(f"{name} · {unit_name(self._unit_of(strip, column), layer)} = {value} at {token}")
 
     # --- Qt events --------------------------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._refresh_if_dirty()
         self.canvas.fit()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._ink.update_from(self.palette())
             self.canvas.setBackgroundBrush(self._ink.paper)
@@ -892,7 +966,6 @@ class CellDiagram(QWidget):
                 diagram.set_ink(self._ink)
         super().changeEvent(event)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         disconnect_session(self, self._session, SESSION_SLOTS)
         super().closeEvent(event)
-

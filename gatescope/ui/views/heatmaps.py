@@ -81,8 +81,8 @@ class UnitAxis(pg.AxisItem):
         self.labels: list[str] = []
         self.section = 0  # first row of the reverse direction (0: one direction)
 
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803
-        minVal, maxVal = sorted((minVal, maxVal))  # noqa: N806 — an inverted y axis passes them swapped
+    def tickValues(self, minVal, maxVal, size):
+        minVal, maxVal = sorted((minVal, maxVal))
         rows = len(self.labels)
         if rows == 0 or size <= 0:
             return []
@@ -93,7 +93,7 @@ class UnitAxis(pg.AxisItem):
             ticks = list(range(0, rows, stride))
         return [(float(stride), [float(row) for row in ticks if minVal <= row <= maxVal])]
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802
+    def tickStrings(self, values, scale, spacing):
         return [self.labels[int(round(value))] for value in values]
 
 
@@ -359,7 +359,7 @@ class HeatmapPanel(QWidget):
         if self._levels:
             self._apply_titles()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_theme()
         super().changeEvent(event)
@@ -404,7 +404,7 @@ class HeatmapPanel(QWidget):
         return f"{colors.title(heatmap.quantity, layer.kind)} · {unit_text} · token {token} '{word}' · {value:.4f}"
 
     # --- teardown ------------------------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self._disconnect()
         super().closeEvent(event)
 

@@ -91,10 +91,10 @@ class ColourLegend(QWidget):
     def captions(self) -> list[str]:
         return [scale.caption for scale in self._scales]
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(len(self._scales or [None]) * (MAX_SCALE_WIDTH + GAP), LEGEND_HEIGHT)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(120, LEGEND_HEIGHT)
 
     # --- session signals -----------------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ class ColourLegend(QWidget):
             self._gradients[key] = _gradient(*key)
         return self._gradients[key]
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         metrics = self.fontMetrics()
         text = self.palette().color(QPalette.ColorRole.WindowText)
@@ -149,6 +149,6 @@ class ColourLegend(QWidget):
         painter.end()
 
     # --- teardown ------------------------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         disconnect_session(self, self._session, SESSION_SLOTS)
         super().closeEvent(event)

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 class LiveLabel(QWidget):
     """Word-wrapped text in a fixed number of lines; text that does not fit is cut, with the full text as tooltip."""
 
-    def __init__(self, lines: int = 1, point_scale: float = 1.0, bold: bool = False,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, lines: int = 1, point_scale: float = 1.0, bold: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._text = ""
         self._lines = lines
@@ -31,16 +32,16 @@ class LiveLabel(QWidget):
     def text(self) -> str:
         return self._text
 
-    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name, so views can swap one for the other)
+    def setText(self, text: str) -> None:
         if text != self._text:
             self._text = text
             self.setToolTip(text if len(text) > 60 else "")
             self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(200, self.height())
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setPen(self.palette().windowText().color())
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop

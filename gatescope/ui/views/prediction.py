@@ -24,8 +24,10 @@ from gatescope.ui.views.live_label import LiveLabel
 
 #: Okabe–Ito, a qualitative palette colour-blind readers can tell apart; one colour per output label.
 LABEL_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
-NO_HEAD = ("this model has no output head: it reads the text and keeps a hidden state, but predicts nothing. "
-           "The step and unit views still show every gate.")
+NO_HEAD = (
+    "this model has no output head: it reads the text and keeps a hidden state, but predicts nothing. "
+    "The step and unit views still show every gate."
+)
 
 
 SESSION_SLOTS = (
@@ -33,6 +35,7 @@ SESSION_SLOTS = (
     ("step_changed", "_on_step_changed"),
     ("position_changed", "_on_position_changed"),
 )
+
 
 def decisions(outputs: np.ndarray) -> np.ndarray:
     """(T,) the label the head picks after each token: argmax, or for a single output whether it is ≥ 0.5."""
@@ -147,8 +150,9 @@ class PredictionPanel(QWidget):
     def _ensure_curves(self, count: int) -> None:
         while len(self.curves) < count:
             colour = LABEL_COLOURS[len(self.curves) % len(LABEL_COLOURS)]
-            curve = self.plot.plot([], [], pen=pg.mkPen(colour, width=2), autoDownsample=True,
-                                   downsampleMethod="peak", clipToView=True)
+            curve = self.plot.plot(
+                [], [], pen=pg.mkPen(colour, width=2), autoDownsample=True, downsampleMethod="peak", clipToView=True
+            )
             curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.curves.append(curve)
             dot = QGraphicsEllipseItem(-4.5, -4.5, 9.0, 9.0)
@@ -205,8 +209,9 @@ class PredictionPanel(QWidget):
         else:
             flip = int(earlier[-1])
             before = self._decision_name(int(self._decisions[flip - 1]))
-            self.note.setText(f"{name} since {quoted(trace.tokens[flip])} (step {flip + 1}), where it flipped "
-                              f"from {before}")
+            self.note.setText(
+                f"{name} since {quoted(trace.tokens[flip])} (step {flip + 1}), where it flipped from {before}"
+            )
 
     def _on_position_changed(self, position: float) -> None:
         trace = self._trace

@@ -30,7 +30,7 @@ STATE_TITLES = {
 
 
 def unit_name(unit: int, layer: LayerTrace, always_direction: bool = False) -> str:
-    """"unit 12", or with its direction on a bidirectional layer: "unit 20 (reverse 4)"."""
+    """ "unit 12", or with its direction on a bidirectional layer: "unit 20 (reverse 4)"."""
     if unit >= layer.units:
         return f"unit {unit} (reverse {unit - layer.units})"
     return f"unit {unit} (forward)" if layer.bidirectional or always_direction else f"unit {unit}"
@@ -79,6 +79,7 @@ SESSION_SLOTS = (
     ("unit_order_changed", "_on_unit_order_changed"),
     ("colour_scheme_changed", "_on_colour_scheme_changed"),
 )
+
 
 class StepStrips(QWidget):
     """Labelled colour strips painted directly: one image row per strip, scaled to the widget, the selected column
@@ -175,8 +176,9 @@ class StepStrips(QWidget):
         strips = [self.strip_rect(strip) for strip in range(len(self._titles))]
         for title, rect in zip(self._titles, strips, strict=True):
             size = title.size()
-            painter.drawStaticText(QPointF(self._label_width - 8.0 - size.width(),
-                                           rect.center().y() - size.height() / 2), title)
+            painter.drawStaticText(
+                QPointF(self._label_width - 8.0 - size.width(), rect.center().y() - size.height() / 2), title
+            )
             # A hairline frame (values near 0 are near the background colour), as a fill: much cheaper than a pen.
             painter.fillRect(rect.adjusted(-1.0, -1.0, 1.0, 1.0), frame)
         painter.end()
@@ -196,8 +198,9 @@ class StepStrips(QWidget):
                 painter.drawImage(rect, self._image, QRectF(0, strip, self._image.width(), 1))
         if self._separator is not None and strips and self._colours.shape[1]:
             x = self.cell_rect(0, self._separator).left()
-            painter.fillRect(QRectF(x - 0.5, 2.0, 1.0, self.height() - 4.0),
-                             self.palette().color(QPalette.ColorRole.Mid))
+            painter.fillRect(
+                QRectF(x - 0.5, 2.0, 1.0, self.height() - 4.0), self.palette().color(QPalette.ColorRole.Mid)
+            )
         if self._marker is not None and self._colours.shape[1] and strips:
             palette = self.palette()
             ink, paper = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
@@ -211,7 +214,7 @@ class StepStrips(QWidget):
                         painter.fillRect(band, colour)
         painter.end()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         self._background = None
         super().resizeEvent(event)
 
@@ -327,8 +330,10 @@ class StepPanel(QWidget):
         sources.update(layer.gates)
         self._sources = [sources[quantity] for quantity in self._quantities]
         same_scale = {"cell_before": "cell_state", "hidden_before": "hidden_state"}
-        self._levels = np.array([colors.levels(same_scale.get(quantity, quantity), layer)
-                                 for quantity in self._quantities], dtype=np.float32)
+        self._levels = np.array(
+            [colors.levels(same_scale.get(quantity, quantity), layer) for quantity in self._quantities],
+            dtype=np.float32,
+        )
         self._load_tables()
         self._load_order()
         self._on_step_changed(self._session.step)
@@ -338,8 +343,9 @@ class StepPanel(QWidget):
     def _load_tables(self) -> None:
         """Each strip's 256-entry table, reordered to the bytes of Qt's premultiplied ARGB32 (B, G, R, A; opaque)."""
         scheme = self._session.colour_scheme
-        tables = [colors.lookup_table(scheme, colors.is_gate(quantity))[:, [2, 1, 0, 3]]
-                  for quantity in self._quantities]
+        tables = [
+            colors.lookup_table(scheme, colors.is_gate(quantity))[:, [2, 1, 0, 3]] for quantity in self._quantities
+        ]
         self._tables = np.ascontiguousarray(np.stack(tables)) if tables else self._tables[:0]
 
     def _load_order(self) -> None:
@@ -388,21 +394,30 @@ class StepPanel(QWidget):
         name = unit_name(unit, layer)
         if layer.kind == "lstm":
             forget, write = value["forget"], signed(value["input"])
-            text = (f"{name}: forget {signed(forget)} keeps {forget * 100:.0f}% of c = {signed(value['cell_before'])}; "
-                    f"input {write} writes {write} × g ({signed(value['candidate'])}); "
-                    f"c → {signed(value['cell_state'])}; output {signed(value['output'])} → "
-                    f"h = {signed(value['hidden_state'])}")
+            text = (
+                f"{name}: forget {signed(forget)} keeps {forget * 100:.0f}% of c = {signed(value['cell_before'])}; "
+                f"input {write} writes {write} × g ({signed(value['candidate'])}); "
+                f"c → {signed(value['cell_state'])}; output {signed(value['output'])} → "
+                f"h = {signed(value['hidden_state'])}"
+            )
         elif layer.kind == "gru":
             update, reset = value["update"], value["reset"]
-            text = (f"{name}: reset {signed(reset)} lets {reset * 100:.0f}% of h = {signed(value['hidden_before'])} "
-                    f"into n = {signed(value['candidate'])}; update {signed(update)}: "
-                    f"h = {signed(1.0 - update)} × n + {signed(update)} × h → {signed(value['hidden_state'])}")
+            text = (
+                f"{name}: reset {signed(reset)} lets {reset * 100:.0f}% of h = {signed(value['hidden_before'])} "
+                f"into n = {signed(value['candidate'])}; update {signed(update)}: "
+                f"h = {signed(1.0 - update)} × n + {signed(update)} × h → {signed(value['hidden_state'])}"
+            )
         else:
             squash = getattr(self._session.model.layers[self._session.layer], "nonlinearity", "tanh")
-            total = np.nan if layer.hidden_preactivation is None else \
-                float(colors.interpolate_rows(layer.hidden_preactivation, self._session.position)[unit])
-            text = (f"{name}: h was {signed(value['hidden_before'])}; W x + R h + b = {signed(total)}; "
-                    f"h = {squash}({signed(total)}) = {signed(value['hidden_state'])}")
+            total = (
+                np.nan
+                if layer.hidden_preactivation is None
+                else float(colors.interpolate_rows(layer.hidden_preactivation, self._session.position)[unit])
+            )
+            text = (
+                f"{name}: h was {signed(value['hidden_before'])}; W x + R h + b = {signed(total)}; "
+                f"h = {squash}({signed(total)}) = {signed(value['hidden_state'])}"
+            )
         if unit >= layer.units:
             text += " · reverse units read right to left: their “before” is the next token"
         if text != self.caption.text():
@@ -418,8 +433,10 @@ class StepPanel(QWidget):
             return
         quantity, unit = self._quantities[strip], int(self._permutation[column])
         title = STATE_TITLES.get(quantity) or colors.title(quantity, layer.kind)
-        self.status_message.emit(f"{title} · {unit_name(unit, layer)} = {signed(self._value(quantity, unit), 4)} "
-                                 f"{where(trace.tokens, self._session.position)}")
+        self.status_message.emit(
+            f"{title} · {unit_name(unit, layer)} = {signed(self._value(quantity, unit), 4)} "
+            f"{where(trace.tokens, self._session.position)}"
+        )
 
     # --- theme and lifetime ---------------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:

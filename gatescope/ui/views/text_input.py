@@ -11,8 +11,11 @@ from gatescope.ui.session import SessionModel
 from gatescope.ui.views.binding import connect_session, disconnect_session
 
 DEBOUNCE_MS = 150
-SESSION_SLOTS = (("text_changed", "_on_text_changed"), ("step_changed", "_on_step_changed"),
-                 ("trace_changed", "_on_trace_changed"))
+SESSION_SLOTS = (
+    ("text_changed", "_on_text_changed"),
+    ("step_changed", "_on_step_changed"),
+    ("trace_changed", "_on_trace_changed"),
+)
 
 
 class TextInput(QPlainTextEdit):
@@ -86,7 +89,7 @@ class TextInput(QPlainTextEdit):
         selection.format = text_format
         self.setExtraSelections([selection])
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             self.commit()  # Enter runs at once instead of adding a line
             return
@@ -95,7 +98,7 @@ class TextInput(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         disconnect_session(self, self.session, SESSION_SLOTS)
         super().closeEvent(event)
 

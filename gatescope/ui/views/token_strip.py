@@ -47,7 +47,7 @@ class TokenStrip(QWidget):
         connect_session(self, session, SESSION_SLOTS)
         self._on_trace_changed(session.trace)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(600, int(HEIGHT) + 8)
 
     def _on_trace_changed(self, trace) -> None:
@@ -83,12 +83,12 @@ class TokenStrip(QWidget):
             self._offset = (left + right) / 2 - width / 2
         self._offset = min(max(0.0, self._offset), max(0.0, float(self._right[-1]) - width))
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         self._scroll_to_current()
         self._chips = None
         super().resizeEvent(event)
 
-    def changeEvent(self, event) -> None:  # noqa: N802
+    def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._chips = None
             self.update()
@@ -108,7 +108,7 @@ class TokenStrip(QWidget):
         """Where chip ``index`` is drawn now (widget coordinates)."""
         return QRectF(4 + self._left[index] - self._offset, 4, self._right[index] - self._left[index], HEIGHT)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         if self._chips is None:
             self._chips = self._paint_chips()
@@ -161,12 +161,12 @@ class TokenStrip(QWidget):
         painter.setFont(font)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._labels[index])
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         index = self.chip_at(event.position().x())
         if index is not None:
             self.session.set_step(index)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event) -> None:
         index = self.chip_at(event.position().x())
         trace = self.session.trace
         if index is None or trace is None:
@@ -174,6 +174,6 @@ class TokenStrip(QWidget):
         note = " — unknown to this model (read as <unk>)" if trace.unknown[index] else ""
         self.status_message.emit(f"token {index} {trace.tokens[index]!r}{note}")
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         disconnect_session(self, self.session, SESSION_SLOTS)
         super().closeEvent(event)

@@ -27,8 +27,14 @@ class Transport(QWidget):
 
     status_message = Signal(str)
 
-    def __init__(self, session: SessionModel, playback: Playback, tweener: Tweener,
-                 parent: QWidget | None = None, phase_tweener: PhaseTweener | None = None) -> None:
+    def __init__(
+        self,
+        session: SessionModel,
+        playback: Playback,
+        tweener: Tweener,
+        parent: QWidget | None = None,
+        phase_tweener: PhaseTweener | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session, self.playback, self.tweener = session, playback, tweener
         self.phase_tweener = phase_tweener
@@ -65,8 +71,10 @@ class Transport(QWidget):
 
         self.mode_box = QComboBox(self)
         self.mode_box.addItems(["by token", "by phase"])
-        self.mode_box.setToolTip("Step and play token by token, or phase by phase through the cell "
-                                 "(Shift+Left / Shift+Right always move by phase)")
+        self.mode_box.setToolTip(
+            "Step and play token by token, or phase by phase through the cell "
+            "(Shift+Left / Shift+Right always move by phase)"
+        )
         self.mode_box.currentIndexChanged.connect(lambda index: self.set_by_phase(index == 1))
         layout.addWidget(self.mode_box)
         layout.addWidget(QLabel("speed", self))

@@ -17,14 +17,27 @@ from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_
 from gatescope.ui.views.step_panel import unit_name
 
 #: Curve colours (Okabe–Ito); h takes the theme's text colour so it stands out on light and dark backgrounds.
-CURVE_COLOURS = {"input": "#0072B2", "forget": "#D55E00", "output": "#009E73", "update": "#CC79A7",
-                 "reset": "#E69F00", "candidate": "#56B4E9", "cell_state": "#E69F00"}
+CURVE_COLOURS = {
+    "input": "#0072B2",
+    "forget": "#D55E00",
+    "output": "#009E73",
+    "update": "#CC79A7",
+    "reset": "#E69F00",
+    "candidate": "#56B4E9",
+    "cell_state": "#E69F00",
+}
 #: Which plot each quantity lives on: sigmoid gates 0..1, tanh quantities −1..1, the cell state on its own ±limit.
 PLOTS = ("gates", "tanh", "cell")
 PLOT_TITLES = {"gates": "gates", "tanh": "g, h", "cell": "c"}  # short: the axes are short; ticks show the ranges
 QUANTITIES_BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
-    "lstm": (("input", "gates"), ("forget", "gates"), ("output", "gates"), ("candidate", "tanh"),
-             ("hidden_state", "tanh"), ("cell_state", "cell")),
+    "lstm": (
+        ("input", "gates"),
+        ("forget", "gates"),
+        ("output", "gates"),
+        ("candidate", "tanh"),
+        ("hidden_state", "tanh"),
+        ("cell_state", "cell"),
+    ),
     "gru": (("update", "gates"), ("reset", "gates"), ("candidate", "tanh"), ("hidden_state", "tanh")),
     "rnn": (("hidden_state", "tanh"),),
 }
@@ -37,6 +50,7 @@ SESSION_SLOTS = (
     ("unit_changed", "_on_unit_changed"),
     ("position_changed", "_on_position_changed"),
 )
+
 
 class UnitInspector(QWidget):
     """The selected unit over every token: gate curves on 0..1, candidate and h on −1..1, c on a symmetric axis."""
@@ -82,8 +96,13 @@ class UnitInspector(QWidget):
         # Every quantity once, in a fixed order: curves drawn later lie on top, so the order must not vary.
         for quantity, plot_name in dict.fromkeys(pair for pairs in QUANTITIES_BY_KIND.values() for pair in pairs):
             self.curves[quantity] = self.plots[plot_name].plot(
-                [], [], pen=pg.mkPen(CURVE_COLOURS.get(quantity, "#000000"), width=2),
-                autoDownsample=True, downsampleMethod="peak", clipToView=True)
+                [],
+                [],
+                pen=pg.mkPen(CURVE_COLOURS.get(quantity, "#000000"), width=2),
+                autoDownsample=True,
+                downsampleMethod="peak",
+                clipToView=True,
+            )
             self.curves[quantity].curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -121,8 +140,9 @@ class UnitInspector(QWidget):
         for name in PLOTS:
             self.plots[name].setXRange(-0.5, max(0.5, trace.steps - 0.5), padding=0.0)
             self.axes[name].set_tokens(trace.tokens)
-        entries = tuple((quantity, plot_name, self._curve_name(quantity, layer))
-                        for quantity, plot_name in self._quantities)
+        entries = tuple(
+            (quantity, plot_name, self._curve_name(quantity, layer)) for quantity, plot_name in self._quantities
+        )
         if entries != getattr(self, "_legend_entries", None):  # rebuild only when the names change
             self._legend_entries = entries
             for name, legend in self.legends.items():
@@ -218,11 +238,14 @@ class UnitInspector(QWidget):
         if step is None or layer is None or trace is None:
             return
         unit = self._session.unit
-        values = " · ".join(f"{self._curve_name(quantity, layer).split(' ')[0]} "
-                            f"{signed(float(self._values(quantity)[step, unit]), 4)}"
-                            for quantity, _ in self._quantities)
-        self.status_message.emit(f"{unit_name(unit, layer, always_direction=True)} at {quoted(trace.tokens[step])} "
-                                 f"(step {step + 1} of {trace.steps}): {values}")
+        values = " · ".join(
+            f"{self._curve_name(quantity, layer).split(' ')[0]} {signed(float(self._values(quantity)[step, unit]), 4)}"
+            for quantity, _ in self._quantities
+        )
+        self.status_message.emit(
+            f"{unit_name(unit, layer, always_direction=True)} at {quoted(trace.tokens[step])} "
+            f"(step {step + 1} of {trace.steps}): {values}"
+        )
 
     # --- theme and lifetime ---------------------------------------------------------------------------------------
     def _text_colour(self) -> str:
