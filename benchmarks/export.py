@@ -37,12 +37,12 @@ def main() -> None:
     args = parser.parse_args()
 
     import gatescope
-    from gatescope.export.animation import AnimationSettings, export_animation
-    from gatescope.ui.app import _application, quiet_qt_messages
+    from gatescope.export.animation import export_animation
+    from gatescope.export.settings import AnimationSettings
+    from gatescope.ui.application import headless_application
     from gatescope.ui.theme import apply_theme
 
-    app = _application([])
-    quiet_qt_messages()
+    app = headless_application()
     apply_theme("light")
     model = gatescope.load_model("lstm-sentiment")
     tokens = len(model.run(TEXT).tokens)

@@ -106,8 +106,8 @@ def startup_seconds() -> float:
     """Cold start of a fresh process until the main window has painted once (built-in default model)."""
     child = (
         "import time, os; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')\n"
-        "from gatescope.ui.app import build_window, _application\n"
-        "app = _application([]); window = build_window(None, None); window.resize(1400, 900); window.show()\n"
+        "from gatescope.ui.application import application\nfrom gatescope.ui.window.app import build_window\n"
+        "app = application([]); window = build_window(None, None); window.resize(1400, 900); window.show()\n"
         "app.processEvents(); window.repaint(); print('painted', flush=True)\n"
         "window.close()\n"
     )
@@ -133,15 +133,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300, help="steps to time in each run")
     args = parser.parse_args()
 
-    from gatescope.ui.app import _application
-    from gatescope.ui.main_window import MainWindow
+    from gatescope.ui.application import application
     from gatescope.ui.session import SessionModel
+    from gatescope.ui.window.main_window import MainWindow
 
     startup = min(startup_seconds() for _ in range(3))
-    app = _application([])
+    app = application([])
     session = SessionModel(benchmark_model(), text_of(60, 1))
     window = MainWindow(session, settings=None)
-    window.tweener.set_duration_ms(0)
+    window.stage.tweener.set_duration_ms(0)
     window.resize(1400, 900)
     window.show()
     for _ in range(3):
@@ -152,13 +152,13 @@ def main() -> None:
     step_times = time_steps(app, session, sequential)
     jump_times = time_steps(app, session, [int(k) for k in rng.integers(0, 60, args.steps)])
 
-    window.phase_tweener.set_duration_ms(0)  # the benchmark drives the phase progress itself
-    window.show_central_view("cell")
+    window.stage.phase_tweener.set_duration_ms(0)  # the benchmark drives the phase progress itself
+    window.stage.show_central_view("cell")
     for _ in range(3):
         app.processEvents()
     time_cell_frames(app, session, 30)  # warm-up
     cell_frames = time_cell_frames(app, session, args.steps)
-    window.show_central_view("heatmaps")
+    window.stage.show_central_view("heatmaps")
     app.processEvents()
 
     retype = []

@@ -246,6 +246,25 @@ class _FileWriter(FrameWriter):
             pass
 
 
+class PngImageWriter(_FileWriter):
+    """One PNG image (a screenshot): its single frame goes to a temporary file that is renamed into place."""
+
+    def __init__(self, out: Path, *, size: tuple[int, int], force: bool = False) -> None:
+        super().__init__(out, fps=1.0, size=size, force=force)
+        self._state = "open"
+
+    def _write(self, frame: np.ndarray) -> None:
+        if self._frames:
+            raise GatescopeError(f"{self.out}: a PNG image holds one frame")
+        Image.fromarray(frame).save(self._temporary, format="PNG")
+
+    def _finish(self) -> None:
+        pass
+
+    def _discard(self) -> None:
+        self._remove_temporary()
+
+
 class _BackgroundEncoder:
     """One worker thread that runs ``encode(frame)`` for each submitted frame, behind a bounded queue.
 

@@ -205,9 +205,9 @@ class Model:
 
     def save(self, path: str | Path) -> None:
         """Write this model in gatescope's native .npz format (atomically)."""
-        from gatescope.model.formats import native
+        from gatescope.model.formats.native_layout import save
 
-        native.save(self, Path(path))
+        save(self, Path(path))
 
 
 def _as_array(source: object) -> np.ndarray:

@@ -15,8 +15,8 @@ import numpy as np
 from gatescope.engine.backward import parameter_gradients_by_name, stack_backward, stack_forward
 from gatescope.engine.cells import gate_count, layer_from_state_dict
 from gatescope.errors import GatescopeError
-from gatescope.model.formats.native import expected_arrays
 from gatescope.model.model import Head, Model
+from gatescope.model.state_dict import weight_names
 from gatescope.model.tokenize import Vocabulary
 from gatescope.train.config import TrainConfig
 from gatescope.train.progress import TrainingProgress
@@ -91,7 +91,7 @@ def init_parameters(config: TrainConfig, vocabulary_size: int, outputs: int, rng
     G = gate_count(model.cell)
     bound = 1.0 / np.sqrt(H)
     params = {"embedding": rng.normal(0.0, 0.1, (vocabulary_size, model.embedding))}
-    for name in expected_arrays(model.layers, model.bidirectional, bias=True, peepholes=model.peepholes):
+    for name in weight_names(model.layers, model.bidirectional, bias=True, peepholes=model.peepholes):
         layer = int(name.split("_l")[1].split("_")[0])
         inputs = model.embedding if layer == 0 else D * H
         shape = {

@@ -14,7 +14,7 @@ from gatescope.engine.phases import PHASES, Phase
 from gatescope.engine.trace import LayerTrace, Trace
 from gatescope.errors import GatescopeError
 from gatescope.model.model import Model
-from gatescope.ui.views.colors import DEFAULT_SCHEME, SCHEMES
+from gatescope.presentation.scales import DEFAULT_SCHEME, SCHEMES
 
 UNIT_ORDERS = ("index", "variance", "correlation")
 

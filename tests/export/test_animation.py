@@ -18,7 +18,8 @@ from PIL import Image
 from gatescope.engine.phases import PHASES
 from gatescope.errors import GatescopeError
 from gatescope.export import animation
-from gatescope.export.animation import AnimationSettings, ExportCancelled, export_animation, frame_count, frame_plan
+from gatescope.export.animation import ExportCancelled, export_animation
+from gatescope.export.settings import AnimationSettings, frame_count, frame_plan
 from tests.export.test_writers import listing, read_mp4
 from tests.ui.conftest import SENTENCE, make_text_model
 
@@ -115,7 +116,7 @@ def test_cancel_leaves_nothing(qapp, model, tmp_path):
 
 def test_failure_in_the_middle_leaves_nothing(qapp, model, tmp_path, monkeypatch):
     calls = {"n": 0}
-    original = animation.Stage.rgb
+    original = animation.FrameRenderer.rgb
 
     def failing(stage):
         calls["n"] += 1
@@ -123,7 +124,7 @@ def test_failure_in_the_middle_leaves_nothing(qapp, model, tmp_path, monkeypatch
             raise GatescopeError("disk full (simulated)")
         return original(stage)
 
-    monkeypatch.setattr(animation.Stage, "rgb", failing)
+    monkeypatch.setattr(animation.FrameRenderer, "rgb", failing)
     with pytest.raises(GatescopeError, match="simulated"):
         export_animation(model, SENTENCE, AnimationSettings(view="step", size=SMALL, format="mp4"), tmp_path / "a.mp4")
     assert listing(tmp_path) == []
@@ -165,9 +166,9 @@ def run_cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_gui_export_and_cli_export_make_identical_frames(qtbot, tmp_path):
     import gatescope
-    from gatescope.ui.export_dialog import ExportAnimationDialog, run_animation_export
-    from gatescope.ui.main_window import MainWindow
     from gatescope.ui.session import SessionModel
+    from gatescope.ui.window.export_dialog import ExportAnimationDialog, run_animation_export
+    from gatescope.ui.window.main_window import MainWindow
 
     text = "the plot was dull but the ending was wonderful"
     window = MainWindow(SessionModel(gatescope.load_model("lstm-sentiment"), text), settings=None)
@@ -278,8 +279,8 @@ def test_cli_exports_trace_data_and_a_gif(tmp_path):
 
 
 def test_gui_trace_export_writes_tidy_csv(qtbot, session, tmp_path):
-    from gatescope.ui.export_dialog import save_trace
-    from gatescope.ui.main_window import MainWindow
+    from gatescope.ui.window.export_dialog import save_trace
+    from gatescope.ui.window.main_window import MainWindow
 
     window = MainWindow(session, settings=None)
     qtbot.addWidget(window)
@@ -295,7 +296,7 @@ def test_gui_trace_export_writes_tidy_csv(qtbot, session, tmp_path):
 def test_export_dialog_remembers_its_settings(qtbot, session, tmp_path):
     from PySide6.QtCore import QSettings
 
-    from gatescope.ui.export_dialog import ExportAnimationDialog
+    from gatescope.ui.window.export_dialog import ExportAnimationDialog
 
     qsettings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     first = ExportAnimationDialog(session, qsettings)
@@ -324,8 +325,8 @@ def test_export_dialog_remembers_its_settings(qtbot, session, tmp_path):
 def test_cancel_in_the_progress_dialog_leaves_nothing(qtbot, session, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QProgressDialog
 
-    from gatescope.ui.export_dialog import run_animation_export
-    from gatescope.ui.main_window import MainWindow
+    from gatescope.ui.window.export_dialog import run_animation_export
+    from gatescope.ui.window.main_window import MainWindow
 
     window = MainWindow(session, settings=None)
     qtbot.addWidget(window)
@@ -342,7 +343,7 @@ def test_cancel_in_the_progress_dialog_leaves_nothing(qtbot, session, tmp_path, 
 
 
 def test_export_dialog_starts_from_what_the_app_shows(qtbot, session):
-    from gatescope.ui.export_dialog import ExportAnimationDialog
+    from gatescope.ui.window.export_dialog import ExportAnimationDialog
 
     dialog = ExportAnimationDialog(session, None, view="cell", by="phase")
     qtbot.addWidget(dialog)

@@ -81,20 +81,20 @@ def test_phase_buttons_follow_the_cell_kind_and_move_the_session(qtbot):
     ]
     diagram._phase_group.button(2).click()
     assert session.phase == 2
-    diagram.refresh()  # views settle once the session has finished emitting (a zero timer); exports call this too
+    diagram.settle()  # views settle once the session has finished emitting (a zero timer); exports call this too
     assert "phase 3 of 5: Update gate" in diagram.heading.text()
 
 
 def test_items_are_faint_before_their_phase_and_highlighted_during_it(qtbot):
     session, diagram = make_diagram(qtbot, "lstm")
     session.set_step(2, phase=1)
-    diagram.refresh()
+    diagram.settle()
     (lstm,) = diagram.diagrams
     blocks = {block.spec.name: block for block in lstm.blocks}
     assert blocks["forget"].state == "active" and blocks["input"].state == "future"
     assert blocks["input"].opacity() == pytest.approx(FUTURE_OPACITY)
     session.set_phase(4)
-    diagram.refresh()
+    diagram.settle()
     assert blocks["forget"].state == "done" and blocks["output"].state == "active"
     assert lstm.strips["forget"].state == "done" and lstm.strips["hidden"].state == "future"
 
@@ -103,7 +103,7 @@ def test_values_travel_along_the_active_wires(qtbot):
     session, diagram = make_diagram(qtbot, "lstm")
     session.set_step(2, phase=1)
     session.set_phase(2)
-    diagram.refresh()
+    diagram.settle()
     session.set_phase_progress(0.5)
     (lstm,) = diagram.diagrams
     moving = [packet for packet in lstm.packets if packet.isVisible()]
@@ -137,11 +137,11 @@ def test_caption_names_the_selected_unit_and_its_values(qtbot):
     session.set_step(4, phase=1)
     forget = float(session.layer_trace.gates["forget"][4, 7])
     old = float(session.layer_trace.c[3, 7])
-    diagram.refresh()
+    diagram.settle()
     text = diagram.caption.text()
     assert text.startswith("Forget gate, unit 7: ") and signed(forget) in text and signed(old) in text
     session.set_phase(5)
-    diagram.refresh()
+    diagram.settle()
     assert signed(float(session.layer_trace.h[4, 7])) in diagram.caption.text()
 
 
@@ -181,7 +181,7 @@ def test_bidirectional_layer_shows_both_directions(qtbot):
         np.testing.assert_allclose(shown["hidden"], trace_values(session, "hidden", 2, direction), atol=1e-6)
         np.testing.assert_allclose(shown["h_prev"], trace_values(session, "h_prev", 2, direction), atol=1e-6)
     session.set_unit(12 + 5)  # reverse unit 5
-    diagram.refresh()
+    diagram.settle()
     assert diagram.diagrams[1].strips["hidden"].marker == 5 and diagram.diagrams[0].strips["hidden"].marker is None
     assert "reverse 5" in diagram.caption.text()
 
@@ -191,7 +191,7 @@ def test_stacked_model_follows_the_layer_picker(qtbot):
     session.set_layer(1)
     session.set_step(1)
     np.testing.assert_allclose(diagram.shown_values()["x"], session.trace.layers[0].h[1], atol=1e-7)
-    diagram.refresh()
+    diagram.settle()
     assert "layer 2 of 2" in diagram.heading.text()
 
 
@@ -228,7 +228,7 @@ def test_phase_tweener_runs_the_progress_and_play_walks_phases_then_tokens(qtbot
 def test_active_colour_is_painted(qtbot):
     session, diagram = make_diagram(qtbot, "lstm")
     session.set_step(3, phase=3)
-    diagram.refresh()
+    diagram.settle()
     image = diagram.canvas.grab().toImage()
     found = any(
         image.pixelColor(x, y).rgb() == ACTIVE.rgb()
@@ -255,16 +255,16 @@ def test_theme_change_repaints_with_the_new_ink(qtbot):
 
 
 def test_keyboard_moves_by_phase_in_the_main_window(qtbot, session):
-    from gatescope.ui.main_window import MainWindow
+    from gatescope.ui.window.main_window import MainWindow
 
     window = MainWindow(session, settings=None)
     qtbot.addWidget(window)
     window.show()
-    window.tweener.set_duration_ms(0)
-    window.phase_tweener.set_duration_ms(0)
+    window.stage.tweener.set_duration_ms(0)
+    window.stage.phase_tweener.set_duration_ms(0)
     qtbot.waitExposed(window)
-    window.show_central_view("cell")
-    canvas = window.cell_diagram.canvas
+    window.stage.show_central_view("cell")
+    canvas = window.stage.views["cell"].canvas
     canvas.setFocus()
     qtbot.waitUntil(canvas.hasFocus, timeout=2000)
     session.set_step(2, phase=0)
@@ -277,7 +277,7 @@ def test_keyboard_moves_by_phase_in_the_main_window(qtbot, session):
     assert (session.step, session.phase) == (2, 5)
     session.set_step(1)
     assert (session.step, session.phase) == (1, 5)
-    window.transport.mode_box.setCurrentIndex(1)
-    window.transport.forward_button.click()
+    window.stage.transport.mode_box.setCurrentIndex(1)
+    window.stage.transport.forward_button.click()
     assert (session.step, session.phase) == (2, 0)
-    assert window.transport.speed_box.suffix() == " phase/s"
+    assert window.stage.transport.speed_box.suffix() == " phase/s"

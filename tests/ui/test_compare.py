@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatescope.ui.compare import CompareWindow, map_phase
+from gatescope.ui.lockstep import map_phase
+from gatescope.ui.window.compare import CompareWindow
 from tests.ui.conftest import SENTENCE, make_text_model
 from tests.ui.test_screenshot_command import image_array
 
@@ -18,8 +19,8 @@ from tests.ui.test_screenshot_command import image_array
 def compare(qtbot):
     window = CompareWindow(make_text_model("lstm", units=10), make_text_model("gru", units=14, seed=3), SENTENCE)
     qtbot.addWidget(window)
-    window.tweener.set_duration_ms(0)
-    window.phase_tweener.set_duration_ms(0)
+    window.stage.tweener.set_duration_ms(0)
+    window.stage.phase_tweener.set_duration_ms(0)
     window.show()
     qtbot.waitExposed(window)
     return window
@@ -52,21 +53,21 @@ def test_both_sides_step_in_lockstep(compare):
 
 def test_each_side_draws_its_own_cell_and_prediction(compare):
     compare.left_session.set_step(3, phase=2)
-    compare.left.diagram.refresh()
-    compare.right.diagram.refresh()
-    assert compare.left.diagram.kind == "lstm" and compare.right.diagram.kind == "gru"
-    assert "phase 3 of 6" in compare.left.diagram.heading.text()
-    assert "phase 3 of 5" in compare.right.diagram.heading.text()
+    compare.stage.left.diagram.settle()
+    compare.stage.right.diagram.settle()
+    assert compare.stage.left.diagram.kind == "lstm" and compare.stage.right.diagram.kind == "gru"
+    assert "phase 3 of 6" in compare.stage.left.diagram.heading.text()
+    assert "phase 3 of 5" in compare.stage.right.diagram.heading.text()
     right = compare.right_session
     np.testing.assert_allclose(
-        compare.right.diagram.shown_values()["update"], right.layer_trace.gates["update"][3], atol=1e-7
+        compare.stage.right.diagram.shown_values()["update"], right.layer_trace.gates["update"][3], atol=1e-7
     )
-    assert compare.left.prediction is not compare.right.prediction
+    assert compare.stage.left.prediction is not compare.stage.right.prediction
 
 
 def test_typing_reaches_both_models(compare, qtbot):
-    compare.text_input.setPlainText("not good")
-    compare.text_input.commit()
+    compare.stage.text_input.setPlainText("not good")
+    compare.stage.text_input.commit()
     qtbot.waitUntil(lambda: compare.right_session.text == "not good", timeout=3000)
     assert compare.right_session.trace.tokens == ["not", "good"]
 
@@ -76,17 +77,17 @@ def test_changing_one_side_model_keeps_the_lock(compare, monkeypatch):
 
     monkeypatch.setattr(gatescope, "load_model", lambda name: make_text_model("rnn", units=6))
     compare.left_session.set_step(5, phase=2)
-    column = compare.right
-    column.model_box.addItem("other")
-    column._on_model_chosen(column.model_box.count() - 1)
+    column = compare.stage.right
+    column.picker.addItem("other")
+    column.picker.activated.emit(column.picker.count() - 1)
     right = compare.right_session
     assert right.layer_trace.kind == "rnn" and (right.step, right.phase) == (5, map_phase(2, 6, 2))
-    assert compare.right.diagram.kind == "rnn"
+    assert compare.stage.right.diagram.kind == "rnn"
 
 
 def test_main_window_opens_compare_with_the_current_text(qtbot, session, monkeypatch):
     import gatescope
-    from gatescope.ui.main_window import MainWindow
+    from gatescope.ui.window.main_window import MainWindow
 
     monkeypatch.setattr(gatescope, "load_model", lambda name: make_text_model("gru", units=5))
     window = MainWindow(session, settings=None)

@@ -8,6 +8,7 @@ from numpy.testing import assert_array_equal
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
 
+from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.heatmaps import WINDOW_COLUMNS, HeatmapPanel
@@ -103,7 +104,7 @@ def test_levels_are_fixed_and_never_follow_the_data(qtbot, session):
     assert forget.image.min() > 0.0 or forget.image.max() < 1.0
     assert tuple(forget.levels) == (0.0, 1.0)
     assert tuple(panel.heatmap("candidate").image.levels) == (-1.0, 1.0)
-    limit = colors.cell_state_limit(layer)
+    limit = scales.cell_state_limit(layer)
     assert tuple(panel.heatmap("cell_state").image.levels) == (-limit, limit)
 
 

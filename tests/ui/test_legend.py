@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint
 
+from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.legend import LEGEND_HEIGHT, ColourLegend
@@ -40,7 +41,7 @@ def close_to(rgb: tuple[int, ...], table_row, tolerance: int = 12) -> bool:
 def test_lstm_legend_names_gates_tanh_and_cell_state_with_the_layer_limit(qtbot, session):
     legend = make_legend(qtbot, session)
 
-    limit = colors.cell_state_limit(session.layer_trace)
+    limit = scales.cell_state_limit(session.layer_trace)
     m = f"{limit:g}"
     assert legend.captions() == [
         "gates 0 \u2026 1",
@@ -78,7 +79,7 @@ def test_layer_change_updates_the_cell_state_limit(qtbot):
 
     session.set_layer(1)
 
-    limit = colors.cell_state_limit(session.trace.layers[1])
+    limit = scales.cell_state_limit(session.trace.layers[1])
     assert legend.scales[-1].high == limit and legend.scales[-1].low == -limit
 
 

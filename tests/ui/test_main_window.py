@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gatescope.ui.main_window import MainWindow
 from gatescope.ui.session import SessionModel
+from gatescope.ui.window.main_window import MainWindow
 from tests.ui.conftest import SENTENCE, make_text_model
 
 
@@ -20,74 +20,75 @@ def window(qtbot, session):
     qtbot.addWidget(window)
     window.resize(1300, 850)
     window.show()
-    window.tweener.set_duration_ms(0)
+    window.stage.tweener.set_duration_ms(0)
     qtbot.waitExposed(window)
-    window.heatmaps.setFocus()
+    window.stage.views["heatmaps"].setFocus()
     return window
 
 
 def test_arrow_keys_home_end_step_through_tokens(window, qtbot):
     session = window.session
-    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Right)
-    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Right)
+    qtbot.keyClick(window.stage.views["heatmaps"], Qt.Key.Key_Right)
+    qtbot.keyClick(window.stage.views["heatmaps"], Qt.Key.Key_Right)
     assert session.step == 2
-    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Left)
+    qtbot.keyClick(window.stage.views["heatmaps"], Qt.Key.Key_Left)
     assert session.step == 1
-    qtbot.keyClick(window.heatmaps, Qt.Key.Key_End)
+    qtbot.keyClick(window.stage.views["heatmaps"], Qt.Key.Key_End)
     assert session.step == session.steps - 1
-    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Home)
+    qtbot.keyClick(window.stage.views["heatmaps"], Qt.Key.Key_Home)
     assert session.step == 0
 
 
 def test_space_plays_until_the_last_token(window, qtbot):
-    window.playback.set_speed(50)
-    qtbot.keyClick(window.heatmaps, Qt.Key.Key_Space)
-    assert window.playback.playing
-    qtbot.waitUntil(lambda: not window.playback.playing, timeout=5000)
+    window.stage.playback.set_speed(50)
+    qtbot.keyClick(window.stage.views["heatmaps"], Qt.Key.Key_Space)
+    assert window.stage.playback.playing
+    qtbot.waitUntil(lambda: not window.stage.playback.playing, timeout=5000)
     assert window.session.step == window.session.steps - 1
 
 
 def test_arrow_keys_edit_text_while_the_text_box_has_focus(window, qtbot):
-    window.text_input.setFocus()
-    qtbot.keyClick(window.text_input, Qt.Key.Key_Right)
+    window.stage.text_input.setFocus()
+    qtbot.keyClick(window.stage.text_input, Qt.Key.Key_Right)
     assert window.session.step == 0
 
 
 def test_typing_reruns_the_model_after_a_pause(window, qtbot):
-    window.text_input.selectAll()
-    qtbot.keyClicks(window.text_input, "not good")
+    window.stage.text_input.selectAll()
+    qtbot.keyClicks(window.stage.text_input, "not good")
     qtbot.waitUntil(lambda: window.session.text == "not good", timeout=3000)
     assert window.session.trace.tokens == ["not", "good"]
-    assert window.transport.position_label.text() == "token 1 of 2"
+    assert window.stage.transport.position_label.text() == "token 1 of 2"
 
 
 def test_clicking_a_chip_moves_to_its_token(window, qtbot):
-    strip = window.token_strip
+    strip = window.stage.token_strip
     rect = strip.chip_rect(3)
     qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=QPoint(int(rect.center().x()), int(rect.center().y())))
     assert window.session.step == 3
 
 
 def test_scrubber_and_step_stay_in_sync(window):
-    window.transport.scrubber.setValue(5)
+    window.stage.transport.scrubber.setValue(5)
     assert window.session.step == 5
     window.session.set_step(2)
-    assert window.transport.scrubber.value() == 2
+    assert window.stage.transport.scrubber.value() == 2
 
 
 def test_layer_picker_on_a_stacked_model(qtbot, qapp):
     session = SessionModel(make_text_model("gru", units=8, layers=2, bidirectional=True), SENTENCE)
     window = MainWindow(session, settings=None)
     qtbot.addWidget(window)
-    assert window.layer_box.count() == 2 and "both directions" in window.layer_box.itemText(1)
-    window.layer_box.activated.emit(1)
+    layer_box = window.stage.model_bar.layer_box
+    assert layer_box.count() == 2 and "both directions" in layer_box.itemText(1)
+    layer_box.activated.emit(1)
     assert session.layer == 1
     session.set_layer(0)
-    assert window.layer_box.currentIndex() == 0
+    assert window.stage.model_bar.layer_box.currentIndex() == 0
 
 
 def test_unit_order_picker_sets_the_session_order(window):
-    window.order_box.activated.emit(1)
+    window.stage.model_bar.order_box.activated.emit(1)
     assert window.session.unit_order == "variance"
 
 
@@ -125,24 +126,24 @@ def test_preferences_round_trip_through_qsettings(qtbot, qapp, tmp_path):
     settings = QSettings(str(tmp_path / "gatescope.ini"), QSettings.Format.IniFormat)
     first = MainWindow(SessionModel(make_text_model(), SENTENCE), settings=settings, model_source="random")
     qtbot.addWidget(first)
-    first.playback.set_speed(7.5)
-    first.transport.tween_box.setValue(400)
+    first.stage.playback.set_speed(7.5)
+    first.stage.transport.tween_box.setValue(400)
     first.set_theme("dark")
     first.session.set_colour_scheme("cividis + blue-red")
     first.session.set_unit_order("variance")
-    first.docks["unit"].hide()
+    first.stage.docks["unit"].hide()
     first.session.set_text("the ending was great")
     first.close()
-    saved_layout = first.saveState()
+    saved_layout = first.stage.saveState()
 
     second = MainWindow(SessionModel(make_text_model(), SENTENCE), settings=settings)
     qtbot.addWidget(second)
-    assert second.playback.speed == 7.5
-    assert second.tweener.duration_ms == 400
+    assert second.stage.playback.speed == 7.5
+    assert second.stage.tweener.duration_ms == 400
     assert second.theme_actions["dark"].isChecked()
     assert second.session.colour_scheme == "cividis + blue-red"
     assert second.session.unit_order == "variance"
-    assert second.saveState() == saved_layout and second.docks["unit"].isHidden()
+    assert second.stage.saveState() == saved_layout and second.stage.docks["unit"].isHidden()
     assert settings.value("window/geometry") is not None
     assert settings.value("session/text") == "the ending was great"
     assert settings.value("session/model") == "random"
@@ -150,7 +151,7 @@ def test_preferences_round_trip_through_qsettings(qtbot, qapp, tmp_path):
 
 
 def test_exception_hook_logs_shows_one_dialog_and_keeps_running(monkeypatch, qapp):
-    from gatescope.ui import app
+    from gatescope.ui.window import app
 
     shown = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()))
@@ -166,9 +167,9 @@ def test_exception_hook_logs_shows_one_dialog_and_keeps_running(monkeypatch, qap
 def test_tween_glides_through_fractional_positions(window, qtbot):
     seen = []
     window.session.position_changed.connect(seen.append)
-    window.tweener.set_duration_ms(120)
+    window.stage.tweener.set_duration_ms(120)
     window.session.set_step(3)
-    qtbot.waitUntil(lambda: not window.tweener.is_running(), timeout=3000)
+    qtbot.waitUntil(lambda: not window.stage.tweener.is_running(), timeout=3000)
     assert window.session.position == 3.0
     assert any(0.0 < value < 3.0 and value != int(value) for value in seen)
 
@@ -176,12 +177,12 @@ def test_tween_glides_through_fractional_positions(window, qtbot):
 def test_five_thousand_repaints_of_python_painted_views_do_not_crash(window, qapp):
     """Catches the PySide6 6.12.0 abort (a few thousand repaints of Python-overridden paint methods)."""
     session = window.session
-    painted = [window.token_strip, window.step_panel.strips, window.legend]
+    painted = [window.stage.token_strip, window.stage.views["step"].strips, window.stage.legend]
     for number in range(5000):
         session.set_step(number % session.steps)
         painted[number % len(painted)].repaint()
         if number % 50 == 0:
-            window.heatmaps.repaint()
+            window.stage.views["heatmaps"].repaint()
             QApplication.processEvents()
     image = window.grab().toImage()
     assert not image.isNull() and image.width() > 0
@@ -190,8 +191,8 @@ def test_five_thousand_repaints_of_python_painted_views_do_not_crash(window, qap
 def test_five_thousand_repaints_of_the_cell_diagram_do_not_crash(window, qapp):
     """The diagram's items all paint in Python: the same PySide6 abort would show here first."""
     session = window.session
-    window.show_central_view("cell")
-    viewport = window.cell_diagram.canvas.viewport()
+    window.stage.show_central_view("cell")
+    viewport = window.stage.views["cell"].canvas.viewport()
     session.set_step(0, phase=0)
     for number in range(5000):
         if number % 5 == 0:
@@ -200,7 +201,7 @@ def test_five_thousand_repaints_of_the_cell_diagram_do_not_crash(window, qapp):
         viewport.repaint()
         if number % 100 == 0:
             QApplication.processEvents()
-    image = window.cell_diagram.grab().toImage()
+    image = window.stage.views["cell"].grab().toImage()
     assert not image.isNull() and image.width() > 0
 
 
@@ -209,7 +210,7 @@ def test_long_pasted_text_keeps_views_windowed(window, qtbot):
     window.session.set_text(" ".join(words))
     assert window.session.steps == 5000
     window.session.set_step(4321)
-    start, end = window.heatmaps.window
+    start, end = window.stage.views["heatmaps"].window
     assert end - start <= 200 and start <= 4321 < end
     window.repaint()
 
@@ -222,7 +223,7 @@ def test_window_screenshot_marks_the_current_column(window, qtbot):
     window.session.set_step(4)
     qtbot.wait(20)
     picture = window.grab().toImage()
-    panel = window.heatmaps
+    panel = window.stage.views["heatmaps"]
 
     def outlined(token_edge: float) -> float:
         found = []

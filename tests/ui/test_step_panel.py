@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette
 
 from gatescope.model.model import Model
+from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.step_panel import StepPanel
@@ -134,7 +135,7 @@ def test_strip_colours_are_the_values_on_fixed_scales(qtbot, session):
     panel = make_panel(qtbot, session)
     session.set_step(2)
     image = panel.strips.image()
-    limit = colors.cell_state_limit(session.layer_trace)
+    limit = scales.cell_state_limit(session.layer_trace)
 
     for quantity, (low, high), sequential in (("forget", (0.0, 1.0), True), ("cell_state", (-limit, limit), False)):
         row = panel.quantities.index(quantity)
@@ -360,8 +361,8 @@ def test_pixels_show_coloured_strips_and_the_unit_marker_moves(qtbot, session):
 def test_colour_scheme_change_recolours_the_strips(qtbot, session):
     panel = make_panel(qtbot, session)
     session.set_step(3)
-    current = colors.SCHEMES[session.colour_scheme][0]
-    scheme = next(name for name, (sequential, _) in colors.SCHEMES.items() if sequential != current)
+    current = scales.SCHEMES[session.colour_scheme][0]
+    scheme = next(name for name, (sequential, _) in scales.SCHEMES.items() if sequential != current)
     row = panel.quantities.index("forget")
 
     session.set_colour_scheme(scheme)

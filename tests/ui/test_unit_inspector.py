@@ -8,8 +8,8 @@ from numpy.testing import assert_allclose
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
 
+from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
-from gatescope.ui.views import colors
 from gatescope.ui.views.unit_inspector import UnitInspector
 from tests.ui.conftest import SENTENCE, WORDS, make_text_model
 
@@ -53,7 +53,7 @@ def test_lstm_curves_are_the_selected_units_column_of_every_quantity(qtbot, sess
 
 def test_axes_are_fixed_gates_zero_to_one_tanh_minus_one_to_one_cell_symmetric(qtbot, session):
     inspector = make_inspector(qtbot, session)
-    limit = colors.cell_state_limit(session.layer_trace)
+    limit = scales.cell_state_limit(session.layer_trace)
 
     gates, tanh, cell = (inspector.plots[name].viewRange()[1] for name in ("gates", "tanh", "cell"))
 

@@ -1,4 +1,5 @@
-"""gatescope's own model file: one .npz of arrays (PyTorch names and gate order) plus a JSON metadata entry.
+"""Reading gatescope's own model file (its layout, and writing it: :mod:`native_layout`): one .npz of arrays (PyTorch
+names and gate order) plus a JSON metadata entry.
 
 Arrays: ``embedding`` (V, E) for text models; per layer ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
 ``bias_hh_l{k}`` (no biases when ``bias`` is false), ``peephole_l{k}`` (3, H: input, forget, output) for peephole
@@ -15,24 +16,11 @@ import numpy.typing as npt
 
 from gatescope.engine.cells import gate_count, layer_from_state_dict
 from gatescope.errors import GatescopeError
-from gatescope.model.formats.npzfile import array_names, is_npz, json_array, read_json_array, read_npz, write_npz_atomic
+from gatescope.model.formats.native_layout import FORMAT_NAME, FORMAT_VERSION, METADATA
+from gatescope.model.formats.npzfile import array_names, is_npz, read_json_array, read_npz
 from gatescope.model.model import Head, Model
+from gatescope.model.state_dict import weight_names
 from gatescope.model.tokenize import Vocabulary, tokenizer_from_dict
-
-METADATA = "__gatescope__"
-FORMAT_NAME = "gatescope-model"
-FORMAT_VERSION = 1
-METADATA_KEYS = (
-    "format",
-    "format_version",
-    "name",
-    "description",
-    "cell",
-    "tokenizer",
-    "vocabulary",
-    "head",
-    "provenance",
-)
 
 
 def sniff(path: Path) -> bool:
@@ -88,7 +76,7 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
     for name, array in arrays.items():
         if array.dtype.kind != "f":
             raise GatescopeError(f"array {name!r} is {array.dtype}; model weights must be floating point")
-    expected = set(expected_arrays(num_layers, bidirectional, has_bias, peepholes))
+    expected = set(weight_names(num_layers, bidirectional, has_bias, peepholes))
     tokenizer_config, vocabulary_config = meta.get("tokenizer"), meta.get("vocabulary")
     if tokenizer_config is not None:
         expected.add("embedding")
@@ -150,19 +138,6 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
     )
 
 
-def expected_arrays(num_layers: int, bidirectional: bool, bias: bool, peepholes: bool) -> list[str]:
-    """Weight array names of a recurrent stack, in PyTorch's naming."""
-    names = []
-    for k in range(num_layers):
-        for suffix in ("", "_reverse") if bidirectional else ("",):
-            names += [f"weight_ih_l{k}{suffix}", f"weight_hh_l{k}{suffix}"]
-            if bias:
-                names += [f"bias_ih_l{k}{suffix}", f"bias_hh_l{k}{suffix}"]
-            if peepholes:
-                names.append(f"peephole_l{k}{suffix}")
-    return names
-
-
 def _check_names(expected: set[str], found: set[str]) -> None:
     missing, extra = sorted(expected - found), sorted(found - expected)
     if missing:
@@ -184,58 +159,3 @@ def _require(mapping: dict, key: str, kind: type):
     if type(value) is not kind and not (kind in (list, dict) and isinstance(value, kind)):
         raise GatescopeError(f"metadata {key!r} must be {kind.__name__}, not {type(value).__name__}")
     return value
-
-
-def to_arrays(model: Model) -> dict[str, np.ndarray]:
-    """Every array and the metadata entry of a model, as ``save`` writes them."""
-    first = model.layers[0]
-    has_bias = any(np.any(d.bias_ih) or np.any(d.bias_hh) for layer in model.layers for d in layer.directions)
-    arrays: dict[str, np.ndarray] = {}
-    for k, layer in enumerate(model.layers):
-        for direction, suffix in zip(layer.directions, ("", "_reverse")):
-            arrays[f"weight_ih_l{k}{suffix}"] = direction.weight_ih
-            arrays[f"weight_hh_l{k}{suffix}"] = direction.weight_hh
-            if has_bias:
-                arrays[f"bias_ih_l{k}{suffix}"] = direction.bias_ih
-                arrays[f"bias_hh_l{k}{suffix}"] = direction.bias_hh
-            if direction.peephole is not None:
-                arrays[f"peephole_l{k}{suffix}"] = direction.peephole
-    cell = {
-        "kind": first.kind,
-        "layers": len(model.layers),
-        "units": first.hidden_size,
-        "input_size": first.input_size,
-        "bidirectional": first.bidirectional,
-        "bias": bool(has_bias),
-        "peepholes": first.peepholes,
-    }
-    if first.kind == "gru":
-        cell["gru_convention"] = first.gru_convention
-    if first.kind == "rnn":
-        cell["nonlinearity"] = first.nonlinearity
-    meta: dict = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "name": model.name,
-        "description": model.description,
-        "cell": cell,
-        "provenance": model.provenance,
-        "tokenizer": None,
-        "vocabulary": None,
-        "head": None,
-    }
-    if model.tokenizer is not None and model.vocabulary is not None and model.embedding is not None:
-        meta["tokenizer"] = model.tokenizer.to_dict()
-        meta["vocabulary"] = {"tokens": model.vocabulary.tokens(), "unknown": model.vocabulary.unknown}
-        arrays["embedding"] = model.embedding
-    if model.head is not None:
-        meta["head"] = {"activation": model.head.activation, "labels": model.head.labels}
-        arrays["head_weight"] = model.head.weight
-        arrays["head_bias"] = model.head.bias
-    arrays[METADATA] = json_array(meta)
-    return arrays
-
-
-def save(model: Model, path: Path) -> None:
-    """Write ``model`` to ``path`` atomically."""
-    write_npz_atomic(path, to_arrays(model))

@@ -15,9 +15,9 @@ import numpy.typing as npt
 
 from gatescope.engine.cells import layer_from_state_dict
 from gatescope.errors import GatescopeError
-from gatescope.model.formats.native import expected_arrays
 from gatescope.model.formats.npzfile import array_names, is_npz, read_npz
 from gatescope.model.model import Model
+from gatescope.model.state_dict import weight_names
 
 _NAME = re.compile(
     r"^(?P<prefix>(?:.*\.)?)(?P<what>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?P<layer>\d+)"
@@ -65,7 +65,7 @@ def _build(path: Path, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
     num_layers = 1 + max(int(match.group("layer")) for match in matches.values() if match)
     bidirectional = any(match.group("reverse") for match in matches.values() if match)
     has_bias = any(match.group("what").startswith("bias") for match in matches.values() if match)
-    expected = {prefix + name for name in expected_arrays(num_layers, bidirectional, has_bias, peepholes=False)}
+    expected = {prefix + name for name in weight_names(num_layers, bidirectional, has_bias, peepholes=False)}
     missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
     if missing:
         raise GatescopeError(f"missing arrays {', '.join(missing)}")

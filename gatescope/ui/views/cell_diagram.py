@@ -27,12 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gatescope.engine.phases import CELL_WIRES, GATE_WIRES, PHASES, CellFlow, caption, quoted, signed, trace_flows
+from gatescope.engine.phases import GATE_WIRES, PHASES, CellFlow, caption, quoted, signed, trace_flows
 from gatescope.engine.trace import LayerTrace
+from gatescope.presentation import scales
+from gatescope.presentation.text import unit_name
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.colors import colour_rows
 from gatescope.ui.views.live_label import LiveLabel
-from gatescope.ui.views.step_panel import colour_rows, unit_name
 
 #: Okabe–Ito orange: the part of the cell that is working right now.
 ACTIVE = QColor(230, 159, 0)
@@ -797,23 +799,7 @@ class CellDiagram(QWidget):
         self.canvas.fit()
 
     def _load_levels(self, layer: LayerTrace) -> None:
-        cell = colors.cell_state_limit(layer) if layer.c is not None else 1.0
-
-        def symmetric(values: np.ndarray) -> tuple[float, float]:
-            largest = float(np.max(np.abs(values))) if values.size else 1.0
-            limit = max(1.0, float(np.ceil(largest * 2) / 2)) if np.isfinite(largest) else 1.0
-            return -limit, limit
-
-        levels = {}
-        for wire in self._flows[0].wires:
-            if wire in GATE_WIRES:
-                levels[wire] = (0.0, 1.0)
-            elif wire in CELL_WIRES:
-                levels[wire] = (-cell, cell)
-            elif wire in ("x", "reset_applied", "preactivation"):
-                levels[wire] = symmetric(np.concatenate([flow.wires[wire].ravel() for flow in self._flows]))
-            else:
-                levels[wire] = (-1.0, 1.0)
+        levels = scales.wire_levels(self._flows, layer)
         self._levels = levels
         self._stacked.clear()
         titles = wire_titles(self._kind)
@@ -867,9 +853,9 @@ class CellDiagram(QWidget):
             rows = np.empty((len(unit_wires), permutation.size), dtype=np.float32)
             for k, wire in enumerate(unit_wires):
                 values = flow.wires[wire]
-                rows[k] = (colors.interpolate_rows(values, session.position) if whole else values[step])[permutation]
+                rows[k] = (scales.interpolate_rows(values, session.position) if whole else values[step])[permutation]
             x = np.asarray(
-                colors.interpolate_rows(flow.wires["x"], session.position) if whole else flow.wires["x"][step],
+                scales.interpolate_rows(flow.wires["x"], session.position) if whole else flow.wires["x"][step],
                 dtype=np.float32,
             )[None, :]
             for block, names in ((rows, unit_wires), (x, ["x"])):
@@ -917,8 +903,8 @@ class CellDiagram(QWidget):
             text += f" · layer {session.layer + 1} of {len(trace.layers)}"
         self.heading.setText(text)
 
-    def refresh(self) -> None:
-        """Bring every item up to date now (exports call this before grabbing a frame)."""
+    def settle(self) -> None:
+        """Bring every item up to date now (exports call this before taking a frame)."""
         self._dirty = True
         self._refresh_if_dirty()
 

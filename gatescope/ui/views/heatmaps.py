@@ -17,6 +17,8 @@ from PySide6.QtGui import QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
 
 from gatescope.engine.trace import LayerTrace
+from gatescope.presentation import scales
+from gatescope.presentation.text import number
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
@@ -59,10 +61,6 @@ def unit_label(unit: int, layer: LayerTrace) -> str:
         return str(unit)
     per_direction = layer.h.shape[1] // 2
     return f"fwd {unit}" if unit < per_direction else f"rev {unit - per_direction}"
-
-
-def _number(value: float) -> str:
-    return f"{value:g}".replace("-", "\u2212")
 
 
 def _stride(pixels_per_item: float, pixels_per_label: float) -> int:
@@ -235,7 +233,7 @@ class HeatmapPanel(QWidget):
             self._window = (0, 0)
             return
         quantities = shown_quantities(layer)
-        self._levels = {quantity: colors.levels(quantity, layer) for quantity in quantities}  # fixed per layer
+        self._levels = {quantity: scales.levels(quantity, layer) for quantity in quantities}  # fixed per layer
         self._build(quantities, layer.kind)
         self._rows = display_rows(self._session.unit_permutation(), layer)
         self._row_of_unit = np.empty_like(self._rows)
@@ -296,7 +294,7 @@ class HeatmapPanel(QWidget):
     def _apply_colour_maps(self) -> None:
         scheme = self._session.colour_scheme
         for heatmap in self._heatmaps:
-            heatmap.image.setLookupTable(colors.lookup_table(scheme, colors.is_gate(heatmap.quantity)))
+            heatmap.image.setLookupTable(colors.lookup_table(scheme, scales.is_gate(heatmap.quantity)))
 
     # --- layout and theme ----------------------------------------------------------------------------------------
     def _build(self, quantities: list[str], kind: str) -> None:
@@ -338,7 +336,7 @@ class HeatmapPanel(QWidget):
         foreground = self.palette().color(QPalette.ColorRole.WindowText)
         for heatmap in self._heatmaps:
             low, high = self._levels[heatmap.quantity]
-            text = f"{colors.title(heatmap.quantity, self._kind)} ({_number(low)}..{_number(high)})"
+            text = f"{colors.title(heatmap.quantity, self._kind)} ({number(low)}..{number(high)})"
             if heatmap.title != (text, foreground.name()):  # a new title re-lays out its plot
                 heatmap.title = (text, foreground.name())
                 heatmap.plot.setTitle(text, color=foreground.name(), size="9pt")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gatescope.engine.trace import LayerTrace
+from gatescope.presentation import scales
+from gatescope.presentation.text import number
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
@@ -26,43 +25,6 @@ SESSION_SLOTS = (
 )
 
 
-def _number(value: float) -> str:
-    return f"{value:g}".replace("-", "\u2212")
-
-
-@dataclass(frozen=True)
-class Scale:
-    """One fixed colour scale: its name, its levels and which colour map (sequential for gates) draws it."""
-
-    name: str
-    low: float
-    high: float
-    sequential: bool
-
-    @property
-    def caption(self) -> str:
-        return f"{self.name} {_number(self.low)} \u2026 {_number(self.high)}"
-
-    @property
-    def ticks(self) -> tuple[float, float, float]:
-        return self.low, (self.low + self.high) / 2, self.high
-
-
-def scales_for(layer: LayerTrace | None) -> list[Scale]:
-    """The scales a layer's heatmaps use: gates (LSTM, GRU), tanh quantities, and the cell state (LSTM only)."""
-    if layer is None:
-        return []
-    scales = []
-    if layer.gates:
-        scales.append(Scale("gates", 0.0, 1.0, sequential=True))
-    tanh_name = "tanh (candidate, h)" if "candidate" in layer.gates else "tanh (h)"
-    scales.append(Scale(tanh_name, -1.0, 1.0, sequential=False))
-    if layer.c is not None:
-        limit = colors.cell_state_limit(layer)
-        scales.append(Scale("cell state", -limit, limit, sequential=False))
-    return scales
-
-
 def _gradient(scheme: str, sequential: bool) -> QImage:
     table = np.ascontiguousarray(colors.lookup_table(scheme, sequential)[np.newaxis, :, :])
     return QImage(table.data, 256, 1, 256 * 4, QImage.Format.Format_RGBA8888).copy()
@@ -74,7 +36,7 @@ class ColourLegend(QWidget):
     def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
-        self._scales: list[Scale] = []
+        self._scales: list[scales.Scale] = []
         self._gradients: dict[tuple[str, bool], QImage] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(LEGEND_HEIGHT)
@@ -85,7 +47,7 @@ class ColourLegend(QWidget):
         self._update_scales()
 
     @property
-    def scales(self) -> list[Scale]:
+    def scales(self) -> list[scales.Scale]:
         return list(self._scales)
 
     def captions(self) -> list[str]:
@@ -108,7 +70,7 @@ class ColourLegend(QWidget):
         self.update()
 
     def _update_scales(self) -> None:
-        self._scales = scales_for(self._session.layer_trace)
+        self._scales = scales.legend_scales(self._session.layer_trace)
         self.setToolTip("\n".join(self.captions()))
         self.updateGeometry()
         self.update()
@@ -142,7 +104,7 @@ class ColourLegend(QWidget):
             painter.drawRect(bar.adjusted(0, 0, -1, -1))
             painter.setPen(text)
             labels = QRect(bar.left(), bar.bottom() + 2, bar.width(), metrics.height())
-            low, middle, high = (_number(value) for value in scale.ticks)
+            low, middle, high = (number(value) for value in scale.ticks)
             painter.drawText(labels, Qt.AlignmentFlag.AlignLeft, low)
             painter.drawText(labels, Qt.AlignmentFlag.AlignHCenter, middle)
             painter.drawText(labels, Qt.AlignmentFlag.AlignRight, high)

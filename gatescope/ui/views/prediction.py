@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from gatescope.engine.phases import quoted
 from gatescope.engine.trace import Trace
-from gatescope.ui.views import colors
+from gatescope.presentation import scales
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
 from gatescope.ui.views.live_label import LiveLabel
@@ -218,7 +218,7 @@ class PredictionPanel(QWidget):
         if trace is None or trace.outputs is None:
             return
         self.step_line.setPos(position, self._line_span[1])
-        row = colors.interpolate_rows(trace.outputs, position)
+        row = scales.interpolate_rows(trace.outputs, position)
         for dot, value in zip(self.current_dots, row, strict=False):
             dot.setPos(position, float(value))
 

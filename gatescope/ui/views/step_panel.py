@@ -10,9 +10,12 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gatescope.engine.phases import quoted, signed
 from gatescope.engine.trace import LayerTrace
+from gatescope.presentation import scales
+from gatescope.presentation.text import unit_name
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import edges
+from gatescope.ui.views.colors import colour_rows
 from gatescope.ui.views.live_label import LiveLabel
 
 #: The strips each kind of layer shows, top to bottom: gates in the order the equations use them, then the states.
@@ -27,13 +30,6 @@ STATE_TITLES = {
     "hidden_before": "hidden state h, before (t−1)",
     "hidden_state": "hidden state h, after (t)",
 }
-
-
-def unit_name(unit: int, layer: LayerTrace, always_direction: bool = False) -> str:
-    """ "unit 12", or with its direction on a bidirectional layer: "unit 20 (reverse 4)"."""
-    if unit >= layer.units:
-        return f"unit {unit} (reverse {unit - layer.units})"
-    return f"unit {unit} (forward)" if layer.bidirectional or always_direction else f"unit {unit}"
 
 
 def where(tokens: list[str], position: float) -> str:
@@ -55,19 +51,6 @@ def states_before(after: np.ndarray, initial: np.ndarray, bidirectional: bool) -
         before[-1, half:] = initial[half:]
         before[:-1, half:] = after[1:, half:]
     return before
-
-
-def colour_rows(rows: np.ndarray, levels: np.ndarray, tables: np.ndarray) -> np.ndarray:
-    """(strips, units) values -> (strips, units, 4) colours through each strip's 256-entry table on its fixed levels.
-
-    levels : (strips, 2) low, high; tables : (strips, 256, 4) uint8.
-    """
-    low, high = levels[:, :1], levels[:, 1:]
-    scaled = (rows - low) * (255.0 / (high - low))
-    index = scaled.clip(0, 255, out=scaled).astype(np.intp)
-    index += np.arange(0, 256 * rows.shape[0], 256)[:, None]  # into the tables laid end to end
-    pixels = np.ascontiguousarray(tables).view(np.uint32).reshape(-1)  # one 4-byte colour per entry: a fast gather
-    return np.ascontiguousarray(pixels[index]).view(np.ubyte).reshape(*rows.shape, 4)
 
 
 SESSION_SLOTS = (
@@ -331,7 +314,7 @@ class StepPanel(QWidget):
         self._sources = [sources[quantity] for quantity in self._quantities]
         same_scale = {"cell_before": "cell_state", "hidden_before": "hidden_state"}
         self._levels = np.array(
-            [colors.levels(same_scale.get(quantity, quantity), layer) for quantity in self._quantities],
+            [scales.levels(same_scale.get(quantity, quantity), layer) for quantity in self._quantities],
             dtype=np.float32,
         )
         self._load_tables()
@@ -344,7 +327,7 @@ class StepPanel(QWidget):
         """Each strip's 256-entry table, reordered to the bytes of Qt's premultiplied ARGB32 (B, G, R, A; opaque)."""
         scheme = self._session.colour_scheme
         tables = [
-            colors.lookup_table(scheme, colors.is_gate(quantity))[:, [2, 1, 0, 3]] for quantity in self._quantities
+            colors.lookup_table(scheme, scales.is_gate(quantity))[:, [2, 1, 0, 3]] for quantity in self._quantities
         ]
         self._tables = np.ascontiguousarray(np.stack(tables)) if tables else self._tables[:0]
 
@@ -361,16 +344,16 @@ class StepPanel(QWidget):
     @staticmethod
     def _strip_title(quantity: str, layer: LayerTrace) -> str:
         if quantity in STATE_TITLES:
-            limit = colors.cell_state_limit(layer)
+            limit = scales.cell_state_limit(layer)
             scale = f"±{limit:g}" if quantity.startswith("cell") else "−1..1"
             return f"{STATE_TITLES[quantity]}  {scale}"
-        return f"{colors.title(quantity, layer.kind)}  {'0..1' if colors.is_gate(quantity) else '−1..1'}"
+        return f"{colors.title(quantity, layer.kind)}  {'0..1' if scales.is_gate(quantity) else '−1..1'}"
 
     # --- per frame: one small image and one caption -------------------------------------------------------------
     def _show_position(self, position: float) -> None:
         if not self._sources:
             return
-        rows = np.stack([colors.interpolate_rows(source, position) for source in self._sources])
+        rows = np.stack([scales.interpolate_rows(source, position) for source in self._sources])
         rows[np.isnan(rows)] = 0.0  # a NaN must not become a wild table index
         self._rows = rows
         self.strips.set_colours(colour_rows(self._rows[:, self._permutation], self._levels, self._tables))
@@ -412,7 +395,7 @@ class StepPanel(QWidget):
             total = (
                 np.nan
                 if layer.hidden_preactivation is None
-                else float(colors.interpolate_rows(layer.hidden_preactivation, self._session.position)[unit])
+                else float(scales.interpolate_rows(layer.hidden_preactivation, self._session.position)[unit])
             )
             text = (
                 f"{name}: h was {signed(value['hidden_before'])}; W x + R h + b = {signed(total)}; "

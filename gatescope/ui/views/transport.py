@@ -51,11 +51,11 @@ class Transport(QWidget):
             layout.addWidget(tool)
             return tool
 
-        self.first_button = button(QStyle.StandardPixmap.SP_MediaSkipBackward, "First token (Home)", self._first)
+        self.first_button = button(QStyle.StandardPixmap.SP_MediaSkipBackward, "First token (Home)", self.first)
         self.back_button = button(QStyle.StandardPixmap.SP_MediaSeekBackward, "Previous token (Left)", self.back)
         self.play_button = button(QStyle.StandardPixmap.SP_MediaPlay, "Play / pause (Space)", playback.toggle)
         self.forward_button = button(QStyle.StandardPixmap.SP_MediaSeekForward, "Next token (Right)", self.forward)
-        self.last_button = button(QStyle.StandardPixmap.SP_MediaSkipForward, "Last token (End)", self._last)
+        self.last_button = button(QStyle.StandardPixmap.SP_MediaSkipForward, "Last token (End)", self.last)
 
         self.scrubber = QSlider(Qt.Orientation.Horizontal, self)
         self.scrubber.setToolTip("Drag to move through the tokens")
@@ -128,11 +128,11 @@ class Transport(QWidget):
     def back(self) -> None:
         self.session.previous_phase() if self.by_phase else self.session.step_back()
 
-    def _first(self) -> None:
+    def first(self) -> None:
         if self.session.steps:
             self.session.set_step(0)
 
-    def _last(self) -> None:
+    def last(self) -> None:
         if self.session.steps:
             self.session.set_step(self.session.steps - 1)
 

@@ -11,10 +11,11 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWi
 
 from gatescope.engine.phases import quoted, signed
 from gatescope.engine.trace import LayerTrace
+from gatescope.presentation import scales
+from gatescope.presentation.text import unit_name
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
-from gatescope.ui.views.step_panel import unit_name
 
 #: Curve colours (Okabe–Ito); h takes the theme's text colour so it stands out on light and dark backgrounds.
 CURVE_COLOURS = {
@@ -134,7 +135,7 @@ class UnitInspector(QWidget):
             return
         self._quantities = QUANTITIES_BY_KIND.get(layer.kind, QUANTITIES_BY_KIND["rnn"])
         self._show_plots(tuple(name for name in PLOTS if any(plot == name for _, plot in self._quantities)))
-        limit = colors.cell_state_limit(layer)
+        limit = scales.cell_state_limit(layer)
         self.plots["cell"].setYRange(-limit, limit, padding=0.04)
         self.plots["tanh"].setLabel("left", {"lstm": "g, h", "gru": "n, h"}.get(layer.kind, "h"))
         for name in PLOTS:

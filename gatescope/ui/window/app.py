@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 
 from gatescope.errors import GatescopeError
+from gatescope.ui.application import application, headless_application
 
 DEFAULT_TEXT = "the plot was dull but the ending was wonderful"
 PREFERRED_MODELS = ("lstm-sentiment", "bracket-counter")
@@ -83,8 +84,8 @@ def install_exception_hook(parent_getter) -> None:
 def build_window(model_name: str | None, text: str | None, settings=None):
     """The main window for a model (name or path) and text; GatescopeError when the model cannot be used."""
     import gatescope
-    from gatescope.ui.main_window import MainWindow
     from gatescope.ui.session import SessionModel
+    from gatescope.ui.window.main_window import MainWindow
 
     model_name = model_name or default_model_name()
     model = gatescope.load_model(model_name)
@@ -94,43 +95,6 @@ def build_window(model_name: str | None, text: str | None, settings=None):
     if not session.set_text(text if text is not None else DEFAULT_TEXT):
         session.set_text(DEFAULT_TEXT)
     return MainWindow(session, settings=settings, model_source=model_name)
-
-
-#: Qt messages that say nothing useful to a user (the offscreen platform prints this on every window shown).
-QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
-
-
-def quiet_qt_messages() -> None:
-    """Drop QUIET_QT_MESSAGES; every other Qt message goes on to the handler that was there before."""
-    from PySide6.QtCore import qInstallMessageHandler
-
-    previous = None
-
-    def handler(kind, context, message: str) -> None:
-        if message in QUIET_QT_MESSAGES:
-            return
-        if previous is not None:
-            previous(kind, context, message)
-        else:
-            sys.stderr.write(message + "\n")
-
-    previous = qInstallMessageHandler(handler)
-
-
-def _application(argv: list[str]):
-    from PySide6.QtWidgets import QApplication
-    from threadpoolctl import threadpool_limits
-
-    # One model run per keystroke on small matrices: extra BLAS threads only spin against the UI thread.
-    threadpool_limits(limits=1, user_api="blas")
-    # Qt's raster engine hands every fill or image blend of 96+ scanlines to a thread pool and waits for it; for the
-    # thin strips a step repaints, the hand-off costs more than the fill, and far more while another process keeps
-    # the other cores busy. Read once, before the pool is first used.
-    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
-    app = QApplication.instance() or QApplication(argv)
-    app.setApplicationName("gatescope")
-    app.setOrganizationName("gatescope")
-    return app
 
 
 def run_gui(model_name: str | None = None, text: str | None = None) -> int:
@@ -145,7 +109,7 @@ def run_gui(model_name: str | None = None, text: str | None = None) -> int:
             "window with 'gatescope gui --screenshot window.png'"
         )
     setup_logging()
-    app = _application(sys.argv[:1])
+    app = application()
     settings = QSettings()
     window = None
     install_exception_hook(lambda: window)
@@ -176,56 +140,62 @@ def save_screenshot(
     phase: str | None = None,
     compare: str | None = None,
 ) -> Path:
-    """Render the main window headless (default preferences, no saved settings) and save it as PNG.
+    """Render the main window headless (default preferences, no saved settings) and save it as PNG: one frame,
+    painted and written the way exports are.
 
     ``view`` is the central view in front ("heatmaps" or "cell"); ``phase`` (number or name, e.g. "forget") shows
     the step up to that phase of the cell. ``compare`` names a second model: the compare window is rendered instead.
     """
-    from gatescope.engine.phases import phase_index
+    from gatescope.export.render import save_png
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = _application(sys.argv[:1])
-    quiet_qt_messages()
+    app = headless_application()
     window = build_window(model_name, text, settings=None)
     if compare is not None:
-        import gatescope
-        from gatescope.ui.compare import CompareWindow
-
         main = window
         try:
-            other = gatescope.load_model(compare)
-            if not other.reads_text:
-                raise GatescopeError(
-                    f"--compare {compare}: this model has no tokenizer or embedding, so it cannot read text"
-                )
-            window = CompareWindow(main.session.model, other, main.session.text)
+            window = _compare_window(main, compare)
         finally:
             main.close()
             main.deleteLater()
     try:
         session = window.left_session if compare is not None else window.session
-        if step is not None:
-            if not 0 <= step < session.steps:
-                raise GatescopeError(f"--step {step}: the text has tokens 0 to {session.steps - 1}")
-            session.set_step(step)
-        if phase is not None:
-            try:
-                session.set_phase(phase_index(session.layer_trace.kind, phase))
-            except ValueError as error:
-                raise GatescopeError(f"--phase: {error}") from None
+        _show_state(session, step, phase)
         if compare is None:
-            window.show_central_view(view)
-        window.tweener.finish()
-        window.phase_tweener.finish()
+            window.stage.show_central_view(view)
+        window.stage.finish_animations()
         window.resize(*size)
         window.show()
         for _ in range(3):
             app.processEvents()
-        image = window.grab().toImage()
-        if image.isNull() or not image.save(str(path), "PNG"):
-            raise GatescopeError(f"{path}: could not write the screenshot")
-        return path
+        window.stage.settle()
+        return save_png(window, path, force=True)
     finally:
         window.close()
         window.deleteLater()
         app.processEvents()
+
+
+def _compare_window(main, compare: str):
+    """The compare window of the main window's model and ``compare`` on its text."""
+    import gatescope
+    from gatescope.ui.window.compare import CompareWindow
+
+    other = gatescope.load_model(compare)
+    if not other.reads_text:
+        raise GatescopeError(f"--compare {compare}: this model has no tokenizer or embedding, so it cannot read text")
+    return CompareWindow(main.session.model, other, main.session.text)
+
+
+def _show_state(session, step: int | None, phase: str | None) -> None:
+    """Put the session at token ``step`` and (number or name) ``phase``; GatescopeError naming the valid range."""
+    from gatescope.engine.phases import phase_index
+
+    if step is not None:
+        if not 0 <= step < session.steps:
+            raise GatescopeError(f"--step {step}: the text has tokens 0 to {session.steps - 1}")
+        session.set_step(step)
+    if phase is not None:
+        try:
+            session.set_phase(phase_index(session.layer_trace.kind, phase))
+        except ValueError as error:
+            raise GatescopeError(f"--phase: {error}") from None

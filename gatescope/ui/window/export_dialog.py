@@ -28,16 +28,12 @@ from PySide6.QtWidgets import (
 
 from gatescope.engine.phases import PHASES
 from gatescope.errors import GatescopeError
-from gatescope.export.animation import AnimationSettings, ExportCancelled, export_animation, frame_count
+from gatescope.export.animation import ExportCancelled, export_animation
+from gatescope.export.settings import AnimationSettings, frame_count
 from gatescope.export.trace_data import DATA_FORMATS, write_trace
+from gatescope.ui.registry import EXPORT_VIEWS
 from gatescope.ui.session import SessionModel
 
-VIEW_CHOICES = (
-    ("window", "Whole window"),
-    ("cell", "Cell diagram"),
-    ("heatmaps", "Heatmaps"),
-    ("step", "Current-step panel"),
-)
 FORMAT_CHOICES = (
     ("gif", "Animated GIF (.gif)", ".gif"),
     ("mp4", "MP4 video, H.264 (.mp4)", ".mp4"),
@@ -65,7 +61,7 @@ class ExportAnimationDialog(QDialog):
         self._defaults = {"view": view, "by": by}  # what the app shows now, until the user has exported once
         steps = max(1, session.steps)
         self.view_box = QComboBox(self)
-        for key, title in VIEW_CHOICES:
+        for key, title in EXPORT_VIEWS.items():
             self.view_box.addItem(title, key)
         self.range_box = QComboBox(self)
         self.range_box.addItems(["all tokens", "a range"])

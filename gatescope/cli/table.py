@@ -1,4 +1,4 @@
-"""Plain-text tables of a trace for the terminal: the prediction, then each quantity as tokens × units."""
+"""`gatescope trace`'s table format: the prediction, then each quantity as tokens × units, as plain text."""
 
 from __future__ import annotations
 

@@ -1,0 +1,48 @@
+"""The command line, one module per command: ``gatescope`` (the app), ``trace``, ``export``, ``train``, ``models``.
+Bad input: one line on stderr and exit code 2; Ctrl-C: exit code 130."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from gatescope.cli import export, gui, models, trace, train
+from gatescope.cli.common import EXIT_USAGE, Parser, one_line
+from gatescope.errors import GatescopeError
+
+#: In the order ``gatescope --help`` lists them.
+COMMANDS = (trace, gui, export, models, train)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from gatescope import __version__
+
+    parser = Parser(
+        prog="gatescope",
+        description="See how recurrent neural networks think, gate by gate.",
+        epilog=f"example: {trace.EXAMPLE}",
+    )
+    parser.add_argument("--version", action="version", version=f"gatescope {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for command in COMMANDS:
+        command.add_to(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gatescope`` command; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return getattr(args, "run", gui.run)(args)  # no command: the app
+    except GatescopeError as error:
+        print(f"gatescope: error: {one_line(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gatescope: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. piped into `head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

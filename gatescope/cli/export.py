@@ -1,0 +1,128 @@
+"""``gatescope export``: the animation (PNG, GIF, MP4, SVG frames) or the trace (CSV, NPZ, JSON), without a display."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gatescope.cli.common import check_output, parse_size
+from gatescope.errors import GatescopeError
+from gatescope.export.settings import BY, AnimationSettings
+from gatescope.export.trace_data import DATA_FORMATS
+from gatescope.export.writers import FORMATS as ANIMATION_FORMATS
+from gatescope.ui.registry import EXPORT_VIEWS, WHOLE_STAGE
+
+FORMATS = (*ANIMATION_FORMATS, *DATA_FORMATS)
+
+
+def add_to(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser(
+        "export",
+        help="write the animation (png, gif, mp4, svg) or the trace (csv, npz, json) without a display",
+        description="Render the app's views offscreen into frames, an animated GIF, an MP4 or SVG frames, or write "
+        "the trace as data. Frames = tokens x (phases per token, with --by phase) x (tween + 1).",
+        epilog='example: gatescope export --model lstm-sentiment --text "not good at all" --format gif --out a.gif',
+    )
+    export.add_argument("--model", metavar="M", required=True, help="built-in model name or model file")
+    export.add_argument("--text", metavar="T", required=True, help="the text to read ('-' reads standard input)")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=FORMATS,
+        help="png (a folder of frames), gif, mp4, svg (a folder of frames), or csv, npz, json data",
+    )
+    export.add_argument("--out", metavar="PATH", type=Path, required=True, help="file, or folder for png and svg")
+    views = ", ".join(f"{key} ({title.lower()})" for key, title in EXPORT_VIEWS.items())
+    export.add_argument(
+        "--view",
+        choices=tuple(EXPORT_VIEWS),
+        default=WHOLE_STAGE,
+        help=f"what to draw: {views} (default: {WHOLE_STAGE})",
+    )
+    export.add_argument(
+        "--by", choices=BY, default=BY[0], help="one stop per token, or one per phase of the cell (default: token)"
+    )
+    export.add_argument("--tween", metavar="N", type=int, default=0, help="in-between frames per stop (default 0)")
+    export.add_argument("--fps", metavar="N", type=float, default=4.0, help="frames per second (default 4)")
+    export.add_argument("--size", metavar="WxH", default="1280x720", help="view size in pixels (default 1280x720)")
+    export.add_argument(
+        "--scale",
+        metavar="S",
+        type=float,
+        default=1.0,
+        help="pixel scale, e.g. 2 for sharp slides (frames are WxH times S)",
+    )
+    export.add_argument("--from", dest="first", metavar="K", type=int, default=0, help="first token (default 0)")
+    export.add_argument("--to", dest="last", metavar="K", type=int, help="last token (default: the last one)")
+    export.add_argument("--unit", metavar="U", type=int, default=0, help="the selected unit captions read (default 0)")
+    export.add_argument("--layer", metavar="N", type=int, default=0, help="the layer shown (default 0)")
+    export.add_argument("--theme", choices=("light", "dark"), default="light", help="colours of the app (light)")
+    export.add_argument("--force", action="store_true", help="replace --out if it exists")
+    export.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gatescope import load_model
+    from gatescope.export import trace_data
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if args.format in DATA_FORMATS:
+        check_output(args.out, args.force)
+        model = load_model(args.model)
+        trace = model.run(text)
+        if not 0 <= args.layer < len(trace.layers):
+            raise GatescopeError(f"--layer {args.layer}: this model has layers 0 to {len(trace.layers) - 1}")
+        trace_data.write_trace(trace, args.out, args.format, None, model.name)
+        print(args.out)
+        return 0
+    size = parse_size(args.size, low=(160, 120))
+    model = load_model(args.model)
+    if not model.reads_text:
+        raise GatescopeError(f"{args.model}: this model has no tokenizer or embedding, so it cannot read text")
+    from gatescope.export.animation import export_animation
+    from gatescope.ui.application import headless_application
+    from gatescope.ui.theme import apply_theme
+
+    settings = AnimationSettings(
+        view=args.view,
+        by=args.by,
+        tween=args.tween,
+        fps=args.fps,
+        size=size,
+        scale=args.scale,
+        first=args.first,
+        last=args.last,
+        format=args.format,
+        layer=args.layer,
+        unit=args.unit,
+    )
+    app = headless_application()
+    apply_theme(args.theme)
+    report = _terminal_progress(f"{args.out.name}")
+    paths = export_animation(model, text, settings, args.out, force=args.force, progress=report)
+    sys.stderr.write("\n" if sys.stderr.isatty() else "")
+    del app
+    print(args.out if args.format in ("png", "svg") else paths[0])
+    return 0
+
+
+def _terminal_progress(name: str) -> Callable[[int, int, float], bool]:
+    """A progress callback that redraws one line on a terminal (and stays quiet when stderr is not one)."""
+    shown = {"at": 0.0}
+
+    def report(done: int, total: int, seconds_left: float) -> bool:
+        now = time.monotonic()
+        if sys.stderr.isatty() and (now - shown["at"] > 0.1 or done == total):
+            shown["at"] = now
+            width = 30
+            filled = int(width * done / total)
+            sys.stderr.write(
+                f"\r{name}: [{'#' * filled}{'.' * (width - filled)}] frame {done}/{total}, {seconds_left:4.0f} s left "
+            )
+            sys.stderr.flush()
+        return True
+
+    return report

@@ -1,0 +1,70 @@
+"""``gatescope gui`` (the default command): open the app, or render its window headless with --screenshot."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from gatescope.cli.common import check_output, parse_size
+from gatescope.errors import GatescopeError
+from gatescope.ui.registry import CENTRAL_VIEWS
+
+
+def add_to(commands: argparse._SubParsersAction) -> None:
+    gui = commands.add_parser(
+        "gui",
+        help="open the desktop app (the default command)",
+        description="Open the desktop app, or render it headless with --screenshot.",
+    )
+    gui.add_argument("--model", metavar="M", help="built-in model name or model file (default: the last one used)")
+    gui.add_argument("--text", metavar="T", help="text to read (default: the last text, or an example)")
+    gui.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        type=Path,
+        help="render the main window without a display, save it as PNG and exit",
+    )
+    gui.add_argument("--step", metavar="K", type=int, help="with --screenshot: the token to show (0 = first)")
+    gui.add_argument("--size", metavar="WxH", default="1400x900", help="with --screenshot: window size (1400x900)")
+    gui.add_argument(
+        "--view",
+        choices=CENTRAL_VIEWS,
+        default=CENTRAL_VIEWS[0],
+        help=f"with --screenshot: the central view in front (default: {CENTRAL_VIEWS[0]})",
+    )
+    gui.add_argument(
+        "--compare", metavar="M2", help="with --screenshot: render the compare window, --model and M2 side by side"
+    )
+    gui.add_argument(
+        "--phase",
+        metavar="P",
+        help="with --screenshot: show the step up to this phase of the cell, by number (0 = combine) or "
+        "name (LSTM: combine forget input cell output hidden; GRU: combine reset update candidate "
+        "hidden; RNN: combine hidden)",
+    )
+    gui.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model = getattr(args, "model", None)
+    text = getattr(args, "text", None)
+    screenshot = getattr(args, "screenshot", None)
+    if screenshot is None:
+        for option in ("step", "phase", "compare"):
+            if getattr(args, option, None) is not None:
+                raise GatescopeError(f"--{option} goes with --screenshot")
+        from gatescope.ui.window.app import run_gui
+
+        return run_gui(model, text)
+    size = parse_size(args.size)
+    if screenshot.suffix.lower() != ".png":
+        raise GatescopeError(f"--screenshot {screenshot}: the file name must end in .png")
+    check_output(screenshot, force=True)
+    from gatescope.ui.window.app import save_screenshot
+
+    print(
+        save_screenshot(
+            screenshot, model, text, args.step, size, view=args.view, phase=args.phase, compare=args.compare
+        )
+    )
+    return 0
