@@ -24,6 +24,15 @@ def sfx(d: int) -> str:
     return "_reverse" if d == 1 else ""
 
 
+def kind_meta(kind: str, *, peepholes: bool, gru_convention: str, nonlinearity: str) -> dict:
+    """The meta entry only one kind has: LSTM ``peepholes``, GRU ``gru_convention``, RNN ``nonlinearity``."""
+    return {
+        "lstm": {"peepholes": peepholes},
+        "gru": {"gru_convention": gru_convention},
+        "rnn": {"nonlinearity": nonlinearity},
+    }[kind]
+
+
 def same_arrays(path: Path, arrays: dict) -> bool:
     """True when ``path`` already holds exactly these arrays (so an unchanged fixture is not rewritten)."""
     if not path.exists():

@@ -37,11 +37,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from fixture_io import case_seed, meta_array, same_arrays, sfx  # scripts/ is on sys.path when run as a script
+from fixture_io import case_seed, kind_meta, meta_array, same_arrays, sfx  # scripts/ is on sys.path when run directly
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "tests" / "engine" / "gradient_fixtures"
@@ -223,103 +224,138 @@ def check_hand_forward_against_onnx_fixtures() -> list[str]:
 # --------------------------------------------------------------------------
 
 
-def build_case(name: str) -> tuple[dict, dict[str, np.ndarray]]:
-    cfg = dict(DEFAULTS, **CASES[name])
-    kind, L = cfg["kind"], cfg["layers"]
-    D = 2 if cfg["bidirectional"] else 1
-    seed = case_seed(name)
+@dataclass
+class CaseInputs:
+    """A case's input x (B, T, in), the upstream gradient of output, and (``states`` cases) initial states and
+    upstream gradients of the final states, each (L*D, B, H); c0 / upstream_c_n for LSTMs only."""
+
+    x: torch.Tensor
+    upstream: torch.Tensor
+    h0: torch.Tensor | None = None
+    c0: torch.Tensor | None = None
+    up_h_n: torch.Tensor | None = None
+    up_c_n: torch.Tensor | None = None
+
+    def state_leaves(self) -> list:
+        """Fresh copies of h0 and c0 (None where absent) that autograd differentiates with respect to."""
+        return [s.clone().requires_grad_(True) if s is not None else None for s in (self.h0, self.c0)]
+
+    def state_labels(self) -> list[str]:
+        return [label for label, s in (("h0", self.h0), ("c0", self.c0)) if s is not None]
+
+
+def build_module(cfg: dict, seed: int) -> torch.nn.Module:
+    """The case's nn module in float64: torch's seeded default init, scaled up so that some gates saturate."""
     torch.manual_seed(seed)
     kwargs = dict(
         input_size=INPUT_SIZE,
         hidden_size=HIDDEN_SIZE,
-        num_layers=L,
+        num_layers=cfg["layers"],
         bias=cfg["bias"],
         bidirectional=cfg["bidirectional"],
         batch_first=True,
     )
-    if kind == "rnn":
+    if cfg["kind"] == "rnn":
         kwargs["nonlinearity"] = cfg["nonlinearity"]
-    module = TORCH_CLS[kind](**kwargs)
+    module = TORCH_CLS[cfg["kind"]](**kwargs)
     with torch.no_grad():
         for p in module.parameters():
             p.mul_(SCALE[cfg["nonlinearity"]])
-    module = module.double()
-    rng = np.random.RandomState(seed)
+    return module.double()
 
-    def draw(*shape, scale=1.0):
-        return torch.from_numpy((scale * rng.standard_normal(shape)).astype(np.float32).astype(np.float64))
 
-    x = draw(BATCH, SEQ_LEN, INPUT_SIZE)
-    upstream = draw(BATCH, SEQ_LEN, D * HIDDEN_SIZE)
+def draw(rng: np.random.RandomState, *shape, scale=1.0) -> torch.Tensor:
+    """Standard normal values drawn in float32, upcast to float64."""
+    return torch.from_numpy((scale * rng.standard_normal(shape)).astype(np.float32).astype(np.float64))
+
+
+def draw_inputs(cfg: dict, rng: np.random.RandomState, D: int) -> CaseInputs:
+    """x, the upstream gradient of output (zero but for the last step in ``upstream="last"`` cases), then the states."""
+    inputs = CaseInputs(x=draw(rng, BATCH, SEQ_LEN, INPUT_SIZE), upstream=draw(rng, BATCH, SEQ_LEN, D * HIDDEN_SIZE))
     if cfg["upstream"] == "last":
-        upstream[:, :-1] = 0
-    h0 = c0 = up_h_n = up_c_n = None
+        inputs.upstream[:, :-1] = 0
     if cfg["states"]:
-        h0 = draw(L * D, BATCH, HIDDEN_SIZE, scale=0.5)
-        up_h_n = draw(L * D, BATCH, HIDDEN_SIZE)
-        if kind == "lstm":
-            c0 = draw(L * D, BATCH, HIDDEN_SIZE)
-            up_c_n = draw(L * D, BATCH, HIDDEN_SIZE)
-    params = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        shape = (cfg["layers"] * D, BATCH, HIDDEN_SIZE)
+        inputs.h0 = draw(rng, *shape, scale=0.5)
+        inputs.up_h_n = draw(rng, *shape)
+        if cfg["kind"] == "lstm":
+            inputs.c0 = draw(rng, *shape)
+            inputs.up_c_n = draw(rng, *shape)
+    return inputs
+
+
+def draw_peepholes(cfg: dict, rng: np.random.RandomState, D: int) -> dict[str, torch.Tensor]:
+    """``peephole_l{k}[_reverse]`` (3, H) for every layer and direction of a peephole case, else nothing."""
+    peepholes = {}
     if cfg["peepholes"]:
-        for k in range(L):
+        for k in range(cfg["layers"]):
             for d in range(D):
                 peep = rng.uniform(-1, 1, (3, HIDDEN_SIZE)).astype(np.float32).astype(np.float64)
-                params[f"peephole_l{k}{sfx(d)}"] = torch.from_numpy(peep)
-    names = list(params)
-    labels = ["x"] + names + (["h0"] if h0 is not None else []) + (["c0"] if c0 is not None else [])
+                peepholes[f"peephole_l{k}{sfx(d)}"] = torch.from_numpy(peep)
+    return peepholes
 
-    def loss_of(output, h_n, c_n):
-        loss = (output * upstream).sum()
-        if up_h_n is not None:
-            loss = loss + (h_n * up_h_n).sum()
-        if up_c_n is not None:
-            loss = loss + (c_n * up_c_n).sum()
-        return loss
 
-    def hand_run():
-        leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
-        xs = x.clone().requires_grad_(True)
-        states = [s.clone().requires_grad_(True) if s is not None else None for s in (h0, c0)]
-        output, h_n, c_n = hand_forward(cfg, leaves, xs, *states)
-        wrt = [xs] + [leaves[k] for k in names] + [s for s in states if s is not None]
-        grads = torch.autograd.grad(loss_of(output, h_n, c_n), wrt)
-        return (output, h_n, c_n), grads
+def loss_of(inputs: CaseInputs, output, h_n, c_n):
+    """sum(output * upstream), plus sum(h_n * upstream_h_n) + sum(c_n * upstream_c_n) where those are given."""
+    loss = (output * inputs.upstream).sum()
+    if inputs.up_h_n is not None:
+        loss = loss + (h_n * inputs.up_h_n).sum()
+    if inputs.up_c_n is not None:
+        loss = loss + (c_n * inputs.up_c_n).sum()
+    return loss
 
-    if name.startswith("hand_"):
-        (output, h_n, c_n), grads = hand_run()
-        source = f"torch {TORCH_VERSION} autograd of a hand-written forward (torch ops)"
+
+def gradients(inputs: CaseInputs, result, xs, weights: dict, names: list[str], states: list):
+    """The gradients of the loss with respect to x, the weights (in ``names`` order) and the given initial states."""
+    wrt = [xs] + [weights[k] for k in names] + [s for s in states if s is not None]
+    return torch.autograd.grad(loss_of(inputs, *result), wrt)
+
+
+def run_hand(cfg: dict, params: dict, names: list[str], inputs: CaseInputs):
+    """((output, h_n, c_n), gradients) of the hand-written forward."""
+    leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    xs = inputs.x.clone().requires_grad_(True)
+    states = inputs.state_leaves()
+    result = hand_forward(cfg, leaves, xs, *states)
+    return result, gradients(inputs, result, xs, leaves, names, states)
+
+
+def run_module(module: torch.nn.Module, kind: str, names: list[str], inputs: CaseInputs):
+    """((output, h_n, c_n), gradients) of the nn module (c_n is None but for LSTMs)."""
+    module.zero_grad()
+    xs = inputs.x.clone().requires_grad_(True)
+    states = inputs.state_leaves()
+    if states[0] is None:
+        output, state = module(xs)
     else:
-        module.zero_grad()
-        xs = x.clone().requires_grad_(True)
-        states = [s.clone().requires_grad_(True) if s is not None else None for s in (h0, c0)]
-        if states[0] is None:
-            output, state = module(xs)
-        else:
-            output, state = module(xs, (states[0], states[1]) if kind == "lstm" else states[0])
-        h_n, c_n = state if kind == "lstm" else (state, None)
-        module_params = dict(module.named_parameters())
-        wrt = [xs] + [module_params[k] for k in names] + [s for s in states if s is not None]
-        grads = torch.autograd.grad(loss_of(output, h_n, c_n), wrt)
-        source = f"torch {TORCH_VERSION} autograd of nn.{TORCH_CLS[kind].__name__}"
-        # the hand-written forward is the module, gradients included
-        (hand_out, hand_h_n, hand_c_n), hand_grads = hand_run()
-        assert_close(hand_out.detach().numpy(), output.detach().numpy(), f"{name}: hand-written output")
-        assert_close(hand_h_n.detach().numpy(), h_n.detach().numpy(), f"{name}: hand-written h_n")
-        if kind == "lstm":
-            assert_close(hand_c_n.detach().numpy(), c_n.detach().numpy(), f"{name}: hand-written c_n")
-        for label, a, b in zip(labels, hand_grads, grads, strict=True):
-            assert_close(a.numpy(), b.numpy(), f"{name}: hand-written grad of {label}")
+        output, state = module(xs, (states[0], states[1]) if kind == "lstm" else states[0])
+    h_n, c_n = state if kind == "lstm" else (state, None)
+    result = (output, h_n, c_n)
+    return result, gradients(inputs, result, xs, dict(module.named_parameters()), names, states)
 
+
+def check_hand_matches_module(name: str, labels: list[str], hand, module) -> None:
+    """The hand-written forward is the module, gradients included (``hand``, ``module``: (result, gradients))."""
+    (hand_out, hand_h_n, hand_c_n), hand_grads = hand
+    (output, h_n, c_n), grads = module
+    assert_close(hand_out.detach().numpy(), output.detach().numpy(), f"{name}: hand-written output")
+    assert_close(hand_h_n.detach().numpy(), h_n.detach().numpy(), f"{name}: hand-written h_n")
+    if c_n is not None:
+        assert_close(hand_c_n.detach().numpy(), c_n.detach().numpy(), f"{name}: hand-written c_n")
+    for label, a, b in zip(labels, hand_grads, grads, strict=True):
+        assert_close(a.numpy(), b.numpy(), f"{name}: hand-written grad of {label}")
+
+
+def case_meta(name: str, cfg: dict, source: str) -> dict:
     meta = {
         "case": name,
         "source": source,
-        "kind": kind,
+        "kind": cfg["kind"],
         "batch": BATCH,
         "input_size": INPUT_SIZE,
         "hidden_size": HIDDEN_SIZE,
         "seq_len": SEQ_LEN,
-        "num_layers": L,
+        "num_layers": cfg["layers"],
         "bidirectional": cfg["bidirectional"],
         "bias": cfg["bias"],
         "dtype": "float64",
@@ -327,29 +363,62 @@ def build_case(name: str) -> tuple[dict, dict[str, np.ndarray]]:
         "has_initial_state": cfg["states"],
         "final_state_grads": cfg["states"],
     }
-    if kind == "lstm":
-        meta["peepholes"] = cfg["peepholes"]
-    if kind == "gru":
-        meta["gru_convention"] = cfg["gru_convention"]
-    if kind == "rnn":
-        meta["nonlinearity"] = cfg["nonlinearity"]
+    meta.update(
+        kind_meta(
+            cfg["kind"],
+            peepholes=cfg["peepholes"],
+            gru_convention=cfg["gru_convention"],
+            nonlinearity=cfg["nonlinearity"],
+        )
+    )
+    return meta
 
-    out: dict[str, np.ndarray] = {"meta": meta_array(meta), "x": x.numpy()}
+
+def case_arrays(meta: dict, inputs: CaseInputs, params: dict, result, labels: list[str], grads) -> dict:
+    """The fixture's arrays: meta, x, the weights, the states and upstream gradients, the result, the gradients."""
+    output, h_n, c_n = result
+    out: dict[str, np.ndarray] = {"meta": meta_array(meta), "x": inputs.x.numpy()}
     out.update({k: v.numpy() for k, v in params.items()})
-    if h0 is not None:
-        out["h0"] = h0.numpy()
-        out["upstream_h_n"] = up_h_n.numpy()
-        if c0 is not None:
-            out["c0"] = c0.numpy()
-            out["upstream_c_n"] = up_c_n.numpy()
-    out["upstream_output"] = upstream.numpy()
+    if inputs.h0 is not None:
+        out["h0"] = inputs.h0.numpy()
+        out["upstream_h_n"] = inputs.up_h_n.numpy()
+        if inputs.c0 is not None:
+            out["c0"] = inputs.c0.numpy()
+            out["upstream_c_n"] = inputs.up_c_n.numpy()
+    out["upstream_output"] = inputs.upstream.numpy()
     out["output"] = output.detach().numpy()
     out["h_n"] = h_n.detach().numpy()
     if c_n is not None:
         out["c_n"] = c_n.detach().numpy()
     for label, grad in zip(labels, grads, strict=True):
         out[f"grad_{label}"] = grad.numpy()
-    return meta, out
+    return out
+
+
+def build_case(name: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """One gradient fixture: (meta, arrays); an nn-module case is also checked against the hand-written forward."""
+    cfg = dict(DEFAULTS, **CASES[name])
+    kind = cfg["kind"]
+    D = 2 if cfg["bidirectional"] else 1
+    seed = case_seed(name)
+    module = build_module(cfg, seed)
+    rng = np.random.RandomState(seed)
+    inputs = draw_inputs(cfg, rng, D)
+    params = {k: v.detach().clone() for k, v in module.state_dict().items()}
+    params.update(draw_peepholes(cfg, rng, D))
+    names = list(params)
+    labels = ["x", *names, *inputs.state_labels()]
+
+    if name.startswith("hand_"):
+        result, grads = run_hand(cfg, params, names, inputs)
+        source = f"torch {TORCH_VERSION} autograd of a hand-written forward (torch ops)"
+    else:
+        result, grads = run_module(module, kind, names, inputs)
+        source = f"torch {TORCH_VERSION} autograd of nn.{TORCH_CLS[kind].__name__}"
+        check_hand_matches_module(name, labels, run_hand(cfg, params, names, inputs), (result, grads))
+
+    meta = case_meta(name, cfg, source)
+    return meta, case_arrays(meta, inputs, params, result, labels, grads)
 
 
 # --------------------------------------------------------------------------

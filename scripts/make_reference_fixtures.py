@@ -46,12 +46,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import onnx
 import torch
 import torch.nn.functional as F
-from fixture_io import case_seed, meta_array, same_arrays, sfx  # scripts/ is on sys.path when run as a script
+from fixture_io import case_seed, kind_meta, meta_array, same_arrays, sfx  # scripts/ is on sys.path when run directly
 from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
 
@@ -170,6 +171,126 @@ def np_gate_step(kind, gru_convention, w_ih, w_hh, b_ih, b_hh, peep, x_t, h_prev
 
 
 # --------------------------------------------------------------------------
+# whole-sequence results and per-step traces, shared by the torch and onnx cases
+# --------------------------------------------------------------------------
+
+
+class RunResult(NamedTuple):
+    """A whole-sequence run: output (T, D*H), h_n and c_n (L*D, H); c_n is None but for LSTMs."""
+
+    output: np.ndarray
+    h_n: np.ndarray
+    c_n: np.ndarray | None
+
+
+def time_steps(T, reverse):
+    """The time indices in the order a direction reads them."""
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+def record_step_gates(gates, step_gates, t, T):
+    """Store one step's {name: (pre, act)} as row t of the per-gate traces (lists of T rows)."""
+    for name, (pre, act) in step_gates.items():
+        gates.setdefault(name, [[None] * T, [None] * T])
+        gates[name][0][t] = pre
+        gates[name][1][t] = act
+
+
+def stack_gate_trace(gates):
+    """Per-gate row lists -> {name: (pre (T, H), act (T, H) or None)}."""
+    return {name: (np.stack(pre), None if act[0] is None else np.stack(act)) for name, (pre, act) in gates.items()}
+
+
+def layer_arrays(k, kind, traces):
+    """One layer's fixture arrays from its per-direction traces [(h, c, gates), ...]: forward units, then reverse."""
+    arrays = {f"layer{k}_h": np.concatenate([h for h, _, _ in traces], axis=1)}
+    if kind == "lstm":
+        arrays[f"layer{k}_c"] = np.concatenate([c for _, c, _ in traces], axis=1)
+    gates_all = {}
+    for _, _, gates in traces:
+        for name, ga in gates.items():
+            gates_all.setdefault(name, []).append(ga)
+    for name, per_dir in gates_all.items():
+        arrays[f"layer{k}_pre_{name}"] = np.concatenate([p for p, _ in per_dir], axis=1)
+        if per_dir[0][1] is not None:
+            arrays[f"layer{k}_gate_{name}"] = np.concatenate([a for _, a in per_dir], axis=1)
+    return arrays
+
+
+def final_states(layers, idx):
+    """The traced final states (idx 0: h, 1: c) of every layer and direction, laid out like h_n / c_n.
+
+    A direction's final state is its trace at t=T-1 (forward) or t=0 (reverse).
+    """
+    return np.stack([traces[d][idx][-1 if d == 0 else 0] for traces in layers for d in range(len(traces))])
+
+
+def check_traces(layers, arrays, result, tol, what, names):
+    """The stepped traces reproduce the whole-sequence result (named ``names``: output, h_n, c_n)."""
+    close(arrays[f"layer{len(layers) - 1}_h"], result.output, tol, f"{what}: top layer trace vs {names[0]}")
+    close(final_states(layers, 0), result.h_n, tol, f"{what}: traced last h vs {names[1]}")
+    if result.c_n is not None:
+        close(final_states(layers, 1), result.c_n, tol, f"{what}: traced last c vs {names[2]}")
+
+
+# --------------------------------------------------------------------------
+# fixture contents, shared by the torch and onnx cases
+# --------------------------------------------------------------------------
+
+
+def engine_meta(
+    *,
+    case,
+    source,
+    kind,
+    num_layers,
+    bidirectional,
+    bias,
+    dtype_name,
+    has_h0,
+    peepholes=False,
+    gru_convention="pytorch",
+    nonlinearity="tanh",
+):
+    """The fixture's meta: sizes, layout and source, plus the entry only its kind has."""
+    meta = {
+        "case": case,
+        "source": source,
+        "kind": kind,
+        "input_size": INPUT_SIZE,
+        "hidden_size": HIDDEN_SIZE,
+        "seq_len": SEQ_LEN,
+        "num_layers": num_layers,
+        "bidirectional": bidirectional,
+        "bias": bias,
+        "dtype": dtype_name,
+        "has_initial_state": has_h0,
+    }
+    meta.update(kind_meta(kind, peepholes=peepholes, gru_convention=gru_convention, nonlinearity=nonlinearity))
+    return meta
+
+
+def fixture_arrays(meta, x, params, initial, result, arrays):
+    """meta, x, the weights, the given initial states, the whole-sequence result, then the traces."""
+    out = {"meta": meta_array(meta), "x": x}
+    out.update(params)
+    out.update(initial)
+    out["output"] = result.output
+    out["h_n"] = result.h_n
+    if result.c_n is not None:
+        out["c_n"] = result.c_n
+    out.update(arrays)
+    return out
+
+
+def initial_state_arrays(has_h0, h0, c0):
+    """{"h0", "c0" (LSTM)} when the case starts from given states, else nothing."""
+    if not has_h0:
+        return {}
+    return {"h0": h0} if c0 is None else {"h0": h0, "c0": c0}
+
+
+# --------------------------------------------------------------------------
 # torch cases
 # --------------------------------------------------------------------------
 
@@ -198,12 +319,8 @@ def build_torch_module(kind, num_layers, bidirectional, bias, nonlinearity, seed
     return mod
 
 
-def torch_trace_direction(kind, nonlinearity, params, layer_in, h0, c0, reverse, dtype_t, tol, what):
-    """Step a single-layer, single-direction module over layer_in (T, in).
-
-    Returns arrays in original time order: h (T, H), c (T, H) or None,
-    gates {name: (pre (T,H), act (T,H) or None)}.
-    """
+def build_torch_sub_module(kind, nonlinearity, params, dtype_t):
+    """A single-layer, single-direction module holding one direction's weights (w_ih, w_hh, b_ih, b_hh)."""
     w_ih, w_hh, b_ih, b_hh = params
     bias = b_ih is not None
     kwargs = dict(input_size=w_ih.shape[1], hidden_size=HIDDEN_SIZE, num_layers=1, bias=bias)
@@ -215,16 +332,36 @@ def torch_trace_direction(kind, nonlinearity, params, layer_in, h0, c0, reverse,
         sd.update(bias_ih_l0=b_ih, bias_hh_l0=b_hh)
     sub.load_state_dict(sd, strict=True)
     sub.eval()
+    return sub
 
+
+def run_torch_module(mod, kind, x, h0, c0, has_h0):
+    """Run a module over the whole sequence (from h0/c0 when has_h0, else from zeros)."""
+    with torch.no_grad():
+        if has_h0:
+            output, state = mod(x, (h0, c0)) if kind == "lstm" else mod(x, h0)
+        else:
+            output, state = mod(x)
+    h_n, c_n = state if kind == "lstm" else (state, None)
+    return RunResult(output.numpy(), h_n.numpy(), None if c_n is None else c_n.numpy())
+
+
+def torch_trace_direction(kind, nonlinearity, params, layer_in, h0, c0, reverse, dtype_t, tol, what):
+    """Step a single-layer, single-direction module over layer_in (T, in).
+
+    Returns arrays in original time order: h (T, H), c (T, H) or None,
+    gates {name: (pre (T,H), act (T,H) or None)}.
+    """
+    w_ih, w_hh, b_ih, b_hh = params
+    sub = build_torch_sub_module(kind, nonlinearity, params, dtype_t)
     T = layer_in.shape[0]
-    order = range(T - 1, -1, -1) if reverse else range(T)
     hs = [None] * T
     cs = [None] * T
     gates = {}
     h = h0.reshape(1, HIDDEN_SIZE)
     c = c0.reshape(1, HIDDEN_SIZE) if kind == "lstm" else None
     with torch.no_grad():
-        for t in order:
+        for t in time_steps(T, reverse):
             x_t = layer_in[t : t + 1]  # (1, in): unbatched, seq len 1
             # gates from functional ops using the module's h_{t-1}, c_{t-1}
             gh_, gc_, g = torch_gate_step(
@@ -239,131 +376,97 @@ def torch_trace_direction(kind, nonlinearity, params, layer_in, h0, c0, reverse,
                 close(gc_.numpy(), c[0].numpy(), tol, f"{what} t={t}: c rebuilt from gates")
             hs[t] = h[0].numpy().copy()
             cs[t] = c[0].numpy().copy() if c is not None else None
-            for name, (pre, act) in g.items():
-                gates.setdefault(name, [[None] * T, [None] * T])
-                gates[name][0][t] = pre.numpy().copy()
-                gates[name][1][t] = act.numpy().copy() if act is not None else None
+            step_gates = {
+                name: (pre.numpy().copy(), act.numpy().copy() if act is not None else None)
+                for name, (pre, act) in g.items()
+            }
+            record_step_gates(gates, step_gates, t, T)
         # the stepped trace must agree with running the same sub-module on the
         # whole (possibly flipped) sequence at once
         seq = torch.flip(layer_in, [0]) if reverse else layer_in
-        if kind == "lstm":
-            out_full, _ = sub(seq, (h0.reshape(1, -1), c0.reshape(1, -1)))
-        else:
-            out_full, _ = sub(seq, h0.reshape(1, -1))
-        if reverse:
-            out_full = torch.flip(out_full, [0])
-    close(np.stack(hs), out_full.numpy(), tol, f"{what}: stepped vs whole-sequence")
-    gate_arrays = {
-        name: (np.stack(pre), None if act[0] is None else np.stack(act)) for name, (pre, act) in gates.items()
-    }
-    return np.stack(hs), (np.stack(cs) if kind == "lstm" else None), gate_arrays
+        c_start = c0.reshape(1, -1) if c0 is not None else None
+        whole = run_torch_module(sub, kind, seq, h0.reshape(1, -1), c_start, has_h0=True)
+    out_full = np.flip(whole.output, 0) if reverse else whole.output
+    close(np.stack(hs), out_full, tol, f"{what}: stepped vs whole-sequence")
+    return np.stack(hs), (np.stack(cs) if kind == "lstm" else None), stack_gate_trace(gates)
 
 
-def torch_case(kind, case, dtype_name, nonlinearity="tanh"):
-    num_layers, bidirectional, bias, has_h0 = TORCH_CASES[case]
-    base = f"torch_{kind}_{case}" if nonlinearity == "tanh" else f"torch_{kind}_relu_{case}"
-    np_dtype, dtype_t, tol = DTYPES[dtype_name]
-    D = 2 if bidirectional else 1
-    seed = case_seed(base)
+def torch_trace_layers(kind, nonlinearity, sd, x, h_init, c_init, num_layers, D, dtype_t, tol, what):
+    """Trace every layer and direction of a module (state dict sd) over x; each layer reads the previous one's h.
 
-    mod = build_torch_module(kind, num_layers, bidirectional, bias, nonlinearity, seed).to(dtype_t)
-    x32, h0_32, c0_32 = make_inputs(np.random.RandomState(seed), num_layers * D, kind)
-    x = torch.from_numpy(x32.astype(np_dtype))
-    h0 = torch.from_numpy(h0_32.astype(np_dtype))
-    c0 = torch.from_numpy(c0_32.astype(np_dtype)) if kind == "lstm" else None
-
-    with torch.no_grad():
-        if has_h0:
-            res = mod(x, (h0, c0)) if kind == "lstm" else mod(x, h0)
-        else:
-            res = mod(x)
-    output, state = res
-    if kind == "lstm":
-        h_n, c_n = state
-    else:
-        h_n, c_n = state, None
-
-    zeros = torch.zeros(num_layers * D, HIDDEN_SIZE, dtype=dtype_t)
-    h_init = h0 if has_h0 else zeros
-    c_init = (c0 if has_h0 else zeros) if kind == "lstm" else None
-
-    sd = {k: v.detach() for k, v in mod.state_dict().items()}
-    arrays: dict[str, np.ndarray] = {}
+    Returns (arrays, layers): the fixture's per-layer arrays, and per layer the per-direction (h, c, gates).
+    """
+    arrays, layers = {}, []
     layer_in = x
-    last_h, last_c = [], []
     for k in range(num_layers):
-        hs, cs, gates_all = [], [], {}
+        traces = []
         for d in range(D):
             s = f"_l{k}{sfx(d)}"
             params = (sd[f"weight_ih{s}"], sd[f"weight_hh{s}"], sd.get(f"bias_ih{s}"), sd.get(f"bias_hh{s}"))
-            idx = k * D + d
-            h_tr, c_tr, gates = torch_trace_direction(
+            c_start = c_init[k * D + d] if c_init is not None else None
+            trace = torch_trace_direction(
                 kind,
                 nonlinearity,
                 params,
                 layer_in,
-                h_init[idx],
-                c_init[idx] if c_init is not None else None,
+                h_init[k * D + d],
+                c_start,
                 reverse=(d == 1),
                 dtype_t=dtype_t,
                 tol=tol,
-                what=f"{base}/{dtype_name} layer{k} dir{d}",
+                what=f"{what} layer{k} dir{d}",
             )
-            hs.append(h_tr)
-            cs.append(c_tr)
-            # final state of this direction: forward at t=T-1, reverse at t=0
-            last_h.append(h_tr[-1] if d == 0 else h_tr[0])
-            if kind == "lstm":
-                last_c.append(c_tr[-1] if d == 0 else c_tr[0])
-            for name, ga in gates.items():
-                gates_all.setdefault(name, []).append(ga)
-        arrays[f"layer{k}_h"] = np.concatenate(hs, axis=1)
-        if kind == "lstm":
-            arrays[f"layer{k}_c"] = np.concatenate(cs, axis=1)
-        for name, per_dir in gates_all.items():
-            arrays[f"layer{k}_pre_{name}"] = np.concatenate([p for p, _ in per_dir], axis=1)
-            if per_dir[0][1] is not None:
-                arrays[f"layer{k}_gate_{name}"] = np.concatenate([a for _, a in per_dir], axis=1)
+            traces.append(trace)
+        arrays.update(layer_arrays(k, kind, traces))
+        layers.append(traces)
         layer_in = torch.from_numpy(arrays[f"layer{k}_h"])
+    return arrays, layers
 
+
+def torch_inputs(seed, num_states, kind, np_dtype):
+    """x, h0 and c0 (LSTM, else None) as tensors of the case's dtype."""
+    x32, h0_32, c0_32 = make_inputs(np.random.RandomState(seed), num_states, kind)
+    x = torch.from_numpy(x32.astype(np_dtype))
+    h0 = torch.from_numpy(h0_32.astype(np_dtype))
+    c0 = torch.from_numpy(c0_32.astype(np_dtype)) if kind == "lstm" else None
+    return x, h0, c0
+
+
+def torch_case(kind, case, dtype_name, nonlinearity="tanh"):
+    """One nn.LSTM / GRU / RNN fixture: (file name, arrays), its traces checked against the module."""
+    num_layers, bidirectional, bias, has_h0 = TORCH_CASES[case]
+    base = f"torch_{kind}_{case}" if nonlinearity == "tanh" else f"torch_{kind}_relu_{case}"
+    np_dtype, dtype_t, tol = DTYPES[dtype_name]
+    D = 2 if bidirectional else 1
+    num_states = num_layers * D
     what = f"{base}/{dtype_name}"
-    close(arrays[f"layer{num_layers - 1}_h"], output.numpy(), tol, f"{what}: top layer trace vs output")
-    close(np.stack(last_h), h_n.numpy(), tol, f"{what}: traced last h vs h_n")
-    if kind == "lstm":
-        close(np.stack(last_c), c_n.numpy(), tol, f"{what}: traced last c vs c_n")
+    seed = case_seed(base)
 
-    meta = {
-        "case": base,
-        "source": f"torch {TORCH_VERSION} nn.{TORCH_CLS[kind].__name__}",
-        "kind": kind,
-        "input_size": INPUT_SIZE,
-        "hidden_size": HIDDEN_SIZE,
-        "seq_len": SEQ_LEN,
-        "num_layers": num_layers,
-        "bidirectional": bidirectional,
-        "bias": bias,
-        "dtype": dtype_name,
-        "has_initial_state": has_h0,
-    }
-    if kind == "lstm":
-        meta["peepholes"] = False
-    if kind == "gru":
-        meta["gru_convention"] = "pytorch"
-    if kind == "rnn":
-        meta["nonlinearity"] = nonlinearity
+    mod = build_torch_module(kind, num_layers, bidirectional, bias, nonlinearity, seed).to(dtype_t)
+    x, h0, c0 = torch_inputs(seed, num_states, kind, np_dtype)
+    result = run_torch_module(mod, kind, x, h0, c0, has_h0)
 
-    out = {"meta": meta_array(meta), "x": x.numpy()}
-    out.update({k: v.numpy() for k, v in sd.items()})
-    if has_h0:
-        out["h0"] = h0.numpy()
-        if kind == "lstm":
-            out["c0"] = c0.numpy()
-    out["output"] = output.numpy()
-    out["h_n"] = h_n.numpy()
-    if kind == "lstm":
-        out["c_n"] = c_n.numpy()
-    out.update(arrays)
-    return f"{base}_{dtype_name}.npz", out
+    zeros = torch.zeros(num_states, HIDDEN_SIZE, dtype=dtype_t)
+    h_init = h0 if has_h0 else zeros
+    c_init = (c0 if has_h0 else zeros) if kind == "lstm" else None
+    sd = {k: v.detach() for k, v in mod.state_dict().items()}
+    arrays, layers = torch_trace_layers(kind, nonlinearity, sd, x, h_init, c_init, num_layers, D, dtype_t, tol, what)
+    check_traces(layers, arrays, result, tol, what, ("output", "h_n", "c_n"))
+
+    meta = engine_meta(
+        case=base,
+        source=f"torch {TORCH_VERSION} nn.{TORCH_CLS[kind].__name__}",
+        kind=kind,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        bias=bias,
+        dtype_name=dtype_name,
+        has_h0=has_h0,
+        nonlinearity=nonlinearity,
+    )
+    params = {k: v.numpy() for k, v in sd.items()}
+    initial = initial_state_arrays(has_h0, h0.numpy(), c0.numpy() if c0 is not None else None)
+    return f"{base}_{dtype_name}.npz", fixture_arrays(meta, x.numpy(), params, initial, result, arrays)
 
 
 # --------------------------------------------------------------------------
@@ -386,6 +489,25 @@ ONNX_TO_TORCH_BLOCKS = {
     "gru": [1, 0, 2],  # ONNX z,r,h    -> torch r,z,n
 }
 ONNX_P_TO_ROWS = [0, 2, 1]  # ONNX P i,o,f -> rows input, forget, output
+
+
+class OnnxWeights(NamedTuple):
+    """ONNX-layout parameters, leading axis D: W (D, G*H, in), R (D, G*H, H), B (D, 2*G*H), P (D, 3*H) or None."""
+
+    W: np.ndarray
+    R: np.ndarray
+    B: np.ndarray
+    P: np.ndarray | None
+
+    def direction(self, d):
+        """Direction d alone (leading axis 1), for a one-direction model."""
+        sl = slice(d, d + 1)
+        return OnnxWeights(self.W[sl], self.R[sl], self.B[sl], None if self.P is None else self.P[sl])
+
+
+def onnx_gru_convention(kind, lbr):
+    """linear_before_reset=1 is PyTorch's GRU, 0 is Cho's; None for LSTMs."""
+    return None if kind != "gru" else ("pytorch" if lbr == 1 else "cho")
 
 
 def onnx_blocks_to_torch(kind, a):
@@ -433,159 +555,142 @@ def onnx_model(kind, direction, elem_type, D, with_h0, with_p, lbr, n_in=INPUT_S
     return ReferenceEvaluator(model)
 
 
-def onnx_case(name, dtype_name):
-    kind, bidirectional, has_h0, peep, lbr = ONNX_CASES[name]
-    np_dtype, dtype_t, tol = DTYPES[dtype_name]
-    elem_type = TensorProto.FLOAT if dtype_name == "float32" else TensorProto.DOUBLE
-    D = 2 if bidirectional else 1
+def draw_onnx_weights(rng, kind, D, peep, np_dtype):
+    """Native ONNX-layout parameters, drawn in float32 (float64 is the exact upcast)."""
     G = N_GATES[kind]
     H = HIDDEN_SIZE
-    seed = case_seed(name)
-    rng = np.random.RandomState(seed)
     s = 3.5 / np.sqrt(H)
-
-    # native ONNX-layout parameters (drawn in float32; float64 is the exact upcast)
     W = rng.uniform(-s, s, (D, G * H, INPUT_SIZE)).astype(np.float32).astype(np_dtype)
     R = rng.uniform(-s, s, (D, G * H, H)).astype(np.float32).astype(np_dtype)
     B = rng.uniform(-s, s, (D, 2 * G * H)).astype(np.float32).astype(np_dtype)
     P = rng.uniform(-1, 1, (D, 3 * H)).astype(np.float32).astype(np_dtype) if peep else None
+    return OnnxWeights(W, R, B, P)
+
+
+def onnx_inputs(rng, kind, D, has_h0, np_dtype):
+    """x, and h0 / c0 (LSTM, else None) as given or zeros when the case has no initial state."""
     x32, h0_32, c0_32 = make_inputs(rng, D, kind)
     x = x32.astype(np_dtype)
-    h0 = h0_32.astype(np_dtype) if has_h0 else np.zeros((D, H), np_dtype)
-    c0 = (c0_32.astype(np_dtype) if has_h0 else np.zeros((D, H), np_dtype)) if kind == "lstm" else None
+    h0 = h0_32.astype(np_dtype) if has_h0 else np.zeros((D, HIDDEN_SIZE), np_dtype)
+    c0 = (c0_32.astype(np_dtype) if has_h0 else np.zeros((D, HIDDEN_SIZE), np_dtype)) if kind == "lstm" else None
+    return x, h0, c0
 
-    feeds = {"X": x[:, None, :], "W": W, "R": R, "B": B}
+
+def onnx_feeds(kind, weights, x, h0, c0, has_h0):
+    """Feeds for a model built by onnx_model: x (T, in) and, when has_h0, the initial states (D, H)."""
+    feeds = {"X": x[:, None, :], "W": weights.W, "R": weights.R, "B": weights.B}
     if has_h0:
         feeds["initial_h"] = h0[:, None, :]
         if kind == "lstm":
             feeds["initial_c"] = c0[:, None, :]
-    if peep:
-        feeds["P"] = P
-    direction = "bidirectional" if bidirectional else "forward"
-    full = onnx_model(kind, direction, elem_type, D, has_h0, bool(peep), lbr).run(None, feeds)
-    Y, Y_h = full[0], full[1]
-    Y_c = full[2] if kind == "lstm" else None
-    assert Y.dtype == np_dtype, (Y.dtype, np_dtype)
-    output = Y[:, :, 0, :].reshape(SEQ_LEN, D * H)  # (T, D, 1, H) -> forward units, then reverse
-    h_n = Y_h[:, 0, :]
-    c_n = Y_c[:, 0, :] if kind == "lstm" else None
+    if weights.P is not None:
+        feeds["P"] = weights.P
+    return feeds
 
-    # PyTorch-layout parameters
+
+def run_onnx_full(kind, lbr, weights, x, h0, c0, has_h0, elem_type):
+    """Run the whole sequence, every direction, through one ONNX node."""
+    D = weights.W.shape[0]
+    direction = "bidirectional" if D == 2 else "forward"
+    sess = onnx_model(kind, direction, elem_type, D, has_h0, weights.P is not None, lbr)
+    full = sess.run(None, onnx_feeds(kind, weights, x, h0, c0, has_h0))
+    Y, Y_h = full[0], full[1]
+    assert Y.dtype == x.dtype, (Y.dtype, x.dtype)
+    output = Y[:, :, 0, :].reshape(SEQ_LEN, D * HIDDEN_SIZE)  # (T, D, 1, H) -> forward units, then reverse
+    return RunResult(output, Y_h[:, 0, :], full[2][:, 0, :] if kind == "lstm" else None)
+
+
+def onnx_params_to_torch(kind, weights):
+    """The PyTorch-layout parameters (names, gate order, split biases, peephole rows) of ONNX weights."""
     tp = {}
-    for d in range(D):
+    for d in range(weights.W.shape[0]):
         s_ = f"_l0{sfx(d)}"
-        tp[f"weight_ih{s_}"] = onnx_blocks_to_torch(kind, W[d])
-        tp[f"weight_hh{s_}"] = onnx_blocks_to_torch(kind, R[d])
-        wb, rb = np.split(B[d], 2)
+        tp[f"weight_ih{s_}"] = onnx_blocks_to_torch(kind, weights.W[d])
+        tp[f"weight_hh{s_}"] = onnx_blocks_to_torch(kind, weights.R[d])
+        wb, rb = np.split(weights.B[d], 2)
         tp[f"bias_ih{s_}"] = onnx_blocks_to_torch(kind, wb)
         tp[f"bias_hh{s_}"] = onnx_blocks_to_torch(kind, rb)
-        if peep:
-            tp[f"peephole{s_}"] = np.stack(np.split(P[d], 3))[ONNX_P_TO_ROWS]
+        if weights.P is not None:
+            tp[f"peephole{s_}"] = np.stack(np.split(weights.P[d], 3))[ONNX_P_TO_ROWS]
+    return tp
 
-    gru_convention = None if kind != "gru" else ("pytorch" if lbr == 1 else "cho")
-    what = f"{name}/{dtype_name}"
-    hs, cs, gates_all = [], [], {}
-    for d in range(D):
-        # per-direction one-node model stepped one time step at a time
-        sess = onnx_model(kind, "reverse" if d == 1 else "forward", elem_type, 1, True, bool(peep), lbr)
-        sl = slice(d, d + 1)
-        h = h0[d]
-        c = c0[d] if kind == "lstm" else None
-        h_tr = [None] * SEQ_LEN
-        c_tr = [None] * SEQ_LEN
-        gates = {}
-        s_ = f"_l0{sfx(d)}"
-        for t in range(SEQ_LEN - 1, -1, -1) if d == 1 else range(SEQ_LEN):
-            f = {"X": x[t : t + 1, None, :], "W": W[sl], "R": R[sl], "B": B[sl], "initial_h": h[None, None, :]}
-            if kind == "lstm":
-                f["initial_c"] = c[None, None, :]
-            if peep:
-                f["P"] = P[sl]
-            res = sess.run(None, f)
-            gh_, gc_, g = np_gate_step(
-                kind,
-                gru_convention,
-                tp[f"weight_ih{s_}"],
-                tp[f"weight_hh{s_}"],
-                tp[f"bias_ih{s_}"],
-                tp[f"bias_hh{s_}"],
-                tp.get(f"peephole{s_}"),
-                x[t],
-                h,
-                c,
-            )
-            h = res[1][0, 0]
-            close(gh_, h, tol, f"{what} dir{d} t={t}: h rebuilt from gates")
-            if kind == "lstm":
-                c = res[2][0, 0]
-                close(gc_, c, tol, f"{what} dir{d} t={t}: c rebuilt from gates")
-            h_tr[t] = h
-            c_tr[t] = c
-            for gname, (pre, act) in g.items():
-                gates.setdefault(gname, [[None] * SEQ_LEN, [None] * SEQ_LEN])
-                gates[gname][0][t] = pre
-                gates[gname][1][t] = act
-        hs.append(np.stack(h_tr))
+
+def onnx_trace_direction(kind, lbr, weights, tp, x, h0, c0, d, elem_type, tol, what):
+    """Step a one-direction, one-node model one time step at a time, and rebuild every step from the gates.
+
+    Returns like torch_trace_direction: h (T, H), c (T, H) or None, gates {name: (pre (T, H), act (T, H))}.
+    """
+    s_ = f"_l0{sfx(d)}"
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")
+    torch_params = [tp.get(f"{p}{s_}") for p in names]  # no peephole entry without peepholes
+    wd = weights.direction(d)
+    sess = onnx_model(kind, "reverse" if d == 1 else "forward", elem_type, 1, True, wd.P is not None, lbr)
+    h = h0[d]
+    c = c0[d] if kind == "lstm" else None
+    h_tr = [None] * SEQ_LEN
+    c_tr = [None] * SEQ_LEN
+    gates = {}
+    for t in time_steps(SEQ_LEN, d == 1):
+        res = sess.run(None, onnx_feeds(kind, wd, x[t : t + 1], h[None], None if c is None else c[None], True))
+        gh_, gc_, g = np_gate_step(kind, onnx_gru_convention(kind, lbr), *torch_params, x[t], h, c)
+        h = res[1][0, 0]
+        close(gh_, h, tol, f"{what} dir{d} t={t}: h rebuilt from gates")
         if kind == "lstm":
-            cs.append(np.stack(c_tr))
-        for gname, (pre, act) in gates.items():
-            gates_all.setdefault(gname, []).append((np.stack(pre), np.stack(act)))
+            c = res[2][0, 0]
+            close(gc_, c, tol, f"{what} dir{d} t={t}: c rebuilt from gates")
+        h_tr[t] = h
+        c_tr[t] = c
+        record_step_gates(gates, g, t, SEQ_LEN)
+    return np.stack(h_tr), (np.stack(c_tr) if kind == "lstm" else None), stack_gate_trace(gates)
 
-    arrays = {"layer0_h": np.concatenate(hs, axis=1)}
-    if kind == "lstm":
-        arrays["layer0_c"] = np.concatenate(cs, axis=1)
-    for gname, per_dir in gates_all.items():
-        arrays[f"layer0_pre_{gname}"] = np.concatenate([p for p, _ in per_dir], axis=1)
-        arrays[f"layer0_gate_{gname}"] = np.concatenate([a for _, a in per_dir], axis=1)
-    close(arrays["layer0_h"], output, tol, f"{what}: stepped trace vs Y")
-    close(np.stack([hs[d][-1 if d == 0 else 0] for d in range(D)]), h_n, tol, f"{what}: trace vs Y_h")
-    if kind == "lstm":
-        close(np.stack([cs[d][-1 if d == 0 else 0] for d in range(D)]), c_n, tol, f"{what}: trace vs Y_c")
 
+def cross_check_with_torch(kind, bidirectional, tp, x, h0, c0, result, dtype_t, tol, what):
+    """An nn module loaded with the converted weights gives the ONNX result: checks the gate-order conversion."""
+    mod = TORCH_CLS[kind](INPUT_SIZE, HIDDEN_SIZE, num_layers=1, bidirectional=bidirectional).to(dtype_t)
+    mod.load_state_dict({k: torch.from_numpy(v) for k, v in tp.items()}, strict=True)
+    tc0 = torch.from_numpy(c0) if kind == "lstm" else None
+    t_res = run_torch_module(mod, kind, torch.from_numpy(x), torch.from_numpy(h0), tc0, has_h0=True)
+    close(t_res.output, result.output, tol, f"{what}: torch with converted weights vs onnx Y")
+    close(t_res.h_n, result.h_n, tol, f"{what}: torch h_n vs onnx Y_h")
+    if kind == "lstm":
+        close(t_res.c_n, result.c_n, tol, f"{what}: torch c_n vs onnx Y_c")
+
+
+def onnx_case(name, dtype_name):
+    """One ONNX LSTM / GRU fixture: (file name, arrays), in PyTorch layout, its traces checked against the node."""
+    kind, bidirectional, has_h0, peep, lbr = ONNX_CASES[name]
+    np_dtype, dtype_t, tol = DTYPES[dtype_name]
+    elem_type = TensorProto.FLOAT if dtype_name == "float32" else TensorProto.DOUBLE
+    D = 2 if bidirectional else 1
+    what = f"{name}/{dtype_name}"
+    rng = np.random.RandomState(case_seed(name))
+
+    weights = draw_onnx_weights(rng, kind, D, peep, np_dtype)
+    x, h0, c0 = onnx_inputs(rng, kind, D, has_h0, np_dtype)
+    result = run_onnx_full(kind, lbr, weights, x, h0, c0, has_h0, elem_type)
+
+    tp = onnx_params_to_torch(kind, weights)
+    traces = [onnx_trace_direction(kind, lbr, weights, tp, x, h0, c0, d, elem_type, tol, what) for d in range(D)]
+    arrays = layer_arrays(0, kind, traces)
+    check_traces([traces], arrays, result, tol, what, ("Y", "Y_h", "Y_c"))
     # cross-check against torch where the semantics coincide
     if (kind == "lstm" and not peep) or (kind == "gru" and lbr == 1):
-        mod = TORCH_CLS[kind](INPUT_SIZE, H, num_layers=1, bidirectional=bidirectional).to(dtype_t)
-        mod.load_state_dict({k: torch.from_numpy(v) for k, v in tp.items()}, strict=True)
-        with torch.no_grad():
-            th0 = torch.from_numpy(h0)
-            st = (th0, torch.from_numpy(c0)) if kind == "lstm" else th0
-            t_out, t_state = mod(torch.from_numpy(x), st)
-        close(t_out.numpy(), output, tol, f"{what}: torch with converted weights vs onnx Y")
-        t_h = t_state[0] if kind == "lstm" else t_state
-        close(t_h.numpy(), h_n, tol, f"{what}: torch h_n vs onnx Y_h")
-        if kind == "lstm":
-            close(t_state[1].numpy(), c_n, tol, f"{what}: torch c_n vs onnx Y_c")
+        cross_check_with_torch(kind, bidirectional, tp, x, h0, c0, result, dtype_t, tol, what)
 
-    meta = {
-        "case": name,
-        "source": f"onnx {onnx.__version__} reference {kind.upper()} (opset {ONNX_OPSET})",
-        "kind": kind,
-        "input_size": INPUT_SIZE,
-        "hidden_size": H,
-        "seq_len": SEQ_LEN,
-        "num_layers": 1,
-        "bidirectional": bidirectional,
-        "bias": True,
-        "dtype": dtype_name,
-        "has_initial_state": has_h0,
-    }
-    if kind == "lstm":
-        meta["peepholes"] = bool(peep)
-    else:
-        meta["gru_convention"] = gru_convention
-
-    out = {"meta": meta_array(meta), "x": x}
-    out.update(tp)
-    if has_h0:
-        out["h0"] = h0
-        if kind == "lstm":
-            out["c0"] = c0
-    out["output"] = output
-    out["h_n"] = h_n
-    if kind == "lstm":
-        out["c_n"] = c_n
-    out.update(arrays)
-    return f"{name}_{dtype_name}.npz", out
+    meta = engine_meta(
+        case=name,
+        source=f"onnx {onnx.__version__} reference {kind.upper()} (opset {ONNX_OPSET})",
+        kind=kind,
+        num_layers=1,
+        bidirectional=bidirectional,
+        bias=True,
+        dtype_name=dtype_name,
+        has_h0=has_h0,
+        peepholes=bool(peep),
+        gru_convention=onnx_gru_convention(kind, lbr),
+    )
+    initial = initial_state_arrays(has_h0, h0, c0)
+    return f"{name}_{dtype_name}.npz", fixture_arrays(meta, x, tp, initial, result, arrays)
 
 
 # --------------------------------------------------------------------------
