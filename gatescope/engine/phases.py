@@ -2,7 +2,8 @@
 
 The cell diagram and exports walk these phases. Every value comes from the trace (gates, states) or, for the few
 intermediate products a trace does not keep (f⊙c, i⊙g, the GRU's reset product), from the layer's own weights and
-the trace — computed here, once per trace, never in a view.
+the trace — computed here, once per trace, never in a view. What they are called, and the captions that read them
+aloud, are in :mod:`gatescope.presentation`.
 
 Phases per cell kind (``PHASES``):
   LSTM  combine → forget gate → input gate and candidate → cell update → output gate → hidden state
@@ -23,32 +24,32 @@ from gatescope.engine.trace import FloatArray, LayerTrace, Trace
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase of a step: its key, a title, and the wires whose values appear when it runs."""
+    """One phase of a step: its key and the wires whose values appear when it runs (its title, and every other word
+    about it, is in :mod:`gatescope.presentation`)."""
 
     key: str
-    title: str
     produces: tuple[str, ...]
 
 
 PHASES: dict[str, tuple[Phase, ...]] = {
     "lstm": (
-        Phase("combine", "Combine h(t−1) and x(t)", ("x", "h_prev", "c_prev")),
-        Phase("forget", "Forget gate", ("forget",)),
-        Phase("input", "Input gate and candidate", ("input", "candidate")),
-        Phase("cell", "Cell update", ("kept", "written", "cell")),
-        Phase("output", "Output gate", ("output",)),
-        Phase("hidden", "Hidden state", ("cell_tanh", "hidden")),
+        Phase("combine", ("x", "h_prev", "c_prev")),
+        Phase("forget", ("forget",)),
+        Phase("input", ("input", "candidate")),
+        Phase("cell", ("kept", "written", "cell")),
+        Phase("output", ("output",)),
+        Phase("hidden", ("cell_tanh", "hidden")),
     ),
     "gru": (
-        Phase("combine", "Combine h(t−1) and x(t)", ("x", "h_prev")),
-        Phase("reset", "Reset gate", ("reset",)),
-        Phase("update", "Update gate", ("update",)),
-        Phase("candidate", "Candidate", ("reset_applied", "candidate")),
-        Phase("hidden", "Hidden state", ("kept", "written", "hidden")),
+        Phase("combine", ("x", "h_prev")),
+        Phase("reset", ("reset",)),
+        Phase("update", ("update",)),
+        Phase("candidate", ("reset_applied", "candidate")),
+        Phase("hidden", ("kept", "written", "hidden")),
     ),
     "rnn": (
-        Phase("combine", "Combine h(t−1) and x(t)", ("x", "h_prev")),
-        Phase("hidden", "Hidden state", ("preactivation", "hidden")),
+        Phase("combine", ("x", "h_prev")),
+        Phase("hidden", ("preactivation", "hidden")),
     ),
 }
 
@@ -86,7 +87,7 @@ def wire_phase(kind: str) -> dict[str, int]:
     return {wire: index for index, phase in enumerate(PHASES[kind]) for wire in phase.produces}
 
 
-def _before(after: FloatArray, initial: FloatArray, reverse: bool) -> FloatArray:
+def state_before(after: FloatArray, initial: FloatArray, reverse: bool) -> FloatArray:
     """(T, units) state each step started from: the previous step's (the next one's for a reverse direction)."""
     before = np.empty_like(after)
     if reverse:
@@ -96,6 +97,16 @@ def _before(after: FloatArray, initial: FloatArray, reverse: bool) -> FloatArray
         before[0] = initial
         before[1:] = after[:-1]
     return before
+
+
+def layer_state_before(layer: LayerTrace, after: FloatArray, initial: FloatArray) -> FloatArray:
+    """(T, units) state each step of a layer started from (h or c): forward units from the row above (their initial
+    state at step 0), reverse units, which read right to left, from the row below (theirs at the last token)."""
+    if not layer.bidirectional:
+        return state_before(after, initial, reverse=False)
+    H = layer.units
+    forward = state_before(after[:, :H], initial[:H], reverse=False)
+    return np.concatenate([forward, state_before(after[:, H:], initial[H:], reverse=True)], axis=1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,12 +138,12 @@ def cell_flows(layer: RecurrentLayer, trace: LayerTrace, inputs: FloatArray) -> 
         part = slice(d * H, (d + 1) * H)
         reverse = name == "reverse"
         h = trace.h[:, part]
-        h_prev = _before(h, trace.h0[part], reverse)
+        h_prev = state_before(h, trace.h0[part], reverse)
         wires: dict[str, FloatArray] = {"x": inputs, "h_prev": h_prev}
         gates = {gate: values[:, part] for gate, values in trace.gates.items()}
         if trace.kind == "lstm":
             c = trace.c[:, part]
-            c_prev = _before(c, trace.c0[part], reverse)
+            c_prev = state_before(c, trace.c0[part], reverse)
             wires.update(
                 c_prev=c_prev,
                 **gates,
@@ -180,100 +191,3 @@ def trace_flows(model_layers: list[RecurrentLayer], trace: Trace, layer: int) ->
     if inputs is None:
         raise ValueError("this trace does not record its inputs; run the model again")
     return cell_flows(model_layers[layer], trace.layers[layer], inputs)
-
-
-# --- captions ------------------------------------------------------------------------------------------------------
-def signed(value: float, digits: int = 2) -> str:
-    """A number as captions show it: fixed digits, a true minus sign, never "−0.00"."""
-    text = f"{value:.{digits}f}"
-    if float(text) == 0.0:
-        text = f"{0.0:.{digits}f}"
-    return text.replace("-", "−")
-
-
-def quoted(token: str) -> str:
-    """A token in quotes, with whitespace made visible."""
-    return "'" + token.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥") + "'"
-
-
-def term(value: float, digits: int = 2) -> str:
-    """A number inside a sum or product: negative ones in parentheses, "0.11 × (−0.10)"."""
-    text = signed(value, digits)
-    return f"({text})" if text.startswith("−") else text
-
-
-def percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
-
-
-def caption(flow: CellFlow, step: int, phase: int, unit: int, tokens: list[str], unit_label: str = "") -> str:
-    """What phase ``phase`` of ``step`` did to one unit, in plain words with the real numbers.
-
-    ``unit`` indexes this direction's units; ``unit_label`` names it ("unit 12" by default).
-    """
-    kind, key = flow.kind, PHASES[flow.kind][phase].key
-    v = {name: float(values[step, unit]) for name, values in flow.wires.items() if name != "x"}
-    name = unit_label or f"unit {unit}"
-    token = quoted(tokens[step])
-    previous_step = step + 1 if flow.direction == "reverse" else step - 1
-    after = f"after {quoted(tokens[previous_step])}" if 0 <= previous_step < len(tokens) else "before any token"
-    if key == "combine":
-        features = flow.wires["x"].shape[1]
-        text = (
-            f"Step {step + 1}, {token}: the cell reads x(t) ({features} numbers for {token}) together with "
-            f"h(t−1), its state {after}. {name.capitalize()} starts from h = {signed(v['h_prev'])}"
-        )
-        if kind == "lstm":
-            text += f" and c = {signed(v['c_prev'])}"
-        return text + "."
-    if kind == "lstm":
-        if key == "forget":
-            return (
-                f"Forget gate, {name}: {signed(v['forget'])} — the cell keeps {percent(v['forget'])} of its old "
-                f"value {signed(v['c_prev'])}."
-            )
-        if key == "input":
-            return (
-                f"Input gate, {name}: {signed(v['input'])} lets {percent(v['input'])} of the candidate "
-                f"{signed(v['candidate'])} in (tanh, −1..1): it writes {signed(v['written'])}."
-            )
-        if key == "cell":
-            return (
-                f"Cell update, {name}: c = {term(v['forget'])} × {term(v['c_prev'])} + {term(v['input'])} "
-                f"× {term(v['candidate'])} = {term(v['kept'])} + {term(v['written'])} = {signed(v['cell'])}."
-            )
-        if key == "output":
-            return (
-                f"Output gate, {name}: {signed(v['output'])} — {percent(v['output'])} of tanh(c) = "
-                f"{signed(v['cell_tanh'])} will show as the hidden state."
-            )
-        return (
-            f"Hidden state, {name}: h = {term(v['output'])} × tanh({signed(v['cell'])}) = "
-            f"{signed(v['hidden'])} — what the next step and the prediction read."
-        )
-    if kind == "gru":
-        if key == "reset":
-            return (
-                f"Reset gate, {name}: {signed(v['reset'])} — {percent(v['reset'])} of the old state "
-                f"{signed(v['h_prev'])} may shape the candidate."
-            )
-        if key == "update":
-            return (
-                f"Update gate, {name}: {signed(v['update'])} — keep {percent(v['update'])} of the old state "
-                f"{signed(v['h_prev'])}, take {percent(1.0 - v['update'])} from the candidate."
-            )
-        if key == "candidate":
-            inside = "r × (W h(t−1) + b)" if flow.gru_convention != "cho" else "W (r × h(t−1))"
-            return (
-                f"Candidate, {name}: n = tanh(W x + b + {inside}) = {signed(v['candidate'])}; the reset "
-                f"product for this unit is {signed(v['reset_applied'])}."
-            )
-        return (
-            f"Hidden state, {name}: h = {term(1.0 - v['update'])} × {term(v['candidate'])} + "
-            f"{term(v['update'])} × {term(v['h_prev'])} = {signed(v['hidden'])}."
-        )
-    squash = flow.nonlinearity
-    return (
-        f"Hidden state, {name}: h = {squash}(W x + R h(t−1) + b) = {squash}({signed(v['preactivation'])}) = "
-        f"{signed(v['hidden'])}."
-    )

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from gatescope.engine.phases import CELL_WIRES, GATE_WIRES, CellFlow
 from gatescope.engine.trace import LayerTrace
-from gatescope.presentation.text import number
+from gatescope.presentation.text import scale_text
 
 #: Colour schemes users can pick: name -> (sequential map for 0..1, diverging map for -1..1), by colour-map name.
 SCHEMES: dict[str, tuple[str, str]] = {
@@ -108,7 +108,7 @@ class Scale:
 
     @property
     def caption(self) -> str:
-        return f"{self.name} {number(self.low)} \u2026 {number(self.high)}"
+        return f"{self.name} {scale_text(self.low, self.high)}"
 
     @property
     def ticks(self) -> tuple[float, float, float]:

@@ -30,7 +30,7 @@ def test_table_shows_prediction_and_every_lstm_quantity(capsys):
     for title in ("input gate", "forget gate", "candidate", "output gate", "cell state", "hidden state"):
         assert title in out
     assert "after the last token: outside brackets" in out
-    assert "␠" in out  # the space token is visible
+    assert "␣" in out  # the space token is visible
 
 
 def test_json_holds_tokens_outputs_and_every_layer_quantity(capsys):

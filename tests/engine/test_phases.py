@@ -1,12 +1,12 @@
-"""Phases of one step: the intermediate vectors equal the cell's own equations, captions read the real numbers."""
+"""Phases of one step: the intermediate vectors equal the cell's own equations."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gatescope.engine.phases import PHASES, caption, phase_index, signed, term, trace_flows, wire_phase
-from tests.ui.conftest import SENTENCE, make_text_model
+from gatescope.engine.phases import PHASES, layer_state_before, phase_index, trace_flows, wire_phase
+from tests.helpers import SENTENCE, make_text_model
 
 
 def sigmoid(x):
@@ -81,31 +81,12 @@ def test_phase_index_takes_numbers_and_names():
         phase_index("rnn", 2)
 
 
-def test_captions_name_the_unit_and_read_its_values():
-    _model, trace, (flow,) = flows_for("lstm")
-    step, unit = 4, 3
-    v = {name: float(values[step, unit]) for name, values in flow.wires.items() if name != "x"}
-    forget = caption(flow, step, 1, unit, trace.tokens)
-    assert forget.startswith("Forget gate, unit 3: ") and signed(v["forget"]) in forget
-    assert f"{v['forget'] * 100:.0f}%" in forget and signed(v["c_prev"]) in forget
-    cell = caption(flow, step, 3, unit, trace.tokens)
-    assert f"= {signed(v['cell'])}." in cell and term(v["candidate"]) in cell
-    combine = caption(flow, step, 0, unit, trace.tokens)
-    assert "'but'" in combine and "after 'dull'" in combine and "8 numbers" in combine
-    hidden = caption(flow, step, 5, unit, trace.tokens, unit_label="unit 3 (forward)")
-    assert "unit 3 (forward)" in hidden and signed(v["hidden"]) in hidden
-
-
-def test_gru_and_rnn_captions_use_their_own_equations():
-    _model, trace, (flow,) = flows_for("gru")
-    v = {name: float(values[2, 0]) for name, values in flow.wires.items() if name != "x"}
-    text = caption(flow, 2, 4, 0, trace.tokens)
-    assert f"h = {term(1 - v['update'])} × {term(v['candidate'])}" in text
-    assert "r × (W h(t−1) + b)" in caption(flow, 2, 3, 0, trace.tokens)
-    _model, trace, (flow,) = flows_for("rnn")
-    assert "tanh(" + signed(float(flow.wires["preactivation"][0, 1])) in caption(flow, 0, 1, 1, trace.tokens)
-    assert "before any token" in caption(flow, 0, 0, 1, trace.tokens)
-
-
-def test_signed_and_term_never_show_minus_zero():
-    assert signed(-0.001) == "0.00" and signed(-0.5) == "−0.50" and term(-0.5) == "(−0.50)" and term(0.5) == "0.50"
+def test_state_before_each_step_reads_forward_units_from_the_left_and_reverse_units_from_the_right():
+    model = make_text_model("lstm", units=3, bidirectional=True)
+    layer = model.run(SENTENCE, h0=np.full((2, 3), 0.25), c0=np.full((2, 3), -0.5)).layers[0]
+    before = layer_state_before(layer, layer.h, layer.h0)
+    np.testing.assert_array_equal(before[0, :3], layer.h0[:3])
+    np.testing.assert_array_equal(before[1:, :3], layer.h[:-1, :3])
+    np.testing.assert_array_equal(before[-1, 3:], layer.h0[3:])
+    np.testing.assert_array_equal(before[:-1, 3:], layer.h[1:, 3:])
+    assert layer_state_before(layer, layer.c, layer.c0)[0, 0] == -0.5

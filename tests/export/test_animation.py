@@ -20,8 +20,7 @@ from gatescope.errors import GatescopeError
 from gatescope.export import animation
 from gatescope.export.animation import ExportCancelled, export_animation
 from gatescope.export.settings import AnimationSettings, frame_count, frame_plan
-from tests.export.test_writers import listing, read_mp4
-from tests.ui.conftest import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, listing, make_text_model, read_mp4
 
 SMALL = (320, 180)
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import ast
-import gc
 import os
 import shutil
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,6 +17,7 @@ from PIL import Image
 from gatescope.errors import GatescopeError
 from gatescope.export import writers
 from gatescope.export.writers import open_writer
+from tests.helpers import listing, read_mp4
 
 COLOURS = [(230, 30, 30), (30, 200, 60), (40, 60, 220), (250, 220, 20), (20, 210, 220), (200, 40, 200), (128, 128, 128)]
 FORMATS = ("png", "gif", "mp4")
@@ -39,29 +37,10 @@ def write_all(kind: str, out: Path, frames: list[np.ndarray], fps: float = 25, *
         return writer.close()
 
 
-def listing(folder: Path) -> list[str]:
-    return sorted(os.listdir(folder))
-
-
 def umasked(mode: int) -> int:
     current = os.umask(0o022)
     os.umask(current)
     return mode & ~current
-
-
-def read_mp4(path: Path) -> tuple[dict, list[np.ndarray]]:
-    """Metadata and RGB frames of a video, read by imageio-ffmpeg."""
-    with warnings.catch_warnings():
-        # read_frames leaves ffmpeg's pipes for the garbage collector once ffmpeg has exited by itself.
-        warnings.simplefilter("ignore", ResourceWarning)
-        reader = imageio_ffmpeg.read_frames(str(path))
-        meta = next(reader)
-        width, height = meta["size"]
-        frames = [np.frombuffer(data, np.uint8).reshape(height, width, 3) for data in reader]
-        reader.close()
-        del reader
-        gc.collect()
-    return meta, frames
 
 
 def test_png_sequence_holds_every_frame_exactly(tmp_path: Path):

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from gatescope.engine.phases import PHASES, signed, wire_phase
+from gatescope.engine.phases import PHASES, wire_phase
+from gatescope.presentation.text import signed
 from gatescope.ui.playback import PhaseTweener, Playback
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.cell_diagram import ACTIVE, FUTURE_OPACITY, STRIP_SIZE, CellDiagram
-from tests.ui.conftest import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, make_text_model
 
 
 def make_diagram(qtbot, kind="lstm", **options):
@@ -128,7 +129,7 @@ def test_strip_colours_use_the_fixed_scales(qtbot):
         colour = image.pixelColor(unit, 0)
         expected = table[int(np.clip(values[unit] * 255, 0, 255))]
         assert (colour.red(), colour.green(), colour.blue()) == tuple(int(v) for v in expected[:3])
-    assert diagram.vector_strip("forget").title.endswith("0..1") and "±1" in diagram.vector_strip("candidate").title
+    assert diagram.vector_strip("forget").title.endswith("0..1") and "−1..1" in diagram.vector_strip("candidate").title
 
 
 def test_caption_names_the_selected_unit_and_its_values(qtbot):

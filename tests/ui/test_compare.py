@@ -11,8 +11,7 @@ import pytest
 
 from gatescope.ui.lockstep import map_phase
 from gatescope.ui.window.compare import CompareWindow
-from tests.ui.conftest import SENTENCE, make_text_model
-from tests.ui.test_screenshot_command import image_array
+from tests.helpers import SENTENCE, image_array, make_text_model
 
 
 @pytest.fixture

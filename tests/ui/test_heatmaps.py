@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
 
 from gatescope.presentation import scales
+from gatescope.presentation.text import signed
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.heatmaps import WINDOW_COLUMNS, HeatmapPanel
-from tests.ui.conftest import SENTENCE, WORDS, make_text_model
+from tests.helpers import SENTENCE, WORDS, make_text_model, viewport_point
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -32,12 +33,6 @@ def make_panel(qtbot, session: SessionModel, width: int = 900, height: int = 900
 def expected_image(session: SessionModel, quantity: str, rows: np.ndarray) -> np.ndarray:
     """What a heatmap must show: the trace's (T, units) array, transposed, rows in display order."""
     return session.layer_trace.quantities()[quantity].T[rows]
-
-
-def viewport_point(panel: HeatmapPanel, quantity: str, token: float, row: float) -> QPoint:
-    """Where a cell's centre is on the canvas viewport, via the ViewBox's own mapping."""
-    scene_point = panel.heatmap(quantity).plot.vb.mapViewToScene(QPointF(token, row))
-    return panel.canvas().mapFromScene(scene_point)
 
 
 def marker_token(panel: HeatmapPanel, quantity: str) -> float:
@@ -162,7 +157,7 @@ def test_hovering_a_cell_reports_quantity_unit_token_and_exact_value(qtbot, sess
     with qtbot.waitSignal(panel.status_message) as message:
         qtbot.mouseMove(panel.canvas().viewport(), viewport_point(panel, "forget", token=4, row=unit))
 
-    assert message.args == [f"forget gate f · unit 2 · token 4 'but' · {value:.4f}"]
+    assert message.args == [f"forget gate f · unit 2 = {signed(value, 4)} at 'but' (step 5 of 9)"]
 
 
 # --- layouts ----------------------------------------------------------------------------------------------------
@@ -189,7 +184,7 @@ def test_bidirectional_hover_names_the_direction(qtbot):
     with qtbot.waitSignal(panel.status_message) as message:
         qtbot.mouseMove(panel.canvas().viewport(), viewport_point(panel, "hidden_state", token=1, row=5))
 
-    assert message.args == [f"hidden state h · unit 5 (rev 1) · token 1 'plot' · {value:.4f}"]
+    assert message.args == [f"hidden state h · unit 5 (reverse 1) = {signed(value, 4)} at 'plot' (step 2 of 9)"]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.legend import LEGEND_HEIGHT, ColourLegend
-from tests.ui.conftest import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, make_text_model
 
 # The offscreen platform warns on every show(); it says nothing about the legend.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -44,9 +44,9 @@ def test_lstm_legend_names_gates_tanh_and_cell_state_with_the_layer_limit(qtbot,
     limit = scales.cell_state_limit(session.layer_trace)
     m = f"{limit:g}"
     assert legend.captions() == [
-        "gates 0 \u2026 1",
-        "tanh (candidate, h) \u22121 \u2026 1",
-        f"cell state \u2212{m} \u2026 {m}",
+        "gates 0..1",
+        "tanh (candidate, h) \u22121..1",
+        f"cell state \u2212{m}..{m}",
     ]
     assert [scale.sequential for scale in legend.scales] == [True, False, False]
 
@@ -54,8 +54,8 @@ def test_lstm_legend_names_gates_tanh_and_cell_state_with_the_layer_limit(qtbot,
 @pytest.mark.parametrize(
     ("kind", "captions"),
     [
-        ("gru", ["gates 0 \u2026 1", "tanh (candidate, h) \u22121 \u2026 1"]),
-        ("rnn", ["tanh (h) \u22121 \u2026 1"]),
+        ("gru", ["gates 0..1", "tanh (candidate, h) \u22121..1"]),
+        ("rnn", ["tanh (h) \u22121..1"]),
     ],
 )
 def test_gru_and_rnn_have_no_cell_state_bar(qtbot, kind, captions):
@@ -69,7 +69,7 @@ def test_new_trace_updates_the_scales(qtbot, session):
 
     session.set_model(make_text_model("rnn", units=8))
 
-    assert legend.captions() == ["tanh (h) \u22121 \u2026 1"]
+    assert legend.captions() == ["tanh (h) \u22121..1"]
 
 
 def test_layer_change_updates_the_cell_state_limit(qtbot):

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gatescope.ui.session import SessionModel
 from gatescope.ui.window.main_window import MainWindow
-from tests.ui.conftest import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, make_text_model
 
 
 @pytest.fixture
@@ -218,7 +218,7 @@ def test_long_pasted_text_keeps_views_windowed(window, qtbot):
 def test_window_screenshot_marks_the_current_column(window, qtbot):
     """Whole-window grab: at the current token the input-gate heatmap carries the white-on-black outline on both
     column edges; two tokens later there is none."""
-    from tests.ui.test_heatmaps import viewport_point
+    from tests.helpers import viewport_point
 
     window.session.set_step(4)
     qtbot.wait(20)

@@ -14,7 +14,7 @@ from gatescope.model.model import Head
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.canvas import TokenAxis
 from gatescope.ui.views.prediction import NO_HEAD, PredictionPanel
-from tests.ui.conftest import SENTENCE, WORDS, make_text_model
+from tests.helpers import SENTENCE, WORDS, make_text_model
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -255,7 +255,10 @@ def test_after_a_flip_the_note_remembers_where_it_happened(qtbot):
 
     flip = later - 1
     new, old = (["negative", "positive"][int(np.argmax(outputs[t]))] for t in (flip, flip - 1))
-    assert panel.note.text() == f"{new} since '{TOKENS[flip]}' (step {flip + 1}), where it flipped from {old}"
+    assert (
+        panel.note.text()
+        == f"{new} since '{TOKENS[flip]}' (step {flip + 1} of {len(TOKENS)}), where it flipped from {old}"
+    )
 
 
 def test_dark_palette_darkens_the_plot_and_lightens_the_step_line(qtbot, session):

@@ -8,14 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QFontDatabase, QImage
+from PySide6.QtGui import QFontDatabase
 
-
-def image_array(path: Path) -> np.ndarray:
-    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
-    data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
-    rows = data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
-    return rows.reshape(image.height(), image.width(), 3).copy()  # copy: the QImage's memory goes with it
+from tests.helpers import image_array
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gatescope.ui.session import SessionModel, unit_order
-from tests.ui.conftest import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, make_text_model
 
 
 def test_text_runs_the_model_and_starts_at_the_first_token(session):

@@ -15,7 +15,7 @@ from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.step_panel import StepPanel
-from tests.ui.conftest import SENTENCE, WORDS, make_text_model
+from tests.helpers import SENTENCE, WORDS, make_text_model
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -6,7 +6,7 @@ from PySide6.QtGui import QImage
 
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.token_strip import TokenStrip
-from tests.ui.conftest import make_text_model
+from tests.helpers import make_text_model
 
 
 def make_strip(qtbot, session: SessionModel, width: int = 700) -> TokenStrip:

@@ -9,9 +9,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
 
 from gatescope.presentation import scales
+from gatescope.presentation.text import signed
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.unit_inspector import UnitInspector
-from tests.ui.conftest import SENTENCE, WORDS, make_text_model
+from tests.helpers import SENTENCE, WORDS, make_text_model
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -166,9 +167,9 @@ def test_hover_reports_every_exact_value_at_the_token(qtbot, session):
         qtbot.mouseMove(inspector.graphics.viewport(), viewport_point(inspector, "gates", 3.2, 0.5))
 
     expected = (
-        f"unit 2 (forward) at 'dull' (step 4 of 9): input {layer.gates['input'][3, 2]:.4f} · "
-        f"forget {layer.gates['forget'][3, 2]:.4f} · output {layer.gates['output'][3, 2]:.4f} · "
-        f"candidate {layer.gates['candidate'][3, 2]:.4f} · h {layer.h[3, 2]:.4f} · c {layer.c[3, 2]:.4f}"
+        f"unit 2 (forward) at 'dull' (step 4 of 9): i {signed(layer.gates['input'][3, 2], 4)} · "
+        f"f {signed(layer.gates['forget'][3, 2], 4)} · o {signed(layer.gates['output'][3, 2], 4)} · "
+        f"g {signed(layer.gates['candidate'][3, 2], 4)} · h {signed(layer.h[3, 2], 4)} · c {signed(layer.c[3, 2], 4)}"
     )
     assert message.args[0] == expected.replace("-", "\u2212")
 

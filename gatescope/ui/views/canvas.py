@@ -9,6 +9,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsView
 
+from gatescope.presentation.text import token_text
+
 #: Dark halo under a light core: the outline shows on either theme and on any colour map.
 HALO, CORE = QColor(0, 0, 0), QColor(255, 255, 255)
 
@@ -119,7 +121,5 @@ class TokenAxis(pg.AxisItem):
         labels = []
         for value in values:
             index = int(round(value))
-            token = self._tokens[index] if 0 <= index < len(self._tokens) else ""
-            token = token.replace(" ", "␣").replace("\n", "⏎")
-            labels.append(token if len(token) <= 9 else token[:8] + "…")
+            labels.append(token_text(self._tokens[index], limit=9) if 0 <= index < len(self._tokens) else "")
         return labels

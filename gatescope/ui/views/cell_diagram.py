@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gatescope.engine.phases import GATE_WIRES, PHASES, CellFlow, caption, quoted, signed, trace_flows
+from gatescope.engine.phases import GATE_WIRES, PHASES, CellFlow, trace_flows, wire_phase
 from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
-from gatescope.presentation.text import unit_name
+from gatescope.presentation.captions import phase_caption, step_heading
+from gatescope.presentation.text import phase_title, quoted, scale_text, signed, unit_name, wire_title
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.colors import colour_rows
@@ -53,31 +54,6 @@ SESSION_SLOTS = (
     ("unit_order_changed", "_on_unit_order_changed"),
     ("colour_scheme_changed", "_on_colour_scheme_changed"),
 )
-
-WIRE_TITLES = {
-    "x": "x(t)",
-    "h_prev": "h(t−1)",
-    "c_prev": "c(t−1)",
-    "forget": "f",
-    "input": "i",
-    "candidate": "g",
-    "output": "o",
-    "kept": "f ⊙ c(t−1)",
-    "written": "i ⊙ g",
-    "cell": "c(t)",
-    "cell_tanh": "tanh(c(t))",
-    "hidden": "h(t)",
-    "reset": "r",
-    "update": "z",
-    "reset_applied": "r ⊙ (W h + b)",
-    "preactivation": "W x + R h + b",
-}
-GRU_TITLES = {"candidate": "n", "kept": "z ⊙ h(t−1)", "written": "(1 − z) ⊙ n"}
-
-
-def wire_titles(kind: str) -> dict[str, str]:
-    """Wire name → the label its strip shows, for a cell kind."""
-    return dict(WIRE_TITLES, **(GRU_TITLES if kind == "gru" else {}))
 
 
 # --- layouts: where things go, per cell kind (scene units; y grows downwards) ----------------------------------------
@@ -529,13 +505,14 @@ class Diagram:
         self, scene: QGraphicsScene, kind: str, origin: QPointF, ink: Ink, font: QFont, heading: str, on_hover, on_click
     ) -> None:
         self.kind, self.layout = kind, LAYOUTS[kind]
-        titles = wire_titles(kind)
         self.blocks = [Block(spec, ink, font) for spec in self.layout.blocks]
         self.ops = [Op(spec, ink, font) for spec in self.layout.ops]
         self.wires = [Wire(spec, ink) for spec in self.layout.wires]
-        produced = {wire: phase for phase, spec in enumerate(PHASES[kind]) for wire in spec.produces}
+        produced = wire_phase(kind)
         self.strips = {
-            spec.wire: VectorStrip(spec.wire, titles[spec.wire], ink, font, produced[spec.wire], on_hover, on_click)
+            spec.wire: VectorStrip(
+                spec.wire, wire_title(spec.wire, kind), ink, font, produced[spec.wire], on_hover, on_click
+            )
             for spec in self.layout.strips
         }
         self.packets = [Packet(wire, ink) for wire in self.wires]
@@ -789,10 +766,10 @@ class CellDiagram(QWidget):
             self._phase_layout.takeAt(0)
         for index, phase in enumerate(PHASES[layer.kind]):
             button = QToolButton(self.phase_bar)
-            button.setText(f"{index + 1} {phase.title}")
+            button.setText(f"{index + 1} {phase_title(phase.key)}")
             button.setCheckable(True)
             button.setAutoRaise(True)
-            button.setToolTip(f"Show the step up to: {phase.title} (Shift+Right / Shift+Left move by phase)")
+            button.setToolTip(f"Show the step up to: {phase_title(phase.key)} (Shift+Right / Shift+Left move by phase)")
             self._phase_layout.addWidget(button)
             self._phase_group.addButton(button, index)
         self._phase_layout.addStretch(1)
@@ -802,11 +779,9 @@ class CellDiagram(QWidget):
         levels = scales.wire_levels(self._flows, layer)
         self._levels = levels
         self._stacked.clear()
-        titles = wire_titles(self._kind)
         for diagram in self._diagrams:
             for wire, strip in diagram.strips.items():
-                scale = "0..1" if wire in GATE_WIRES else f"±{levels[wire][1]:g}"
-                strip.set_title(f"{titles[wire]}   {scale}")
+                strip.set_title(f"{wire_title(wire, self._kind)}   {scale_text(*levels[wire])}")
 
     def _load_tables(self) -> None:
         scheme = self._session.colour_scheme
@@ -885,7 +860,7 @@ class CellDiagram(QWidget):
                 strip.set_marker(column if wire != "x" else None)
         flow = self._flows[min(direction, len(self._flows) - 1)]
         trace = self._session.trace
-        text = caption(
+        text = phase_caption(
             flow, self._session.step, self._session.phase, local, trace.tokens, unit_label=unit_name(unit, layer)
         )
         if text != self.caption.text():
@@ -894,14 +869,8 @@ class CellDiagram(QWidget):
     def _show_heading(self) -> None:
         session = self._session
         trace = session.trace
-        phase = session.phases[session.phase]
-        text = (
-            f"step {session.step + 1} of {trace.steps} · {quoted(trace.tokens[session.step])} · "
-            f"phase {session.phase + 1} of {len(session.phases)}: {phase.title}"
-        )
-        if len(trace.layers) > 1:
-            text += f" · layer {session.layer + 1} of {len(trace.layers)}"
-        self.heading.setText(text)
+        phase = (session.phase, session.phases[session.phase].key, len(session.phases))
+        self.heading.setText(step_heading(trace.tokens, session.step, session.layer, len(trace.layers), phase))
 
     def settle(self) -> None:
         """Bring every item up to date now (exports call this before taking a frame)."""
@@ -932,7 +901,7 @@ class CellDiagram(QWidget):
         if trace is None or layer is None or column >= strip.values.size:
             return
         value = signed(float(strip.values[column]), 4)
-        name, token = strip.title.split("   ")[0], quoted(trace.tokens[self._session.step])
+        name, token = wire_title(strip.wire, layer.kind), quoted(trace.tokens[self._session.step])
         if strip.wire == "x":
             self.status_message.emit(f"{name} · feature {column} = {value} at {token}")
             return

@@ -9,23 +9,6 @@ import pyqtgraph as pg
 
 from gatescope.presentation.scales import colour_maps
 
-TITLES = {
-    "input": "input gate i",
-    "forget": "forget gate f",
-    "candidate": "candidate g",
-    "output": "output gate o",
-    "update": "update gate z",
-    "reset": "reset gate r",
-    "cell_state": "cell state c",
-    "hidden_state": "hidden state h",
-}
-
-
-def title(quantity: str, kind: str = "lstm") -> str:
-    if quantity == "candidate" and kind == "gru":
-        return "candidate n"
-    return TITLES.get(quantity, quantity.replace("_", " "))
-
 
 @lru_cache(maxsize=16)
 def lookup_table(scheme: str, sequential: bool) -> np.ndarray:

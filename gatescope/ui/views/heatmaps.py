@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWi
 
 from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
-from gatescope.presentation.text import number
+from gatescope.presentation.text import scale_text, signed, title, unit_label, unit_name, where
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
@@ -53,14 +53,6 @@ def display_rows(permutation: npt.NDArray[np.integer], layer: LayerTrace) -> npt
     per_direction = layer.h.shape[1] // 2
     forward = permutation < per_direction
     return np.concatenate([permutation[forward], permutation[~forward]])
-
-
-def unit_label(unit: int, layer: LayerTrace) -> str:
-    """'12' on a one-way layer; 'fwd 3' / 'rev 3' on a bidirectional one."""
-    if not layer.bidirectional:
-        return str(unit)
-    per_direction = layer.h.shape[1] // 2
-    return f"fwd {unit}" if unit < per_direction else f"rev {unit - per_direction}"
 
 
 def _stride(pixels_per_item: float, pixels_per_label: float) -> int:
@@ -336,7 +328,7 @@ class HeatmapPanel(QWidget):
         foreground = self.palette().color(QPalette.ColorRole.WindowText)
         for heatmap in self._heatmaps:
             low, high = self._levels[heatmap.quantity]
-            text = f"{colors.title(heatmap.quantity, self._kind)} ({number(low)}..{number(high)})"
+            text = f"{title(heatmap.quantity, self._kind)} ({scale_text(low, high)})"
             if heatmap.title != (text, foreground.name()):  # a new title re-lays out its plot
                 heatmap.title = (text, foreground.name())
                 heatmap.plot.setTitle(text, color=foreground.name(), size="9pt")
@@ -393,13 +385,13 @@ class HeatmapPanel(QWidget):
             self._session.set_step(token)
 
     def describe(self, heatmap: Heatmap, token: int, unit: int) -> str:
-        """Status text for one cell, read straight from the trace: quantity · unit · token · value."""
+        """Status text for one cell, read straight from the trace: quantity · unit = value at token."""
         layer = self._session.layer_trace
         value = float(layer.quantities()[heatmap.quantity][token, unit])
-        name = unit_label(unit, layer)
-        unit_text = f"unit {unit} ({name})" if layer.bidirectional else f"unit {unit}"
-        word = self._session.trace.tokens[token]
-        return f"{colors.title(heatmap.quantity, layer.kind)} · {unit_text} · token {token} '{word}' · {value:.4f}"
+        return (
+            f"{title(heatmap.quantity, layer.kind)} · {unit_name(unit, layer)} = {signed(value, 4)} "
+            f"{where(self._session.trace.tokens, token)}"
+        )
 
     # --- teardown ------------------------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

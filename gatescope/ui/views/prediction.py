@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gatescope.engine.phases import quoted
 from gatescope.engine.trace import Trace
 from gatescope.presentation import scales
+from gatescope.presentation.text import percent, quoted, signed, step_text
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
 from gatescope.ui.views.live_label import LiveLabel
@@ -187,7 +187,7 @@ class PredictionPanel(QWidget):
         return labels[decision]
 
     def _amount(self, value: float) -> str:
-        return f"{value * 100:.0f}%" if self._probabilities else f"score {value:.2f}".replace("-", "−")
+        return percent(value) if self._probabilities else f"score {signed(value)}"
 
     # --- per step: words; per frame: one line and a few dots ----------------------------------------------------
     def _on_step_changed(self, step: int) -> None:
@@ -210,7 +210,8 @@ class PredictionPanel(QWidget):
             flip = int(earlier[-1])
             before = self._decision_name(int(self._decisions[flip - 1]))
             self.note.setText(
-                f"{name} since {quoted(trace.tokens[flip])} (step {flip + 1}), where it flipped from {before}"
+                f"{name} since {quoted(trace.tokens[flip])} ({step_text(flip, trace.steps)}), "
+                f"where it flipped from {before}"
             )
 
     def _on_position_changed(self, position: float) -> None:
@@ -246,7 +247,7 @@ class PredictionPanel(QWidget):
         trace = self._trace
         row = trace.outputs[step]
         values = " · ".join(f"{label} {float(value):.4f}" for label, value in zip(self._labels(), row, strict=True))
-        self.status_message.emit(f"after {quoted(trace.tokens[step])} (step {step + 1} of {trace.steps}): {values}")
+        self.status_message.emit(f"after {quoted(trace.tokens[step])} ({step_text(step, trace.steps)}): {values}")
 
     # --- theme and lifetime ---------------------------------------------------------------------------------------
     def _apply_palette(self) -> None:

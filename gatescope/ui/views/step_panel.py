@@ -8,10 +8,11 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap, QStaticText
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gatescope.engine.phases import quoted, signed
+from gatescope.engine.phases import layer_state_before
 from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
-from gatescope.presentation.text import unit_name
+from gatescope.presentation.captions import step_caption, step_heading
+from gatescope.presentation.text import scale_text, signed, title, unit_name, where
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import edges
@@ -24,35 +25,9 @@ STRIPS_BY_KIND: dict[str, tuple[str, ...]] = {
     "gru": ("update", "reset", "candidate", "hidden_before", "hidden_state"),
     "rnn": ("hidden_before", "hidden_state"),
 }
-STATE_TITLES = {
-    "cell_before": "cell state c, before (t−1)",
-    "cell_state": "cell state c, after (t)",
-    "hidden_before": "hidden state h, before (t−1)",
-    "hidden_state": "hidden state h, after (t)",
-}
-
-
-def where(tokens: list[str], position: float) -> str:
-    """Where a (possibly fractional) position is: "at 'but' (step 5 of 9)" or "between 'dull' and 'but'"."""
-    low = int(np.floor(position))
-    if position == low or low + 1 >= len(tokens):
-        return f"at {quoted(tokens[low])} (step {low + 1} of {len(tokens)})"
-    return f"between {quoted(tokens[low])} and {quoted(tokens[low + 1])}"
-
-
-def states_before(after: np.ndarray, initial: np.ndarray, bidirectional: bool) -> np.ndarray:
-    """(T, n) state each step started from. Forward units start from the row above (h0 / c0 at step 0); reverse units
-    read right to left, so they start from the row below (their h0 / c0 at the last token)."""
-    before = np.empty_like(after)
-    half = after.shape[1] // 2 if bidirectional else after.shape[1]
-    before[0, :half] = initial[:half]
-    before[1:, :half] = after[:-1, :half]
-    if bidirectional:
-        before[-1, half:] = initial[half:]
-        before[:-1, half:] = after[1:, half:]
-    return before
-
-
+#: The strips of the states after the step are titled "…, after (t)"; those before it share the after-scale.
+AFTER = {"cell_state": "cell_after", "hidden_state": "hidden_after"}
+SAME_SCALE = {"cell_before": "cell_state", "hidden_before": "hidden_state"}
 SESSION_SLOTS = (
     ("trace_changed", "_on_trace_changed"),
     ("layer_changed", "_on_layer_changed"),
@@ -157,10 +132,10 @@ class StepStrips(QWidget):
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         frame = palette.color(QPalette.ColorRole.Mid)
         strips = [self.strip_rect(strip) for strip in range(len(self._titles))]
-        for title, rect in zip(self._titles, strips, strict=True):
-            size = title.size()
+        for strip_title, rect in zip(self._titles, strips, strict=True):
+            size = strip_title.size()
             painter.drawStaticText(
-                QPointF(self._label_width - 8.0 - size.width(), rect.center().y() - size.height() / 2), title
+                QPointF(self._label_width - 8.0 - size.width(), rect.center().y() - size.height() / 2), strip_title
             )
             # A hairline frame (values near 0 are near the background colour), as a fill: much cheaper than a pen.
             painter.fillRect(rect.adjusted(-1.0, -1.0, 1.0, 1.0), frame)
@@ -285,10 +260,7 @@ class StepPanel(QWidget):
         if trace is None:
             self.heading.setText("type a sentence to see the network read it")
             return
-        text = f"step {step + 1} of {trace.steps} · {quoted(trace.tokens[step])}"
-        if len(trace.layers) > 1:
-            text += f" · layer {self._session.layer + 1} of {len(trace.layers)}"
-        self.heading.setText(text)
+        self.heading.setText(step_heading(trace.tokens, step, self._session.layer, len(trace.layers)))
 
     def _on_position_changed(self, position: float) -> None:
         self._show_position(position)
@@ -306,15 +278,14 @@ class StepPanel(QWidget):
             self._on_step_changed(0)
             return
         self._quantities = STRIPS_BY_KIND.get(layer.kind, STRIPS_BY_KIND["rnn"])
-        sources = {"hidden_state": layer.h, "hidden_before": states_before(layer.h, layer.h0, layer.bidirectional)}
+        sources = {"hidden_state": layer.h, "hidden_before": layer_state_before(layer, layer.h, layer.h0)}
         if layer.c is not None and layer.c0 is not None:
             sources["cell_state"] = layer.c
-            sources["cell_before"] = states_before(layer.c, layer.c0, layer.bidirectional)
+            sources["cell_before"] = layer_state_before(layer, layer.c, layer.c0)
         sources.update(layer.gates)
         self._sources = [sources[quantity] for quantity in self._quantities]
-        same_scale = {"cell_before": "cell_state", "hidden_before": "hidden_state"}
         self._levels = np.array(
-            [scales.levels(same_scale.get(quantity, quantity), layer) for quantity in self._quantities],
+            [scales.levels(SAME_SCALE.get(quantity, quantity), layer) for quantity in self._quantities],
             dtype=np.float32,
         )
         self._load_tables()
@@ -343,11 +314,12 @@ class StepPanel(QWidget):
 
     @staticmethod
     def _strip_title(quantity: str, layer: LayerTrace) -> str:
-        if quantity in STATE_TITLES:
-            limit = scales.cell_state_limit(layer)
-            scale = f"±{limit:g}" if quantity.startswith("cell") else "−1..1"
-            return f"{STATE_TITLES[quantity]}  {scale}"
-        return f"{colors.title(quantity, layer.kind)}  {'0..1' if scales.is_gate(quantity) else '−1..1'}"
+        low, high = scales.levels(SAME_SCALE.get(quantity, quantity), layer)
+        return f"{StepPanel._title(quantity, layer)}  {scale_text(low, high)}"
+
+    @staticmethod
+    def _title(quantity: str, layer: LayerTrace) -> str:
+        return title(AFTER.get(quantity, quantity), layer.kind)
 
     # --- per frame: one small image and one caption -------------------------------------------------------------
     def _show_position(self, position: float) -> None:
@@ -373,36 +345,16 @@ class StepPanel(QWidget):
             self.caption.setText("")
             return
         unit = self._session.unit
-        value = {quantity: self._value(quantity, unit) for quantity in self._quantities}
-        name = unit_name(unit, layer)
-        if layer.kind == "lstm":
-            forget, write = value["forget"], signed(value["input"])
-            text = (
-                f"{name}: forget {signed(forget)} keeps {forget * 100:.0f}% of c = {signed(value['cell_before'])}; "
-                f"input {write} writes {write} × g ({signed(value['candidate'])}); "
-                f"c → {signed(value['cell_state'])}; output {signed(value['output'])} → "
-                f"h = {signed(value['hidden_state'])}"
-            )
-        elif layer.kind == "gru":
-            update, reset = value["update"], value["reset"]
-            text = (
-                f"{name}: reset {signed(reset)} lets {reset * 100:.0f}% of h = {signed(value['hidden_before'])} "
-                f"into n = {signed(value['candidate'])}; update {signed(update)}: "
-                f"h = {signed(1.0 - update)} × n + {signed(update)} × h → {signed(value['hidden_state'])}"
-            )
-        else:
-            squash = getattr(self._session.model.layers[self._session.layer], "nonlinearity", "tanh")
-            total = (
+        values = {quantity: self._value(quantity, unit) for quantity in self._quantities}
+        nonlinearity = "tanh"
+        if layer.kind == "rnn":
+            nonlinearity = getattr(self._session.model.layers[self._session.layer], "nonlinearity", "tanh")
+            values["preactivation"] = (
                 np.nan
                 if layer.hidden_preactivation is None
                 else float(scales.interpolate_rows(layer.hidden_preactivation, self._session.position)[unit])
             )
-            text = (
-                f"{name}: h was {signed(value['hidden_before'])}; W x + R h + b = {signed(total)}; "
-                f"h = {squash}({signed(total)}) = {signed(value['hidden_state'])}"
-            )
-        if unit >= layer.units:
-            text += " · reverse units read right to left: their “before” is the next token"
+        text = step_caption(layer.kind, values, unit_name(unit, layer), nonlinearity, reverse=unit >= layer.units)
         if text != self.caption.text():
             self.caption.setText(text)
 
@@ -415,9 +367,8 @@ class StepPanel(QWidget):
         if trace is None or layer is None:
             return
         quantity, unit = self._quantities[strip], int(self._permutation[column])
-        title = STATE_TITLES.get(quantity) or colors.title(quantity, layer.kind)
         self.status_message.emit(
-            f"{title} · {unit_name(unit, layer)} = {signed(self._value(quantity, unit), 4)} "
+            f"{self._title(quantity, layer)} · {unit_name(unit, layer)} = {signed(self._value(quantity, unit), 4)} "
             f"{where(trace.tokens, self._session.position)}"
         )
 

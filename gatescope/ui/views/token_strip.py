@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from gatescope.presentation.text import quoted, step_text, token_text
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.binding import connect_session, disconnect_session
 
@@ -19,11 +20,6 @@ PADDING = 7.0
 GAP = 4.0
 HEIGHT = 30.0
 SESSION_SLOTS = (("trace_changed", "_on_trace_changed"), ("step_changed", "_on_step_changed"))
-
-
-def visible_text(token: str) -> str:
-    """Spaces and invisible characters shown as symbols, so every chip has something to read."""
-    return "".join("␣" if ch == " " else ch if ch.isprintable() else "·" for ch in token) or "∅"
 
 
 class TokenStrip(QWidget):
@@ -51,7 +47,7 @@ class TokenStrip(QWidget):
         return QSize(600, int(HEIGHT) + 8)
 
     def _on_trace_changed(self, trace) -> None:
-        self._labels = [] if trace is None else [visible_text(token) for token in trace.tokens]
+        self._labels = [] if trace is None else [token_text(token) for token in trace.tokens]
         metrics = QFontMetricsF(self.font())
         widths = np.array([metrics.horizontalAdvance(label) + 2 * PADDING for label in self._labels])
         self._right = np.cumsum(widths + GAP) - GAP if len(widths) else np.zeros(0)
@@ -172,7 +168,7 @@ class TokenStrip(QWidget):
         if index is None or trace is None:
             return
         note = " — unknown to this model (read as <unk>)" if trace.unknown[index] else ""
-        self.status_message.emit(f"token {index} {trace.tokens[index]!r}{note}")
+        self.status_message.emit(f"{quoted(trace.tokens[index])} ({step_text(index, trace.steps)}){note}")
 
     def closeEvent(self, event) -> None:
         disconnect_session(self, self.session, SESSION_SLOTS)

@@ -9,11 +9,9 @@ from PySide6.QtCore import QEvent, QPointF, Signal
 from PySide6.QtGui import QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
 
-from gatescope.engine.phases import quoted, signed
 from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
-from gatescope.presentation.text import unit_name
-from gatescope.ui.views import colors
+from gatescope.presentation.text import signed, symbol, title, unit_name, where
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
 
@@ -42,7 +40,8 @@ QUANTITIES_BY_KIND: dict[str, tuple[tuple[str, str], ...]] = {
     "gru": (("update", "gates"), ("reset", "gates"), ("candidate", "tanh"), ("hidden_state", "tanh")),
     "rnn": (("hidden_state", "tanh"),),
 }
-SHORT_NAMES = {"cell_state": "c", "hidden_state": "h"}
+#: Curves the legend names by their symbol alone (c, h): the axes already say what they are.
+BY_SYMBOL = ("cell_state", "hidden_state")
 
 
 SESSION_SLOTS = (
@@ -201,7 +200,7 @@ class UnitInspector(QWidget):
 
     @staticmethod
     def _curve_name(quantity: str, layer: LayerTrace) -> str:
-        return SHORT_NAMES.get(quantity) or colors.title(quantity, layer.kind)
+        return symbol(quantity, layer.kind) if quantity in BY_SYMBOL else title(quantity, layer.kind)
 
     # --- per frame: just the step lines ---------------------------------------------------------------------------
     def _on_position_changed(self, position: float) -> None:
@@ -240,12 +239,11 @@ class UnitInspector(QWidget):
             return
         unit = self._session.unit
         values = " · ".join(
-            f"{self._curve_name(quantity, layer).split(' ')[0]} {signed(float(self._values(quantity)[step, unit]), 4)}"
+            f"{symbol(quantity, layer.kind)} {signed(float(self._values(quantity)[step, unit]), 4)}"
             for quantity, _ in self._quantities
         )
         self.status_message.emit(
-            f"{unit_name(unit, layer, always_direction=True)} at {quoted(trace.tokens[step])} "
-            f"(step {step + 1} of {trace.steps}): {values}"
+            f"{unit_name(unit, layer, always_direction=True)} {where(trace.tokens, step)}: {values}"
         )
 
     # --- theme and lifetime ---------------------------------------------------------------------------------------
