@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,13 +49,15 @@ class Head:
 
     def __call__(self, hidden: np.ndarray) -> np.ndarray:
         """(T, m) hidden states -> (T, n_outputs) outputs after the activation."""
-        logits = hidden @ self.weight.T.astype(hidden.dtype) + self.bias.astype(hidden.dtype)
+        logits: np.ndarray = hidden @ self.weight.T.astype(hidden.dtype) + self.bias.astype(hidden.dtype)
         if self.activation == "softmax":
             logits -= logits.max(axis=1, keepdims=True)
             np.exp(logits, out=logits)
             logits /= logits.sum(axis=1, keepdims=True)
         elif self.activation == "sigmoid":
-            logits = 0.5 + 0.5 * np.tanh(0.5 * logits)
+            logits = np.tanh(0.5 * logits)
+            logits *= 0.5
+            logits += 0.5
         return logits
 
 
@@ -69,7 +72,7 @@ class Model:
     head: Head | None = None
     name: str = ""
     description: str = ""
-    provenance: dict = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
     card: str | None = None  # Markdown model card, when one ships beside the file
 
@@ -80,6 +83,15 @@ class Model:
             self.embedding.flags.writeable = False
 
     def _validate(self) -> None:
+        self._validate_stack()
+        self._validate_text_parts()
+        if self.head is not None and self.head.weight.shape[1] != self.layers[-1].output_size:
+            raise GatescopeError(
+                f"head reads {self.head.weight.shape[1]} features but the top layer gives {self.layers[-1].output_size}"
+            )
+
+    def _validate_stack(self) -> None:
+        """At least one layer; all of one kind, size and direction; each reads what the one below gives."""
         if not self.layers:
             raise GatescopeError("a model needs at least one recurrent layer")
         first = self.layers[0]
@@ -96,6 +108,10 @@ class Model:
                 raise GatescopeError(
                     f"layer {number} reads {layer.input_size} features but layer {number - 1} gives {below.output_size}"
                 )
+
+    def _validate_text_parts(self) -> None:
+        """A tokenizer, a vocabulary and an embedding together (or none), the embedding one row per token."""
+        first = self.layers[0]
         text_parts = (self.tokenizer, self.vocabulary, self.embedding)
         if any(part is not None for part in text_parts) and any(part is None for part in text_parts):
             raise GatescopeError("a model that reads text needs a tokenizer, a vocabulary and an embedding together")
@@ -113,10 +129,6 @@ class Model:
                 )
             if not np.all(np.isfinite(self.embedding)):
                 raise GatescopeError("embedding contains NaN or infinite values")
-        if self.head is not None and self.head.weight.shape[1] != self.layers[-1].output_size:
-            raise GatescopeError(
-                f"head reads {self.head.weight.shape[1]} features but the top layer gives {self.layers[-1].output_size}"
-            )
 
     @property
     def kind(self) -> str:
@@ -199,7 +211,7 @@ class Model:
             inputs=inputs,
         )
 
-    def _trace(self, tokens: list[str], layers: list[LayerTrace], **extra) -> Trace:
+    def _trace(self, tokens: list[str], layers: list[LayerTrace], **extra: Any) -> Trace:
         outputs = None if self.head is None else self.head(layers[-1].h)
         return Trace(tokens=tokens, layers=layers, outputs=outputs, output_labels=self.output_labels, **extra)
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,7 @@ class WordTokenizer:
             Token(match.group(), match.group(), match.start(), match.end()) for match in self._pattern.finditer(text)
         ]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-able configuration that tokenizer_from_dict turns back into this tokenizer."""
         return {"kind": self.kind, "lowercase": self.lowercase}
 
@@ -137,7 +138,7 @@ class CharTokenizer:
             for match in _CHARACTER_PATTERN.finditer(text)
         ]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-able configuration that tokenizer_from_dict turns back into this tokenizer."""
         return {"kind": self.kind, "lowercase": self.lowercase}
 
@@ -158,7 +159,7 @@ _TOKENIZER_CLASSES: dict[str, type[WordTokenizer] | type[CharTokenizer]] = {
 }
 
 
-def tokenizer_from_dict(config: dict) -> WordTokenizer | CharTokenizer:
+def tokenizer_from_dict(config: dict[str, Any]) -> WordTokenizer | CharTokenizer:
     """The tokenizer described by a to_dict() configuration."""
     if not isinstance(config, Mapping):
         raise GatescopeError(f"tokenizer configuration must be a mapping, got {type(config).__name__}")

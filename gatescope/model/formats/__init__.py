@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -11,12 +12,24 @@ from gatescope.errors import GatescopeError
 from gatescope.model.formats import native, torch_npz
 from gatescope.model.formats.npzfile import check_readable, is_npz
 
+if TYPE_CHECKING:
+    from gatescope.model.model import Model
+
+
+class FileFormat(Protocol):
+    """What each format module offers."""
+
+    def sniff(self, path: Path) -> bool: ...
+
+    def load(self, path: Path, dtype: npt.DTypeLike = np.float32) -> Model: ...
+
+
 #: Tried in order; the first whose sniff says yes loads the file.
-FORMATS = (native, torch_npz)
+FORMATS: tuple[FileFormat, ...] = (native, torch_npz)
 DESCRIPTIONS = "a gatescope model (.npz) or a PyTorch LSTM/GRU/RNN state_dict saved with numpy.savez (.npz)"
 
 
-def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:  # noqa: F821
+def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:
     """Load a model file of any supported format."""
     path = Path(path)
     check_readable(path)

@@ -9,18 +9,22 @@ Metadata: ``__gatescope__``, UTF-8 JSON stored as uint8 (see ``METADATA_KEYS``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from gatescope.engine.cells import gate_count, layer_from_state_dict
+from gatescope.engine.cells import RecurrentLayer, gate_count, layer_from_state_dict
 from gatescope.errors import GatescopeError
 from gatescope.model.formats.native_layout import FORMAT_NAME, FORMAT_VERSION, METADATA
-from gatescope.model.formats.npzfile import array_names, is_npz, read_json_array, read_npz
+from gatescope.model.formats.npzfile import JsonObject, array_names, is_npz, read_json_array, read_npz
 from gatescope.model.model import Head, Model
 from gatescope.model.state_dict import weight_names
-from gatescope.model.tokenize import Vocabulary, tokenizer_from_dict
+from gatescope.model.tokenize import CharTokenizer, Vocabulary, WordTokenizer, tokenizer_from_dict
+
+T = TypeVar("T")
 
 
 def sniff(path: Path) -> bool:
@@ -28,7 +32,7 @@ def sniff(path: Path) -> bool:
     return is_npz(path) and METADATA in array_names(path)
 
 
-def read_metadata(path: Path) -> dict:
+def read_metadata(path: Path) -> JsonObject:
     """Only the metadata (fast: no weights are read); used to list built-in models."""
     arrays = read_npz(path, only=METADATA)
     if METADATA not in arrays:
@@ -49,7 +53,44 @@ def load(path: Path, dtype: npt.DTypeLike = np.float32) -> Model:
         raise GatescopeError(message if message.startswith(str(path)) else f"{path}: {message}") from None
 
 
-def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
+@dataclass(frozen=True)
+class _Cell:
+    """The metadata's description of the recurrent stack."""
+
+    kind: str
+    layers: int
+    bidirectional: bool
+    bias: bool
+    peepholes: bool
+    units: int
+    input_size: int
+    gru_convention: str
+    nonlinearity: str
+
+
+def _build(path: Path, meta: JsonObject, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
+    _check_format(meta)
+    cell = _cell(meta)
+    if not isinstance(meta.get("provenance") or {}, dict):
+        raise GatescopeError("metadata 'provenance' must be an object")
+    if cell.layers < 1:
+        raise GatescopeError(f"cell 'layers' must be at least 1, not {cell.layers}")
+    _check_arrays(meta, cell, arrays)
+    tokenizer, vocabulary = _text_reader(meta)
+    return Model(
+        layers=_layers(cell, arrays, dtype),
+        tokenizer=tokenizer,
+        vocabulary=vocabulary,
+        embedding=arrays.get("embedding"),
+        head=_head(meta.get("head"), arrays, dtype),
+        name=str(meta.get("name") or path.stem),
+        description=str(meta.get("description", "")),
+        provenance=meta.get("provenance") or {},
+        source=path,
+    )
+
+
+def _check_format(meta: JsonObject) -> None:
     if meta.get("format") != FORMAT_NAME:
         raise GatescopeError(f"metadata 'format' is {meta.get('format')!r}, expected {FORMAT_NAME!r}")
     version = meta.get("format_version")
@@ -59,82 +100,89 @@ def _build(path: Path, meta: dict, arrays: dict[str, np.ndarray], dtype: np.dtyp
         raise GatescopeError(
             f"format version {version} is newer than this gatescope reads ({FORMAT_VERSION}); update gatescope"
         )
+
+
+def _cell(meta: JsonObject) -> _Cell:
     cell = _require(meta, "cell", dict)
     kind = _require(cell, "kind", str)
     if kind not in ("lstm", "gru", "rnn"):
         raise GatescopeError(f"unknown cell kind {kind!r}; expected lstm, gru or rnn")
-    num_layers = _require(cell, "layers", int)
-    bidirectional = _require(cell, "bidirectional", bool)
-    has_bias = _optional(cell, "bias", bool, True)
-    peepholes = _optional(cell, "peepholes", bool, False)
-    units = _require(cell, "units", int)
-    input_size = _require(cell, "input_size", int)
-    if not isinstance(meta.get("provenance") or {}, dict):
-        raise GatescopeError("metadata 'provenance' must be an object")
-    if num_layers < 1:
-        raise GatescopeError(f"cell 'layers' must be at least 1, not {num_layers}")
+    return _Cell(
+        kind=kind,
+        layers=_require(cell, "layers", int),
+        bidirectional=_require(cell, "bidirectional", bool),
+        bias=_optional(cell, "bias", bool, True),
+        peepholes=_optional(cell, "peepholes", bool, False),
+        units=_require(cell, "units", int),
+        input_size=_require(cell, "input_size", int),
+        gru_convention=_optional(cell, "gru_convention", str, "pytorch"),
+        nonlinearity=_optional(cell, "nonlinearity", str, "tanh"),
+    )
+
+
+def _check_arrays(meta: JsonObject, cell: _Cell, arrays: dict[str, np.ndarray]) -> None:
+    """Every array is floating point, exactly the ones the metadata describes are there, and the recurrent weights
+    have the metadata's number of units."""
     for name, array in arrays.items():
         if array.dtype.kind != "f":
             raise GatescopeError(f"array {name!r} is {array.dtype}; model weights must be floating point")
-    expected = set(weight_names(num_layers, bidirectional, has_bias, peepholes))
-    tokenizer_config, vocabulary_config = meta.get("tokenizer"), meta.get("vocabulary")
-    if tokenizer_config is not None:
+    expected = set(weight_names(cell.layers, cell.bidirectional, cell.bias, cell.peepholes))
+    if meta.get("tokenizer") is not None:
         expected.add("embedding")
-    head_config = meta.get("head")
-    if head_config is not None:
+    if meta.get("head") is not None:
         expected |= {"head_weight", "head_bias"}
     _check_names(expected, set(arrays))
-    directions = 2 if bidirectional else 1
     recurrent = arrays["weight_hh_l0"]
-    if recurrent.ndim == 2 and recurrent.shape[1] != units:
+    if recurrent.ndim == 2 and recurrent.shape[1] != cell.units:
         raise GatescopeError(
             f"weight_hh_l0 has shape {recurrent.shape}, i.e. {recurrent.shape[1]} units; "
-            f"metadata says {units}, so expected ({gate_count(kind) * units}, {units})"
+            f"metadata says {cell.units}, so expected ({gate_count(cell.kind) * cell.units}, {cell.units})"
         )
-    layers = [
+
+
+def _layers(cell: _Cell, arrays: dict[str, np.ndarray], dtype: np.dtype) -> list[RecurrentLayer]:
+    directions = 2 if cell.bidirectional else 1
+    return [
         layer_from_state_dict(
             arrays,
             k,
-            kind,
-            bidirectional=bidirectional,
+            cell.kind,
+            bidirectional=cell.bidirectional,
             dtype=dtype,
-            gru_convention=_optional(cell, "gru_convention", str, "pytorch"),
-            nonlinearity=_optional(cell, "nonlinearity", str, "tanh"),
-            units=units,
-            input_size=input_size if k == 0 else directions * units,
+            gru_convention=cell.gru_convention,
+            nonlinearity=cell.nonlinearity,
+            units=cell.units,
+            input_size=cell.input_size if k == 0 else directions * cell.units,
         )
-        for k in range(num_layers)
+        for k in range(cell.layers)
     ]
-    tokenizer = vocabulary = None
-    if tokenizer_config is not None:
-        if not isinstance(tokenizer_config, dict) or not isinstance(vocabulary_config, dict):
-            raise GatescopeError("a text model needs 'tokenizer' and 'vocabulary' objects in its metadata")
-        tokenizer = tokenizer_from_dict(tokenizer_config)
-        tokens = _require(vocabulary_config, "tokens", list)
-        vocabulary = Vocabulary(tokens, unknown=vocabulary_config.get("unknown", "<unk>"))
-    head = None
-    if head_config is not None:
-        if not isinstance(head_config, dict):
-            raise GatescopeError("metadata 'head' must be an object")
-        labels = head_config.get("labels")
-        if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
-            raise GatescopeError("head 'labels' must be a list of strings")
-        head = Head(
-            arrays["head_weight"].astype(dtype),
-            arrays["head_bias"].astype(dtype),
-            activation=head_config.get("activation", "softmax"),
-            labels=labels,
-        )
-    return Model(
-        layers=layers,
-        tokenizer=tokenizer,
-        vocabulary=vocabulary,
-        embedding=arrays.get("embedding"),
-        head=head,
-        name=str(meta.get("name") or path.stem),
-        description=str(meta.get("description", "")),
-        provenance=meta.get("provenance") or {},
-        source=path,
+
+
+def _text_reader(meta: JsonObject) -> tuple[WordTokenizer | CharTokenizer | None, Vocabulary | None]:
+    """The tokenizer and vocabulary of a text model; (None, None) for a model that reads arrays."""
+    tokenizer_config, vocabulary_config = meta.get("tokenizer"), meta.get("vocabulary")
+    if tokenizer_config is None:
+        return None, None
+    if not isinstance(tokenizer_config, dict) or not isinstance(vocabulary_config, dict):
+        raise GatescopeError("a text model needs 'tokenizer' and 'vocabulary' objects in its metadata")
+    tokenizer = tokenizer_from_dict(tokenizer_config)
+    tokens = _require(vocabulary_config, "tokens", list)
+    return tokenizer, Vocabulary(tokens, unknown=vocabulary_config.get("unknown", "<unk>"))
+
+
+def _head(config: object, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Head | None:
+    if config is None:
+        return None
+    if not isinstance(config, dict):
+        raise GatescopeError("metadata 'head' must be an object")
+    labels = config.get("labels")
+    if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
+        raise GatescopeError("head 'labels' must be a list of strings")
+    return Head(
+        arrays["head_weight"].astype(dtype),
+        arrays["head_bias"].astype(dtype),
+        activation=config.get("activation", "softmax"),
+        labels=labels,
     )
 
 
@@ -148,11 +196,11 @@ def _check_names(expected: set[str], found: set[str]) -> None:
         )
 
 
-def _optional(mapping: dict, key: str, kind: type, default):
+def _optional(mapping: JsonObject, key: str, kind: type[T], default: T) -> T:
     return _require(mapping, key, kind) if key in mapping else default
 
 
-def _require(mapping: dict, key: str, kind: type):
+def _require(mapping: JsonObject, key: str, kind: type[T]) -> T:
     if key not in mapping:
         raise GatescopeError(f"metadata is missing {key!r}")
     value = mapping[key]

@@ -9,11 +9,14 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 
 from gatescope.errors import GatescopeError
+
+#: A JSON object as ``json.loads`` returns it.
+JsonObject = dict[str, Any]
 
 #: One array may hold at most this many bytes (a guard against crafted headers claiming huge shapes).
 MAX_ARRAY_BYTES = 1 << 31
@@ -63,7 +66,7 @@ def read_npz(path: Path, only: str | None = None) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _read_member(path: Path, name: str, member) -> np.ndarray:
+def _read_member(path: Path, name: str, member: IO[bytes]) -> np.ndarray:
     version = np.lib.format.read_magic(member)
     if version == (1, 0):
         shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
@@ -80,8 +83,8 @@ def _read_member(path: Path, name: str, member) -> np.ndarray:
     if len(data) != size:
         raise GatescopeError(f"{path}: array {name!r} is truncated ({len(data):,} of {size:,} bytes)")
     array = np.frombuffer(data, dtype=dtype)
-    order = "F" if fortran_order else "C"
-    return array.reshape(shape, order=order).copy()
+    shaped: np.ndarray = array.reshape(shape, order="F" if fortran_order else "C")
+    return shaped.copy()
 
 
 def check_readable(path: Path) -> None:
@@ -96,7 +99,7 @@ def check_readable(path: Path) -> None:
         raise GatescopeError(f"{path}: permission denied")
 
 
-def read_json_array(path: Path, array: np.ndarray, name: str) -> dict:
+def read_json_array(path: Path, array: np.ndarray, name: str) -> JsonObject:
     """Decode a JSON object stored as a uint8 array."""
     if array.dtype != np.uint8 or array.ndim != 1:
         raise GatescopeError(f"{path}: {name!r} must be UTF-8 JSON bytes (uint8, 1-D), not {array.dtype} {array.shape}")
@@ -109,7 +112,7 @@ def read_json_array(path: Path, array: np.ndarray, name: str) -> dict:
     return value
 
 
-def json_array(value: dict) -> np.ndarray:
+def json_array(value: JsonObject) -> np.ndarray:
     """A JSON object as a uint8 array, for storing beside numeric arrays."""
     try:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
@@ -122,7 +125,8 @@ def json_array(value: dict) -> np.ndarray:
 
 def write_npz_atomic(path: Path, arrays: dict[str, np.ndarray], compress: bool = True) -> None:
     """Write an .npz via a temporary file in the same folder, then rename: never a half-written file."""
-    write_atomic(Path(path), lambda stream: (np.savez_compressed if compress else np.savez)(stream, **arrays))
+    save = np.savez_compressed if compress else np.savez
+    write_atomic(Path(path), lambda stream: save(stream, **arrays))  # type: ignore[arg-type]  # numpy's stub: allow_pickle
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
