@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -137,10 +136,10 @@ def test_bad_arguments_are_refused():
         generate_reviews(-1, seed=0)
 
 
-def test_forty_thousand_reviews_take_seconds_not_minutes():
-    start = time.perf_counter()
-    generate_reviews(10000, seed=99)
-    assert time.perf_counter() - start < 10  # about 1 s on the 2-core CI machine
+def test_ten_thousand_reviews_are_all_distinct_and_balanced():
+    reviews = generate_reviews(10000, seed=99)
+    assert len({review.text.lower() for review in reviews}) == 10000
+    assert sum(review.label for review in reviews) == 5000
 
 
 # ---- sizes, balance, overlap ---------------------------------------------------------------
