@@ -92,10 +92,10 @@ class ClauseWriter(Picker):
         intensity = ""
         adverb = ""
         if self.chance(0.3):
-            adverb = self.choice(self.words("verb_intensifiers")) + " "
+            adverb = self.choice(self.word_list("verb_intensifiers")) + " "
             intensity = "intensifier"
         elif self.chance(0.06):
-            adverb = self.choice(self.words("verb_diminishers")) + " "
+            adverb = self.choice(self.word_list("verb_diminishers")) + " "
             intensity = "diminisher"
         if self.chance(0.3) and (
             obj in ("it", "mine") or obj.startswith(("this ", "these ")) or obj[4:] in ctx.aspect_names
@@ -134,7 +134,11 @@ class ClauseWriter(Picker):
         subject = self.fill(subject, ctx)
         roll = self.rng.random()
         preposition = (
-            "with" if adjective in self.words("state_with") else "by" if adjective in self.words("state_by") else ""
+            "with"
+            if adjective in self.word_list("state_with")
+            else "by"
+            if adjective in self.word_list("state_by")
+            else ""
         )
         if preposition and roll < 0.45:
             target = self.choice((f"the {self.aspect(ctx)[0]}", f"this {ctx.item}", f"the {ctx.item}", "it"))
@@ -177,7 +181,7 @@ class ClauseWriter(Picker):
         participle = self.choice(self.phrases.in_domain("participles", ctx.domain))
         roll = self.rng.random()
         if ctx.domain == "products" and roll < 0.3:
-            text = f"it {self.choice(self.words('product_verbs'))} {adverb}"
+            text = f"it {self.choice(self.word_list('product_verbs'))} {adverb}"
         elif roll < 0.55:
             return Clause(f"{adverb} {participle}", p, "decisive", base_polarity=p, fragment=True)
         else:
@@ -205,7 +209,7 @@ class ClauseWriter(Picker):
             if self.chance(0.6)
             else ("best" if p > 0 else "worst")
         )
-        template = self.choice(self.words("superlatives"))
+        template = self.choice(self.word_list("superlatives"))
         if self.chance(0.25):
             template = self.choice(
                 ("hands down the {best} {item} around", "the {best} {aspect} i've come across in years")
@@ -262,16 +266,16 @@ class ClauseWriter(Picker):
             ]
         roll = self.rng.random()
         if require_noun or roll < 0.3:
-            subject = self.choice(self.words("aside_subjects"))
-            verb = self.choice(self.words("aside_verbs"))
-            text = f"{subject} {verb} {self.choice(self.words('aside_objects'))}"
-            tail = self.choice(self.words("aside_tails"))
+            subject = self.choice(self.word_list("aside_subjects"))
+            verb = self.choice(self.word_list("aside_verbs"))
+            text = f"{subject} {verb} {self.choice(self.word_list('aside_objects'))}"
+            tail = self.choice(self.word_list("aside_tails"))
             if require_noun and self.chance(0.5):
                 pass
             elif not require_noun or roll < 0.3:
                 return Clause(self.fill(f"{text} {tail}".strip(), ctx), 0, "filler")
         if not require_noun and roll < 0.55:
-            return Clause(self.fill(self.choice(self.words("chatter")), ctx), 0, "filler")
+            return Clause(self.fill(self.choice(self.word_list("chatter")), ctx), 0, "filler")
         for _ in range(6):
             template = self.choice(bank) if self.chance(0.6) else self.choice(own if not require_noun else bank)
             if template not in ctx.used_fillers:

@@ -173,7 +173,9 @@ class ContrastWriter(NegationWriter):
         """A negative verdict, then grudging praise: "..., at least the coffee was good"."""
         name, plural, kind, group = self.aspect(ctx)
         good = self.adjective(kind, group, 1, single_word=True)
-        praise = self.choice(self.words("faint_praise")).replace("{good}", good).replace("{be}", self.be(plural, False))
+        praise = (
+            self.choice(self.word_list("faint_praise")).replace("{good}", good).replace("{be}", self.be(plural, False))
+        )
         praise = praise.replace("{the}", self.determiner(ctx)).replace("{aspect}", name)
         conceded = Clause(praise, 1, "conceded", base_polarity=1)
         marker = next(m for m in ("at least", "give them that", "only", "to be fair") if m in praise)

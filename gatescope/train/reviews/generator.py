@@ -44,7 +44,7 @@ class Generator(ReviewWriter):
             first = next(
                 (i for i, s in enumerate(sentences) if any(c.text in s for c in clauses if c.role != "filler")), 0
             )
-            opener = self.choice(self.words("discourse" if self.chance(0.5) else "natural_openers"))
+            opener = self.choice(self.word_list("discourse" if self.chance(0.5) else "natural_openers"))
             sentences[first] = f"{opener} {sentences[first]}"
         text = self.finish(sentences, [c.text for c in clauses if c.role != "filler"])
         return self.annotate(text, label_bit, domain, clauses, structure)

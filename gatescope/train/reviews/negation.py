@@ -16,7 +16,7 @@ class NegationWriter(ClauseWriter):
         scopes = KIND_SCOPES[kind]
         allowed = [
             a
-            for a in self.words("negatable_negatives")
+            for a in self.word_list("negatable_negatives")
             if a in specific or self.lex.adjective_scope.get(a, "none") in scopes
         ]
         return self.choice(allowed or ["bad", "disappointing"])
@@ -27,9 +27,11 @@ class NegationWriter(ClauseWriter):
         intensity = ""
         if p < 0:  # not + positive
             adjective = self.adjective(kind, group, 1)
-            degree = self.choice(self.words("not_degree")) + " " if self.chance(0.3) and " " not in adjective else ""
+            degree = (
+                self.choice(self.word_list("not_degree")) + " " if self.chance(0.3) and " " not in adjective else ""
+            )
             tail = (
-                " " + self.choice(self.words("negation_tails_for_criticism"))
+                " " + self.choice(self.word_list("negation_tails_for_criticism"))
                 if not degree and self.chance(0.12)
                 else ""
             )
@@ -41,7 +43,7 @@ class NegationWriter(ClauseWriter):
         else:  # not + negative
             adjective = self.negatable_negative(kind, group)
             roll = self.rng.random()
-            tail = " " + self.choice(self.words("negation_tails_for_praise")) if self.chance(0.45) else ""
+            tail = " " + self.choice(self.word_list("negation_tails_for_praise")) if self.chance(0.45) else ""
             if roll < 0.2:
                 text = f"{det} {name} {self.be(plural)} never {adjective}"
             elif roll < 0.35:
@@ -55,7 +57,7 @@ class NegationWriter(ClauseWriter):
         if p < 0:
             adjective = self.lexicon_adjective(KIND_SCOPES[kind], 1)
             roll = self.rng.random()
-            degree = self.choice(self.words("not_degree")) + " " if self.chance(0.25) else ""
+            degree = self.choice(self.word_list("not_degree")) + " " if self.chance(0.25) else ""
             if roll < 0.35:
                 subject, plural = self.item_subject(ctx)
                 text = f"{subject} {self.be_not(plural)} {degree}{adjective}"
@@ -69,7 +71,7 @@ class NegationWriter(ClauseWriter):
                     verb = self.choice(("is not", "isn't", "was not", "wasn't"))
                     text = f"this {verb} {{a}} {degree}{adjective} {ctx.item}"
             elif roll < 0.8:
-                tail = " " + self.choice(self.words("negation_tails_for_criticism")) if self.chance(0.5) else ""
+                tail = " " + self.choice(self.word_list("negation_tails_for_criticism")) if self.chance(0.5) else ""
                 text = (
                     f"not {{a}} {adjective} {ctx.item}{tail}"
                     if not ctx.item_plural
@@ -84,7 +86,7 @@ class NegationWriter(ClauseWriter):
             roll = self.rng.random()
             if roll < 0.5:
                 subject, plural = self.item_subject(ctx)
-                tail = " " + self.choice(self.words("negation_tails_for_praise")) if self.chance(0.5) else ""
+                tail = " " + self.choice(self.word_list("negation_tails_for_praise")) if self.chance(0.5) else ""
                 text = f"{subject} {self.be_not(plural)} {adjective}{tail}"
             elif roll < 0.75:
                 return Clause(f"not {adjective} at all", p, "decisive", True, -p, fragment=True)
@@ -131,7 +133,7 @@ class NegationWriter(ClauseWriter):
         if roll < 0.45:
             for _ in range(8):
                 base, _, third = self.lex.verbs[("stimulus", -1)].pick(self.rng)
-                if base in self.words("never_verbs"):
+                if base in self.word_list("never_verbs"):
                     break
             else:
                 base, third = "disappoint", "disappoints"
@@ -184,7 +186,7 @@ class NegationWriter(ClauseWriter):
                 ("i wasn't", "we weren't", "i was not", "my {relative} wasn't", "i'm not", "we were not")
             )
             text = f"{self.fill(subject, ctx)} {degree}{adjective}"
-            if adjective in self.words("state_with") and self.chance(0.45):
+            if adjective in self.word_list("state_with") and self.chance(0.45):
                 text += f" with the {self.aspect(ctx)[0]}"
         else:  # "we weren't disappointed"
             adjective = self.choice(("disappointed", "bored", "disappointed", "annoyed", "frustrated"))

@@ -67,7 +67,7 @@ class Picker:
     def choice(self, seq: Sequence) -> Any:
         return seq[int(self.rng.random() * len(seq))]
 
-    def words(self, name: str) -> tuple[str, ...]:
+    def word_list(self, name: str) -> tuple[str, ...]:
         """A word list of data/phrases/words.tsv."""
         return self.phrases.words[name]
 
@@ -157,7 +157,7 @@ class Picker:
                 word = "really"
             return f"{word} {adjective}", "intensifier"
         if roll < p_intensify + p_diminish:
-            word = self.choice(self.words("diminishers_positive" if polarity > 0 else "diminishers_negative"))
+            word = self.choice(self.word_list("diminishers_positive" if polarity > 0 else "diminishers_negative"))
             return f"{word} {adjective}", "diminisher"
         if polarity < 0 and roll < p_intensify + p_diminish + 0.04:
             return f"too {adjective}", "intensifier"
