@@ -5,9 +5,10 @@ These are training-data-only tools, kept out of the app's own environment:
     python3 -m venv .venv-data
     .venv-data/bin/pip install vaderSentiment==3.3.2 wordfreq==3.1.1
     apt-get install wordnet-base            # WordNet 3.0 database in /usr/share/wordnet
-    .venv-data/bin/python scripts/make_lexicon.py
+    .venv-data/bin/python scripts/make_lexicon.py [--out FOLDER [--check]]
 
-The script is deterministic: the same package versions give byte-identical files. It writes
+The script is deterministic: the same package versions give byte-identical files (--out elsewhere with --check
+compares them with the committed ones). It writes
 
     adjectives.tsv     sentiment adjectives: word, polarity, valence, frequency, scope, source
                        (scope: universal, general, person, state, food, story, thing, place or gadget -
@@ -30,10 +31,13 @@ row says source=curated. The generator and its tests read only the written files
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -683,120 +687,157 @@ def adverb_forms(adjective: str) -> list[str]:
     return [adjective + "ly"]
 
 
-def build() -> dict[str, list[tuple]]:
-    vader = load_vader()
-    zipf = zipf_function()
-    index = {pos: load_wordnet_index(pos) for pos in ("adj", "adv", "noun", "verb")}
-    synsets = load_wordnet_nouns()
+@dataclass(frozen=True)
+class Sources:
+    """What the lists are derived from: VADER's valences, wordfreq's Zipf frequency and WordNet's indexes."""
 
-    def scope_of(word: str) -> str:
-        for scope, words in (
-            ("universal", UNIVERSAL_ADJECTIVES),
-            ("state", STATE_ADJECTIVES),
-            ("person", PERSON_ADJECTIVES),
-            ("food", FOOD_ADJECTIVES),
-            ("story", STORY_ADJECTIVES),
-            ("thing", THING_ADJECTIVES),
-            ("place", PLACE_ADJECTIVES),
-            ("gadget", GADGET_ADJECTIVES),
-        ):
-            if word in words:
-                return scope
-        return "general"
+    vader: dict[str, float]
+    zipf: Callable[[str], float]
+    index: dict[str, dict[str, tuple[int, int, list[str]]]]  # part of speech -> lemma -> index entry
+    synsets: dict[str, tuple[int, list[str], list[str]]]  # noun synsets
 
-    # Adjectives.
+
+SCOPES = (
+    ("universal", UNIVERSAL_ADJECTIVES),
+    ("state", STATE_ADJECTIVES),
+    ("person", PERSON_ADJECTIVES),
+    ("food", FOOD_ADJECTIVES),
+    ("story", STORY_ADJECTIVES),
+    ("thing", THING_ADJECTIVES),
+    ("place", PLACE_ADJECTIVES),
+    ("gadget", GADGET_ADJECTIVES),
+)
+
+
+def scope_of(word: str) -> str:
+    """What an adjective can describe: the first hand-made scope set that holds it, else "general"."""
+    return next((scope for scope, words in SCOPES if word in words), "general")
+
+
+def is_review_adjective(src: Sources, word: str, valence: float) -> bool:
+    """A VADER word that is strong enough, common enough and mainly an adjective (or kept despite its POS)."""
+    if not re.fullmatch(r"[a-z]+(-[a-z]+)?", word) or word in EXCLUDED_ADJECTIVES:
+        return False
+    if abs(valence) < ADJ_MIN_VALENCE or word not in src.index["adj"] or src.zipf(word) < ADJ_MIN_ZIPF:
+        return False
+    other = max(pos_score(src.index[pos], word) for pos in ("adv", "noun", "verb"))
+    return pos_score(src.index["adj"], word) >= other or word in ADJECTIVE_DESPITE_POS
+
+
+def build_adjectives(src: Sources) -> dict[str, tuple]:
+    """word -> (word, polarity, valence, zipf, scope, source)."""
     adjectives: dict[str, tuple] = {}
-    for word, valence in vader.items():
-        if not re.fullmatch(r"[a-z]+(-[a-z]+)?", word) or word in EXCLUDED_ADJECTIVES:
-            continue
-        if abs(valence) < ADJ_MIN_VALENCE or word not in index["adj"]:
-            continue
-        z = zipf(word)
-        if z < ADJ_MIN_ZIPF:
-            continue
-        adj = pos_score(index["adj"], word)
-        other = max(pos_score(index[pos], word) for pos in ("adv", "noun", "verb"))
-        if adj < other and word not in ADJECTIVE_DESPITE_POS:
-            continue
-        adjectives[word] = (word, polarity_of(valence), valence, z, scope_of(word), "vader")
+    for word, valence in src.vader.items():
+        if is_review_adjective(src, word, valence):
+            adjectives[word] = (word, polarity_of(valence), valence, src.zipf(word), scope_of(word), "vader")
     for word in sorted(ADJECTIVE_DESPITE_POS):
-        if word in vader and word not in adjectives:
-            adjectives[word] = (word, polarity_of(vader[word]), vader[word], zipf(word), scope_of(word), "vader")
+        if word in src.vader and word not in adjectives:
+            valence = src.vader[word]
+            adjectives[word] = (word, polarity_of(valence), valence, src.zipf(word), scope_of(word), "vader")
     for word, valence in CURATED_ADJECTIVES.items():
         if word in adjectives and adjectives[word][5] == "vader":
             continue  # VADER already has it: its valence wins
-        adjectives[word] = (word, polarity_of(valence), valence, zipf(word), scope_of(word), "curated")
+        adjectives[word] = (word, polarity_of(valence), valence, src.zipf(word), scope_of(word), "curated")
     # A state adjective is the experiencer's side of a stimulus verb; keep it consistent.
     for row in adjectives.values():
         if row[4] == "state" and row[1] != polarity_of(row[2]):
             fail(f"inconsistent polarity for {row[0]}")
+    return adjectives
 
-    # Adverbs.
+
+def derived_adverb(src: Sources, adverb: str, row: tuple) -> tuple | None:
+    """The adverb of an adjective row if WordNet knows it, it is common enough and its polarity agrees."""
+    if adverb in EXCLUDED_ADVERBS or adverb not in src.index["adv"]:
+        return None
+    z = src.zipf(adverb)
+    if z < 2.3:
+        return None
+    valence = src.vader.get(adverb, row[2])
+    if polarity_of(valence) != row[1]:
+        return None
+    return (adverb, row[1], valence, z, "vader" if adverb in src.vader else "derived")
+
+
+def build_adverbs(src: Sources, adjectives: dict[str, tuple]) -> dict[str, tuple]:
+    """adverb -> (word, polarity, valence, zipf, source)."""
     adverbs: dict[str, tuple] = {}
     for word, row in adjectives.items():
         if row[4] == "state" or "-" in word:
             continue
         for adverb in adverb_forms(word):
-            if adverb in EXCLUDED_ADVERBS or adverb not in index["adv"]:
-                continue
-            z = zipf(adverb)
-            if z < 2.3:
-                continue
-            valence = vader.get(adverb, row[2])
-            if polarity_of(valence) != row[1]:
-                continue
-            adverbs[adverb] = (adverb, row[1], valence, z, "vader" if adverb in vader else "derived")
+            derived = derived_adverb(src, adverb, row)
+            if derived is not None:
+                adverbs[adverb] = derived
     for adverb, valence in CURATED_ADVERBS.items():
-        if adverb in vader:
-            valence_used, source = vader[adverb], "vader"
+        if adverb in src.vader:
+            valence_used, source = src.vader[adverb], "vader"
         else:
             valence_used, source = valence, "curated"
         if polarity_of(valence_used) != polarity_of(valence):
             valence_used, source = valence, "curated"
-        adverbs[adverb] = (adverb, polarity_of(valence_used), valence_used, zipf(adverb), source)
+        adverbs[adverb] = (adverb, polarity_of(valence_used), valence_used, src.zipf(adverb), source)
+    return adverbs
 
-    # Verbs.
+
+def build_verbs(src: Sources) -> list[tuple]:
+    """(base, past, third, polarity, valence, zipf, frame, source) rows."""
     verbs = []
     for base, (past, third, frame, fallback) in VERBS.items():
-        valence = vader.get(base, fallback)
-        source = "vader" if base in vader else "curated"
+        valence = src.vader.get(base, fallback)
+        source = "vader" if base in src.vader else "curated"
         if polarity_of(valence) != polarity_of(fallback):
             valence, source = fallback, "curated"
-        verbs.append((base, past, third, polarity_of(valence), valence, zipf(base), frame, source))
+        verbs.append((base, past, third, polarity_of(valence), valence, src.zipf(base), frame, source))
+    return verbs
 
-    # Nouns.
+
+def build_nouns(src: Sources) -> list[tuple]:
+    """(word, polarity, valence, zipf, source) rows of the evaluative nouns."""
     nouns = []
     for word, fallback in NOUNS.items():
+        vader = src.vader
         if word in vader and word not in NOUN_VALENCE_OVERRIDES and polarity_of(vader[word]) == polarity_of(fallback):
             valence, source = vader[word], "vader"
         else:
             valence, source = fallback, "curated"
-        nouns.append((word, polarity_of(valence), valence, zipf(word), source))
+        nouns.append((word, polarity_of(valence), valence, src.zipf(word), source))
+    return nouns
 
-    # Neutral filler nouns.
+
+def neutral_category(src: Sources, word: str, offsets: list[str], sentiment_words: set[str]) -> str | None:
+    """The filler category of a WordNet noun (food, animal, plant, person, object, place), or None to skip it."""
+    if not re.fullmatch(r"[a-z]+", word) or word in src.vader or word in EXCLUDED_NEUTRAL:
+        return None
+    if word in sentiment_words or any(word in src.index[pos] for pos in ("adj", "adv", "verb")):
+        return None
+    if word.endswith("s") and word[:-1] in src.index["noun"]:
+        return None  # a plural ("colours", "seats"): filler templates want "a colour"
+    lexfile, forms, _ = src.synsets[offsets[0]]
+    category = LEXNAMES.get(lexfile)
+    if category is None:
+        return None
+    if category == "artifact":
+        category = artifact_category(offsets[0], src.synsets)
+    if next((form for form in forms if form.lower() == word), word) != word:
+        return None  # the commonest sense is a proper noun ("Turkey", "Robin")
+    return category
+
+
+def build_neutral(src: Sources, sentiment_words: set[str]) -> list[tuple]:
+    """(word, category, zipf) rows of the neutral filler nouns."""
     neutral = []
-    sentiment_words = set(adjectives) | set(adverbs) | {v[0] for v in verbs} | {n[0] for n in nouns}
-    for word, (_, _, offsets) in index["noun"].items():
-        if not re.fullmatch(r"[a-z]+", word) or word in vader or word in EXCLUDED_NEUTRAL:
-            continue
-        if word in sentiment_words or any(word in index[pos] for pos in ("adj", "adv", "verb")):
-            continue
-        if word.endswith("s") and word[:-1] in index["noun"]:
-            continue  # a plural ("colours", "seats"): filler templates want "a colour"
-        lexfile, forms, _ = synsets[offsets[0]]
-        category = LEXNAMES.get(lexfile)
+    for word, (_, _, offsets) in src.index["noun"].items():
+        category = neutral_category(src, word, offsets, sentiment_words)
         if category is None:
             continue
-        if category == "artifact":
-            category = artifact_category(offsets[0], synsets)
-        if next((form for form in forms if form.lower() == word), word) != word:
-            continue  # the commonest sense is a proper noun ("Turkey", "Robin")
-        z = zipf(word)
-        if z < NEUTRAL_MIN_ZIPF[category]:
-            continue
-        neutral.append((word, category, z))
+        z = src.zipf(word)
+        if z >= NEUTRAL_MIN_ZIPF[category]:
+            neutral.append((word, category, z))
+    return neutral
 
-    # Held-out words for the unknown_words subset: a stable hash picks them, never the commonest.
+
+def build_heldout(adjectives: dict[str, tuple], neutral: list[tuple]) -> list[tuple]:
+    """Held-out words for the unknown_words subset: a stable hash picks them, never the commonest."""
     heldout = []
     for word, row in sorted(adjectives.items()):
         if row[5] != "vader" or row[4] == "state" or row[3] >= HELDOUT_MAX_ZIPF:
@@ -806,14 +847,30 @@ def build() -> dict[str, list[tuple]]:
     for word, category, z in sorted(neutral):
         if category in HELDOUT_CATEGORIES and z < HELDOUT_MAX_ZIPF and stable_fraction(word, "neutral") < HELDOUT_SHARE:
             heldout.append((word, "neutral"))
+    return heldout
 
+
+def build() -> dict[str, list[tuple]]:
+    """Every table's rows, sorted as written."""
+    src = Sources(
+        vader=load_vader(),
+        zipf=zipf_function(),
+        index={pos: load_wordnet_index(pos) for pos in ("adj", "adv", "noun", "verb")},
+        synsets=load_wordnet_nouns(),
+    )
+    adjectives = build_adjectives(src)
+    adverbs = build_adverbs(src, adjectives)
+    verbs = build_verbs(src)
+    nouns = build_nouns(src)
+    sentiment_words = set(adjectives) | set(adverbs) | {v[0] for v in verbs} | {n[0] for n in nouns}
+    neutral = build_neutral(src, sentiment_words)
     return {
         "adjectives": sorted(adjectives.values()),
         "adverbs": sorted(adverbs.values()),
         "verbs": sorted(verbs),
         "nouns": sorted(nouns),
         "neutral_nouns": sorted(neutral, key=lambda row: (row[1], row[0])),
-        "heldout": heldout,
+        "heldout": build_heldout(adjectives, neutral),
     }
 
 
@@ -832,8 +889,8 @@ def frequency_band(zipf: float) -> str:
     return "common" if zipf >= 4.5 else "medium" if zipf >= 3.5 else "rare"
 
 
-def write(name: str, rows: list[tuple]) -> Path:
-    path = OUT / f"{name}.tsv"
+def write(name: str, rows: list[tuple], folder: Path) -> Path:
+    path = folder / f"{name}.tsv"
     header = HEADERS[name]
     if "frequency" in header:
         at = header.index("frequency")
@@ -849,11 +906,20 @@ def write(name: str, rows: list[tuple]) -> Path:
 
 
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    tables = build()
-    for name, rows in tables.items():
-        path = write(name, rows)
-        print(f"{path.relative_to(ROOT)}: {len(rows)} rows")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help=f"folder to write into (default {OUT.relative_to(ROOT)})")
+    parser.add_argument("--check", action="store_true", help="compare --out's files with the committed ones")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    differ = []
+    for name, rows in build().items():
+        path = write(name, rows, args.out)
+        print(f"{path}: {len(rows)} rows")
+        if args.check and path.read_bytes() != (OUT / path.name).read_bytes():
+            differ.append(path.name)
+    if args.check:
+        print("differ from the committed files: " + ", ".join(differ) if differ else "identical to the committed files")
+        raise SystemExit(1 if differ else 0)
 
 
 if __name__ == "__main__":

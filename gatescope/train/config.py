@@ -117,11 +117,23 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
     config = TrainConfig(**values, **parsed)
     if config.task not in TASKS:
         raise GatescopeError(f"{where}: task must be one of {', '.join(TASKS)}, not {config.task!r}")
-    model = config.model
+    _check_model(config.model, where)
+    _check_sizes(config, where)
+    _check_selection(config, where)
+    _check_task_needs(config, where)
+    _check_fractions(config.training, where)
+    return config
+
+
+def _check_model(model: ModelConfig, where: str) -> None:
     if model.cell not in ("lstm", "gru", "rnn"):
         raise GatescopeError(f"{where} [model] cell must be lstm, gru or rnn, not {model.cell!r}")
     if model.peepholes and model.cell != "lstm":
         raise GatescopeError(f"{where} [model] peepholes exist only for LSTM cells")
+
+
+def _check_sizes(config: TrainConfig, where: str) -> None:
+    model = config.model
     for name, value in (
         ("units", model.units),
         ("layers", model.layers),
@@ -133,12 +145,19 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
     ):
         if value < 1:
             raise GatescopeError(f"{where}: {name} must be at least 1, not {value}")
+
+
+def _check_selection(config: TrainConfig, where: str) -> None:
     if not 0 <= config.training.word_dropout < 1:
         raise GatescopeError(f"{where}: word_dropout must be in [0, 1)")
     if config.training.select_on not in ("validation", "dev"):
         raise GatescopeError(
             f'{where} [training] select_on must be "validation" or "dev", not {config.training.select_on!r}'
         )
+
+
+def _check_task_needs(config: TrainConfig, where: str) -> None:
+    """Settings that only the sentiment task can honour."""
     if config.training.select_on == "dev" and config.task != "sentiment":
         raise GatescopeError(f'{where} [training] select_on = "dev" needs the sentiment task (the dev reviews)')
     if config.data.written < 0:
@@ -149,13 +168,15 @@ def parse_config(values: dict, where: str = "config") -> TrainConfig:
         raise GatescopeError(f"{where} [data] written needs the sentiment task (the written reviews)")
     if config.model.word_vectors and config.task != "sentiment":
         raise GatescopeError(f"{where} [model] word_vectors = true needs the sentiment task (word tokens)")
-    if config.training.seed < -1:
+
+
+def _check_fractions(training: OptimizerConfig, where: str) -> None:
+    if training.seed < -1:
         raise GatescopeError(f"{where} [training] seed must be -1 (use the data seed) or a non-negative integer")
-    if not 0 <= config.training.average < 1:
+    if not 0 <= training.average < 1:
         raise GatescopeError(f"{where}: average must be in [0, 1) (0 = off)")
-    if not 0 <= config.training.label_smoothing < 1:
+    if not 0 <= training.label_smoothing < 1:
         raise GatescopeError(f"{where}: label_smoothing must be in [0, 1)")
-    return config
 
 
 def load_config(path: str | Path) -> TrainConfig:
