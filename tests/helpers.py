@@ -6,16 +6,22 @@ Imported by test modules as ``from tests.helpers import ...``; fixtures stay in 
 from __future__ import annotations
 
 import gc
+import io
+import json
 import os
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from gatescope.engine import layer_from_state_dict
+import gatescope
+from gatescope import GatescopeError, LayerTrace, Trace
+from gatescope.engine import DirectionWeights, RecurrentLayer, layer_from_state_dict
 from gatescope.engine.cells import gate_count
 from gatescope.model.model import Head, Model
-from gatescope.model.tokenize import Vocabulary, WordTokenizer
+from gatescope.model.tokenize import CharTokenizer, Vocabulary, WordTokenizer
 
 WORDS = ["<unk>", "the", "plot", "was", "dull", "but", "ending", "wonderful", "not", "good", "great", "bad", ".", ","]
 SENTENCE = "the plot was dull but the ending was wonderful"
@@ -88,3 +94,265 @@ def viewport_point(panel, quantity: str, token: float, row: float):
 
     scene_point = panel.heatmap(quantity).plot.vb.mapViewToScene(QPointF(token, row))
     return panel.canvas().mapFromScene(scene_point)
+
+
+# --- model files (gatescope's native format) -----------------------------------------------
+
+
+GATE_COUNT = {"lstm": 4, "gru": 3, "rnn": 1}
+CHARACTERS = ["<unk>", "a", "b", "c", " ", "(", ")", ",", "."]
+TEXT = "(ab) c, é. a(b(c))"  # "é" is not in the vocabulary
+EMBEDDING_WIDTH = 4
+UNITS = 3
+
+
+# --- building models ----------------------------------------------------------------------------
+
+
+def make_layer(
+    rng: np.random.Generator,
+    kind: str,
+    input_size: int,
+    units: int,
+    *,
+    bidirectional: bool = False,
+    peepholes: bool = False,
+    bias: bool = True,
+    gru_convention: str = "pytorch",
+    nonlinearity: str = "tanh",
+    dtype: type = np.float32,
+) -> RecurrentLayer:
+    rows = GATE_COUNT[kind] * units
+
+    def array(*shape: int) -> np.ndarray:
+        return rng.normal(0.0, 0.6, size=shape).astype(dtype)
+
+    directions = []
+    for _ in range(2 if bidirectional else 1):
+        bias_ih = array(rows) if bias else np.zeros(rows, dtype)
+        bias_hh = array(rows) if bias else np.zeros(rows, dtype)
+        directions.append(
+            DirectionWeights(
+                array(rows, input_size), array(rows, units), bias_ih, bias_hh, array(3, units) if peepholes else None
+            )
+        )
+    return RecurrentLayer(
+        kind, input_size, units, tuple(directions), gru_convention=gru_convention, nonlinearity=nonlinearity
+    )
+
+
+def make_model(
+    kind: str = "lstm",
+    *,
+    layers: int = 1,
+    bidirectional: bool = False,
+    peepholes: bool = False,
+    bias: bool = True,
+    gru_convention: str = "pytorch",
+    nonlinearity: str = "tanh",
+    text: bool = True,
+    head: bool = True,
+    labels: bool = True,
+    word_tokens: bool = False,
+    dtype: type = np.float32,
+    seed: int = 7,
+) -> Model:
+    """A small random model; text models read characters (or words) with EMBEDDING_WIDTH features."""
+    rng = np.random.default_rng(seed)
+    stack = []
+    input_size = EMBEDDING_WIDTH
+    for _ in range(layers):
+        stack.append(
+            make_layer(
+                rng,
+                kind,
+                input_size,
+                UNITS,
+                bidirectional=bidirectional,
+                peepholes=peepholes,
+                bias=bias,
+                gru_convention=gru_convention,
+                nonlinearity=nonlinearity,
+                dtype=dtype,
+            )
+        )
+        input_size = stack[-1].output_size
+    tokenizer = vocabulary = embedding = None
+    if text:
+        if word_tokens:
+            tokenizer = WordTokenizer(lowercase=False)
+            vocabulary = Vocabulary(["?", "Hello", "world", "🙂", ",", "don't"], unknown="?")
+        else:
+            tokenizer = CharTokenizer(lowercase=True)
+            vocabulary = Vocabulary(CHARACTERS)
+        embedding = rng.normal(size=(len(vocabulary), EMBEDDING_WIDTH)).astype(dtype)
+    read_out = None
+    if head:
+        read_out = Head(
+            rng.normal(size=(2, input_size)).astype(dtype),
+            rng.normal(size=2).astype(dtype),
+            activation="softmax",
+            labels=["negative", "positive"] if labels else None,
+        )
+    return Model(
+        layers=stack,
+        tokenizer=tokenizer,
+        vocabulary=vocabulary,
+        embedding=embedding,
+        head=read_out,
+        name=f"test-{kind}",
+        description=f"A random {kind} for tests.\nSecond line: ünïcode ✓.",
+        provenance={
+            "made_by": "tests/model/test_native_format.py",
+            "seed": seed,
+            "trained": False,
+            "notes": ["random", "weights"],
+            "nested": {"accuracy": None},
+        },
+    )
+
+
+def model_input(model: Model):
+    """Text for text models, a fixed float array for array-only ones."""
+    if model.reads_text:
+        return "Hello, world 🙂 don't ¿" if isinstance(model.tokenizer, WordTokenizer) else TEXT
+    return np.random.default_rng(3).normal(size=(6, model.input_size)).astype(np.float32)
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    np.savez(path, **arrays)
+    return path
+
+
+def metadata_of(arrays: dict[str, np.ndarray]) -> dict:
+    return json.loads(arrays["__gatescope__"].tobytes().decode("utf-8"))
+
+
+def with_metadata(arrays: dict[str, np.ndarray], meta: dict) -> dict[str, np.ndarray]:
+    return {**arrays, "__gatescope__": np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)}
+
+
+def npy_bytes(array: np.ndarray, allow_pickle: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def write_members(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about duplicate names, which one test writes on purpose
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in members:
+                archive.writestr(name, data)
+    return path
+
+
+def members_of(arrays: dict[str, np.ndarray]) -> list[tuple[str, bytes]]:
+    return [(f"{name}.npy", npy_bytes(array)) for name, array in arrays.items()]
+
+
+def refusal(path: Path) -> str:
+    """The GatescopeError message of loading path, with the path itself cut out; fails on any other outcome."""
+    with pytest.raises(GatescopeError) as caught:
+        gatescope.load_model(path)
+    message = str(caught.value)
+    assert str(path) in message, f"message does not name the file: {message}"
+    return message.replace(str(path), "<file>")  # tmp_path holds the test's name, which may contain any word
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp") or name.startswith("."))
+
+
+# --- comparing ----------------------------------------------------------------------------------
+
+
+def assert_same_arrays(actual: np.ndarray | None, expected: np.ndarray | None, what: str) -> None:
+    if expected is None:
+        assert actual is None, what
+        return
+    assert actual is not None, what
+    assert actual.dtype == expected.dtype, what
+    assert actual.shape == expected.shape, what
+    np.testing.assert_array_equal(actual, expected, err_msg=what)
+
+
+def assert_layer_traces_identical(actual: LayerTrace, expected: LayerTrace) -> None:
+    where = f"layer {expected.index}"
+    assert (actual.kind, actual.units, actual.bidirectional, actual.gru_convention) == (
+        expected.kind,
+        expected.units,
+        expected.bidirectional,
+        expected.gru_convention,
+    )
+    assert list(actual.gates) == list(expected.gates)
+    assert list(actual.preactivations) == list(expected.preactivations)
+    for name in expected.gates:
+        assert_same_arrays(actual.gates[name], expected.gates[name], f"{where} gate {name}")
+        assert_same_arrays(actual.preactivations[name], expected.preactivations[name], f"{where} pre {name}")
+    for name in ("h", "c", "hidden_preactivation", "h0", "c0"):
+        assert_same_arrays(getattr(actual, name), getattr(expected, name), f"{where} {name}")
+
+
+def assert_traces_identical(actual: Trace, expected: Trace) -> None:
+    assert actual.tokens == expected.tokens
+    assert actual.unknown == expected.unknown
+    assert actual.spans == expected.spans
+    assert actual.output_labels == expected.output_labels
+    assert_same_arrays(actual.outputs, expected.outputs, "outputs")
+    assert len(actual.layers) == len(expected.layers)
+    for actual_layer, expected_layer in zip(actual.layers, expected.layers):
+        assert_layer_traces_identical(actual_layer, expected_layer)
+
+
+def assert_models_identical(actual: Model, expected: Model) -> None:
+    assert len(actual.layers) == len(expected.layers)
+    for k, (got, want) in enumerate(zip(actual.layers, expected.layers)):
+        assert (got.kind, got.input_size, got.hidden_size, got.bidirectional, got.peepholes) == (
+            want.kind,
+            want.input_size,
+            want.hidden_size,
+            want.bidirectional,
+            want.peepholes,
+        )
+        if want.kind == "gru":
+            assert got.gru_convention == want.gru_convention
+        if want.kind == "rnn":
+            assert got.nonlinearity == want.nonlinearity
+        assert len(got.directions) == len(want.directions)
+        for d, (got_dir, want_dir) in enumerate(zip(got.directions, want.directions)):
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole"):
+                assert_same_arrays(getattr(got_dir, name), getattr(want_dir, name), f"layer {k} dir {d} {name}")
+    assert_same_arrays(actual.embedding, expected.embedding, "embedding")
+    if expected.head is None:
+        assert actual.head is None
+    else:
+        assert actual.head is not None
+        assert_same_arrays(actual.head.weight, expected.head.weight, "head weight")
+        assert_same_arrays(actual.head.bias, expected.head.bias, "head bias")
+        assert actual.head.activation == expected.head.activation
+        assert actual.head.labels == expected.head.labels
+    if expected.vocabulary is None:
+        assert actual.vocabulary is None
+    else:
+        assert actual.vocabulary is not None
+        assert actual.vocabulary.tokens() == expected.vocabulary.tokens()
+        assert actual.vocabulary.unknown == expected.vocabulary.unknown
+    if expected.tokenizer is None:
+        assert actual.tokenizer is None
+    else:
+        assert actual.tokenizer is not None
+        assert type(actual.tokenizer) is type(expected.tokenizer)
+        assert actual.tokenizer.to_dict() == expected.tokenizer.to_dict()
+    assert actual.name == expected.name
+    assert actual.description == expected.description
+    assert actual.provenance == expected.provenance
+    assert actual.parameter_count() == expected.parameter_count()
