@@ -34,7 +34,6 @@ not rewritten. Every file loads with ``numpy.load(path, allow_pickle=False)``; `
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass
@@ -42,7 +41,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from fixture_io import case_seed, kind_meta, meta_array, same_arrays, sfx  # scripts/ is on sys.path when run directly
+from fixture_io import (  # scripts/ is on sys.path when run directly
+    case_seed,
+    emit,
+    kind_meta,
+    meta_array,
+    parse_check,
+    sfx,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "tests" / "engine" / "gradient_fixtures"
@@ -421,52 +428,16 @@ def build_case(name: str) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, case_arrays(meta, inputs, params, result, labels, grads)
 
 
-# --------------------------------------------------------------------------
-# writing
-# --------------------------------------------------------------------------
-
-
-def emit(path: Path, arrays: dict, check: bool, report: list) -> None:
-    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-    for k, v in arrays.items():
-        if v.dtype.hasobject or v.dtype.kind not in "fiub" or not np.all(np.isfinite(v)):
-            raise ValueError(f"{path.name}: {k} is not a finite numeric array")
-    unchanged = same_arrays(path, arrays)
-    if check or unchanged:
-        report.append((path, ("ok" if unchanged else "DIFFERS") if check else "unchanged"))
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **arrays)
-    if not same_arrays(path, arrays):
-        raise RuntimeError(f"{path}: does not round-trip through np.load(allow_pickle=False)")
-    report.append((path, "written"))
-
-
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "--check", action="store_true", help="regenerate in memory and compare with the files on disk; write nothing"
-    )
-    args = ap.parse_args(argv)
-
+    check = parse_check(__doc__, argv)
     torch.set_num_threads(1)
     checked = check_hand_forward_against_onnx_fixtures()
     print(f"hand-written forward matches {len(checked)} ONNX forward fixtures: {', '.join(checked)}")
     report: list = []
     for name in CASES:
         _, arrays = build_case(name)
-        emit(OUT_DIR / f"{name}.npz", arrays, args.check, report)
-    total = bad = 0
-    for path, status in report:
-        size = path.stat().st_size if path.exists() else 0
-        total += size
-        bad += status == "DIFFERS"
-        print(f"{status:9s} {size:7d}  {path.relative_to(ROOT)}")
-    print(f"{len(report)} files, {total} bytes; torch {torch.__version__}, numpy {np.__version__}")
-    if bad:
-        print(f"{bad} file(s) differ from a fresh generation", file=sys.stderr)
-        return 1
-    return 0
+        emit(OUT_DIR / f"{name}.npz", arrays, check, report)
+    return summarize(report, ROOT, f"torch {torch.__version__}, numpy {np.__version__}")
 
 
 if __name__ == "__main__":

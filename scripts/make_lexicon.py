@@ -24,14 +24,17 @@ common English words, and a coarse band of it (common/medium/rare: all that is w
 data) weights how often the generator picks a word; WordNet's part-of-speech
 index and lexicographer files say which words are adjectives, and which nouns are foods, animals,
 plants, people or made things. The lexicons are noisy for reviews (slang, crime and war words that
-describe a plot rather than judge it, words that flip with context), so the hand-made sets below
-remove those and add the review vocabulary VADER lacks (bland, overpriced, flimsy, ...): every such
-row says source=curated. The generator and its tests read only the written files: they need no package.
+describe a plot rather than judge it, words that flip with context), so the hand-made lists in
+scripts/lexicon/*.tsv (one file per concern, each explained in its "#" comments) remove those, sort
+adjectives into scopes and add the review vocabulary VADER lacks (bland, overpriced, flimsy, ...):
+every such row says source=curated. The generator and its tests read only the written files: they
+need no package.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import os
 import re
@@ -51,530 +54,77 @@ HELDOUT_SHARE = 0.08  # of the less common sentiment words and filler nouns
 HELDOUT_MAX_ZIPF = 3.6  # common words ("great", "awful", "overpriced") always stay in training
 HELDOUT_CATEGORIES = ("animal", "plant", "person", "object", "place")  # foods double as restaurant aspects
 
-# ---------------------------------------------------------------------------------------------
-# Adjectives: VADER words WordNet knows mainly as adjectives, minus the ones unfit for reviews.
-# ---------------------------------------------------------------------------------------------
-
-# Plot/topic words (a film *about* murder is not a bad film), politics, crime, illness, slurs and
-# profanity, words whose sense flips with context (sick, wicked, scary, pretty, super, rich),
-# reviewer-irrelevant ones (entitled, honorary) and faint praise that reads as criticism (acceptable).
-EXCLUDED_ADJECTIVES = set(
-    """
-abandoned abhorrent abused abusive accepted accepting accomplished acquitted active adoring
-adventurous adverse advanced advantageous afflicted agitated aggravated agreed aching alarmed alert
-alive alone allergic ambitious angered antagonistic anti anxious apocalyptic approved ardent
-argumentative arrested ashamed assured assuring astonished attacking avid banned bankrupt beaten
-beloved beneficial benevolent benign bereaved better biased bitchy bizarre blamed blessed blocked
-bloody bothered brave broke brutal bullying burdened burdensome captivated cancelled catastrophic
-celebrated certain charitable cheating cherished childish choked comforted committed comprehensive
-competent complimentary confident conflicting confrontational contagious contentious contradictory
-convinced cornered courageous cowardly credited criminal crushed crushing crying curious cynical
-damaging damn damned damning dead dear decayed deceitful dedicated defeated defenseless definite
-degraded degrading depressed depressing deprived desired desirable desperate despised destroyed
-destructive determined devastating devilish devoted devotional dignified dire disabling disadvantaged
-discarded discouraged discouraging discredited disguised disgraced disillusioned disliked disoriented
-disparaging disputed disqualified disregarded disrupted disruptive distorted distracted distraught
-distressed distressing disturbed disturbing divine doomed doubtful doubting dominating drained
-dreaded drunk dynamic dynamical eager earnest eased eerie empathetic encouraged engaged enlightened
-enraged entitled envious erroneous esteemed ethical euphoric exasperated exhausted exonerated exploited
-faithful fantastical fascist fatal fatigued favored fearful fearless fearsome feeble fervent fiery
-fighting fired flattering flustered fond fooling foolish forbidden forbidding forced forgetful
-forgiving fortunate fraudulent freaky freelance frightened frightening frightful frantic fulfilled
-futile gallant glorified goddamn goddamned granted grateful grave greater greedy grieving grievous
-guilty gullible hapless harassed hardy harmless harmonic hateful haunted haunting heartbreaking
-heartbroken heartless hellish helpless heroic hesitant honorable honorary honored honourable hopeful
-horrifying hostile humiliated humiliating hurtful hypocritical idealistic idealized ignorant ill
-immoral immortal immune impatient impotent impressionist imprisoned incapable incapacitated
-increased incensed indecisive indignant infected inflamed influential inhibitory innocent insane
-insecure insignificant intellectual interested interrupted intimidated intimidating invincible irate
-irrational irresponsible irritable isolated itchy jailed jaded jealous jolly justified keen killed
-laughing lamented lamenting lenient liked lone lonely lonesome loved lowering lowest lowly lucky
-lunatic mad mature meditative meritorious merry misunderstood mistaken mocking moody motivated
-motivating murderous murdered mindless nagging naive needy nervous neurotic noble notorious numb
-numbing nuts obliterated obscene odd offending ominous oppressed oppressive optimistic optimal
-outgoing overweight pained panicked paranoid peacekeeping perfected perplexed perverse perverted
-pessimistic pesky played poised polluted popular powerless praising prejudiced pretty privileged
-proactive profitable promising prominent prosperous protected proud provoked punishable punished
-punishing punitive radiant raging rancid rape raped rash rebellious reckless redeemed regrettable
-rejected relieved reluctant repressed repressive rescued resentful resolute respected respective
-restless restricted restricting revered rich rigged rigorous romantic sad salient sarcastic savage
-scandalous scared sceptical screaming selfish self-confident sentimental severe severed shamed
-shameless shared shattered shitty shocked sick sinful sinister skeptical slashing smiling smuggled
-solved somber spirited spiteful stable starved starving steadfast stifled strained strangled
-strengthened stressed stricken struck struggling stubborn stuck submissive succeeding successful
-successive suicidal super supported supporting supreme surprising surviving suspended suspicious
-sympathetic teased terrified terrifying threatened threatening timid tired tolerant toothless
-torn tortured torturing totalitarian tragic trapped traumatic treasured trembling troubled troubling
-trusted trusting unattractive uncertain uncontrollable uncontrolled undesirable uneasy unequal
-unfortunate unfulfilled unified unimportant united unjust unkind unprotected unsecured unsettled
-unsupported unsure unworthy uptight vain valued validating victimized vindicated violated violent
-virtuous virulent vital warmed warring weakened wealthy weeping wicked widowed winning wise
-worshipped worried worsened youthful idiotic lame powerful strong critical low missing missed
-fallen injured insulting meaningful sparkling devastated damaged grim upset upsetting acceptable
-achievable admired adored appreciated capable focused hated illegal improved improving lost natural novel
-pissed ready reassured responsible retarded saved sexy sore sure true tops trusty truthful enterprising
-poisonous villainous vicious thorny ungrateful crazy cruel scary huge worse wasted encouraging favorable
-satisfactory suave loving precious respectable ignored greatest harmonious worthy positive negative
-triumphant unsuccessful
-""".split()
-)
-
-# Verdicts that suit anything, people and plates included: "the waiter was wonderful", "awful soup".
-UNIVERSAL_ADJECTIVES = set(
-    """
-abysmal amazing appalling atrocious awesome awful bad beautiful brilliant delightful disappointing disgusting
-dismal dreadful excellent exceptional fab fabulous fantastic first-class first-rate good great horrendous
-horrible horrid impressive incredible inexcusable lacklustre lackluster lousy lovely magnificent marvelous
-mediocre nasty nice outstanding pathetic perfect phenomenal pleasant poor second-rate shocking shoddy
-spectacular splendid stellar subpar sublime superb terrible terrific top-notch unacceptable unpleasant
-useless wonderful world-class
-""".split()
-)
-
-# Reviewer feelings: "I was thrilled", "we left disappointed" - never "the soup was disappointed".
-STATE_ADJECTIVES = set(
-    """
-amazed amused angry annoyed appalled astounded bored captivated charmed confused contented delighted
-disappointed disgusted dismayed displeased dissatisfied ecstatic elated enchanted entertained excited
-fascinated frustrated furious glad happy horrified impressed infuriated inspired irritated livid
-offended outraged overjoyed pleased relaxed satisfied thankful thrilled unhappy unimpressed
-unsatisfied blissful appreciative miserable embarrassed
-""".split()
-)
-
-# Words for people (and the service they give): "the waiter was rude", "a caring host".
-PERSON_ADJECTIVES = set(
-    """
-accommodating apathetic arrogant attentive careless caring cheerful clueless compassionate condescending
-considerate courteous dishonest dismissive enthusiastic friendly generous gentle gracious grumpy helpful
-honest inattentive incompetent inconsiderate kind kindly knowledgeable lazy loyal obnoxious passionate
-polite professional pushy respectful rude sincere smart snobby snooty stingy surly talented thoughtful
-trustworthy unfriendly unhelpful unprofessional welcoming affectionate agreeable arrogant clever
-intelligent likeable lovable sociable handsome supportive thoughtless exuberant unethical playful energetic
-humorous witty charming creative responsive
-""".split()
-)
-
-# Physical things: shared by rooms and gadgets ("a clean kettle", "a clean room")...
-THING_ADJECTIVES = set(
-    """
-broken clean comfortable damaged dirty gross neat bright stunning gorgeous ugly unattractive worn sticky
-uncomfortable deafening festive messy dusty inconvenient safe unsafe
-""".split()
-)
-# ...rooms and places ("a spacious room", never "a spacious waiter")...
-PLACE_ADJECTIVES = set(
-    """
-comfy cosy cozy cramped dingy filthy grimy moldy mouldy musty noisy peaceful picturesque relaxing roomy run-down
-serene shabby smelly soothing spacious spotless stinking stinky sunny tacky immaculate chic elegant classy
-""".split()
-)
-# ...and gadgets ("a flimsy lid", "a laggy app").
-GADGET_ADJECTIVES = set(
-    """
-defective durable faulty flimsy leaky loose obsolete painless sturdy unstable wobbly cheap-looking well-made
-user-friendly intuitive reliable unreliable glitchy dangerous robust nifty foolproof buggy laggy clunky sluggish
-slow fast quick
-""".split()
-)
-
-# Food and drink: "the curry was bland".
-FOOD_ADJECTIVES = set(
-    """
-delicious yummy tasty flavourful flavorful mouthwatering juicy tender bland stale soggy greasy burnt
-overcooked undercooked inedible lukewarm watery rubbery tasteless rancid fresh hearty appetizing
-palatable bitter salty healthy unhealthy
-""".split()
-)
-
-# Stories, films and books: "a gripping plot", "a predictable ending".
-STORY_ADJECTIVES = set(
-    """
-gripping riveting suspenseful compelling engaging entertaining hilarious funny amusing witty poignant
-heartwarming heartfelt predictable forgettable cliched tedious convoluted incoherent plodding
-long-winded pointless boring dull repetitive disjointed crude offensive shallow uninspired lifeless
-soulless amateurish thrilling exciting fascinating interesting enlightening inspiring inspirational
-thought-provoking memorable unforgettable original lighthearted atmospheric convincing well-written
-stimulating immersive
-""".split()
-)
-
-# Review vocabulary that VADER lacks (or lists below the cut-offs); valences on VADER's -4..+4 scale.
-CURATED_ADJECTIVES = {
-    "accommodating": 1.8,
-    "affordable": 1.5,
-    "appetizing": 1.8,
-    "atmospheric": 1.4,
-    "attentive": 2.0,
-    "comfy": 2.0,
-    "compelling": 2.0,
-    "cosy": 1.8,
-    "cozy": 1.8,
-    "decent": 1.0,
-    "durable": 1.8,
-    "first-class": 2.5,
-    "first-rate": 2.5,
-    "flavorful": 2.0,
-    "flavourful": 2.0,
-    "gripping": 2.2,
-    "hearty": 1.5,
-    "high-quality": 2.0,
-    "immaculate": 2.5,
-    "immersive": 1.8,
-    "intuitive": 1.8,
-    "juicy": 1.5,
-    "knowledgeable": 1.8,
-    "memorable": 2.0,
-    "mouthwatering": 2.5,
-    "poignant": 1.2,
-    "polite": 1.8,
-    "professional": 1.5,
-    "reliable": 1.9,
-    "riveting": 2.3,
-    "roomy": 1.5,
-    "solid": 1.2,
-    "spacious": 1.8,
-    "spotless": 2.5,
-    "sturdy": 1.8,
-    "suspenseful": 1.5,
-    "tasty": 2.0,
-    "tender": 1.2,
-    "thought-provoking": 2.0,
-    "top-notch": 2.8,
-    "unforgettable": 2.5,
-    "user-friendly": 1.8,
-    "well-made": 2.0,
-    "well-written": 2.2,
-    "witty": 2.0,
-    "world-class": 2.8,
-    "fun": 2.3,
-    "clean": 1.7,
-    "fresh": 1.3,
-    "quick": 1.0,
-    "fast": 1.0,
-    "reasonable": 1.0,
-    "seamless": 1.8,
-    "vivid": 1.5,
-    # negative
-    "amateurish": -2.0,
-    "bland": -1.5,
-    "buggy": -1.5,
-    "burnt": -1.5,
-    "cheap-looking": -1.5,
-    "cliched": -1.3,
-    "clunky": -1.3,
-    "condescending": -2.0,
-    "convoluted": -1.5,
-    "cramped": -1.5,
-    "dingy": -1.8,
-    "dismissive": -1.8,
-    "filthy": -2.5,
-    "flimsy": -1.8,
-    "forgettable": -1.5,
-    "glitchy": -1.5,
-    "greasy": -1.3,
-    "grimy": -2.0,
-    "grumpy": -1.5,
-    "inattentive": -1.8,
-    "incoherent": -2.0,
-    "inedible": -2.8,
-    "laggy": -1.3,
-    "leaky": -1.5,
-    "lifeless": -2.0,
-    "long-winded": -1.5,
-    "lukewarm": -1.2,
-    "mediocre": -1.8,
-    "moldy": -2.2,
-    "mouldy": -2.2,
-    "musty": -1.5,
-    "noisy": -1.3,
-    "overcooked": -1.8,
-    "overhyped": -1.5,
-    "overpriced": -1.8,
-    "overrated": -1.5,
-    "plodding": -1.5,
-    "pointless": -1.8,
-    "predictable": -1.2,
-    "rubbery": -1.5,
-    "run-down": -1.8,
-    "shabby": -1.8,
-    "sloppy": -1.8,
-    "slow": -1.2,
-    "smelly": -1.8,
-    "snooty": -1.5,
-    "soggy": -1.5,
-    "soulless": -2.0,
-    "stale": -1.5,
-    "surly": -1.8,
-    "tacky": -1.5,
-    "tasteless": -2.0,
-    "tedious": -1.8,
-    "unbearable": -2.5,
-    "undercooked": -1.8,
-    "underwhelming": -1.8,
-    "unhelpful": -1.8,
-    "uninspired": -1.8,
-    "unreliable": -1.8,
-    "unsafe": -1.8,
-    "watery": -1.3,
-    "wobbly": -1.2,
-    "dusty": -1.0,
-    "sticky": -1.0,
-    "salty": -1.0,
-    "crude": -1.5,
-    "incompetent": -2.1,
-    "snobby": -1.7,
-    "incredible": 2.8,
-    "exceptional": 2.8,
-    "phenomenal": 3.0,
-    "spectacular": 2.8,
-    "stellar": 2.8,
-    "sublime": 2.8,
-    "exquisite": 2.8,
-    "abysmal": -2.8,
-    "atrocious": -2.8,
-    "inexcusable": -2.3,
-    "subpar": -1.8,
-    "shoddy": -2.0,
-    "second-rate": -1.8,
-    "lacklustre": -1.8,
-    "lackluster": -1.8,
-}
-
-# VADER words WordNet files under another part of speech, but reviews use as adjectives.
-ADJECTIVE_DESPITE_POS = {"fun", "clean", "fresh", "cool", "crappy", "stupid", "worthless", "useless", "lousy"}
-
-# ---------------------------------------------------------------------------------------------
-# Adverbs: formed from the kept adjectives and checked against WordNet's adverb index.
-# ---------------------------------------------------------------------------------------------
-
-# Adverbs that mostly intensify ("terribly good", "insanely fast") rather than judge.
-EXCLUDED_ADVERBS = set(
-    """
-terribly awfully incredibly extremely seriously desperately ridiculously insanely crazily
-amazingly remarkably surprisingly badly sadly madly dreadfully frightfully wildly fearfully
-horribly happily gladly kindly grossly stupidly naturally freshly strongly roughly originally specially
-surely readily ideally greatly hugely honestly easily fairly positively negatively illegally coolly
-handsomely sorely quickly slowly weakly bitterly hopelessly heartily loosely cruelly viciously wrongly
-unfairly dishonestly shockingly scarily funnily interestingly truthfully sincerely loyally safely
-responsibly healthily usefully gently satisfactorily outrageously ludicrously disgustingly decently
-""".split()
-)
-
-CURATED_ADVERBS = {
-    "well": 1.1,
-    "poorly": -1.8,
-    "nicely": 1.9,
-    "perfectly": 3.2,
-    "beautifully": 2.7,
-    "brilliantly": 2.8,
-    "flawlessly": 2.3,
-    "expertly": 2.0,
-    "lovingly": 2.3,
-    "superbly": 3.0,
-    "wonderfully": 2.7,
-    "smoothly": 1.5,
-    "seamlessly": 1.8,
-    "cheaply": -1.3,
-    "sloppily": -1.8,
-    "lazily": -1.5,
-    "carelessly": -1.5,
-    "clumsily": -1.3,
-    "shoddily": -2.0,
-    "terribly": -2.1,
-    "horribly": -2.5,
-    "badly": -2.1,
-    "skilfully": 2.0,
-    "skillfully": 2.0,
-    "thoughtfully": 1.6,
-    "generously": 2.0,
-    "tastefully": 2.0,
-    "elegantly": 2.1,
-    "cleverly": 2.0,
-}
-# terribly/horribly/badly are judgements after a participle ("badly written"): kept via the
-# curated list even though they are excluded from the automatic adjective+ly derivation.
-
-# ---------------------------------------------------------------------------------------------
-# Verbs: the attitude verbs reviews use, by frame. experiencer: "I loved it"; stimulus: "it bored me".
-# ---------------------------------------------------------------------------------------------
-
-VERBS = {
-    # base: (past, third person singular, frame, fallback valence when VADER lacks the word)
-    "love": ("loved", "loves", "experiencer", 3.2),
-    "like": ("liked", "likes", "experiencer", 1.5),
-    "enjoy": ("enjoyed", "enjoys", "experiencer", 2.2),
-    "adore": ("adored", "adores", "experiencer", 2.5),
-    "appreciate": ("appreciated", "appreciates", "experiencer", 1.7),
-    "admire": ("admired", "admires", "experiencer", 2.1),
-    "relish": ("relished", "relishes", "experiencer", 1.8),
-    "savour": ("savoured", "savours", "experiencer", 1.8),
-    "savor": ("savored", "savors", "experiencer", 1.8),
-    "cherish": ("cherished", "cherishes", "experiencer", 2.2),
-    "hate": ("hated", "hates", "experiencer", -2.7),
-    "dislike": ("disliked", "dislikes", "experiencer", -1.6),
-    "detest": ("detested", "detests", "experiencer", -2.5),
-    "despise": ("despised", "despises", "experiencer", -2.7),
-    "loathe": ("loathed", "loathes", "experiencer", -2.5),
-    "regret": ("regretted", "regrets", "experiencer", -1.8),
-    "resent": ("resented", "resents", "experiencer", -1.6),
-    "impress": ("impressed", "impresses", "stimulus", 1.9),
-    "amaze": ("amazed", "amazes", "stimulus", 2.5),
-    "delight": ("delighted", "delights", "stimulus", 2.9),
-    "please": ("pleased", "pleases", "stimulus", 1.3),
-    "thrill": ("thrilled", "thrills", "stimulus", 1.5),
-    "charm": ("charmed", "charms", "stimulus", 1.7),
-    "captivate": ("captivated", "captivates", "stimulus", 2.0),
-    "astonish": ("astonished", "astonishes", "stimulus", 1.7),
-    "wow": ("wowed", "wows", "stimulus", 2.8),
-    "entertain": ("entertained", "entertains", "stimulus", 1.3),
-    "inspire": ("inspired", "inspires", "stimulus", 2.7),
-    "dazzle": ("dazzled", "dazzles", "stimulus", 1.8),
-    "satisfy": ("satisfied", "satisfies", "stimulus", 2.0),
-    "disappoint": ("disappointed", "disappoints", "stimulus", -1.7),
-    "annoy": ("annoyed", "annoys", "stimulus", -1.9),
-    "bore": ("bored", "bores", "stimulus", -1.0),
-    "frustrate": ("frustrated", "frustrates", "stimulus", -2.1),
-    "irritate": ("irritated", "irritates", "stimulus", -1.8),
-    "disgust": ("disgusted", "disgusts", "stimulus", -2.9),
-    "infuriate": ("infuriated", "infuriates", "stimulus", -2.4),
-    "confuse": ("confused", "confuses", "stimulus", -1.3),
-    "offend": ("offended", "offends", "stimulus", -1.2),
-    "sicken": ("sickened", "sickens", "stimulus", -2.0),
-    "underwhelm": ("underwhelmed", "underwhelms", "stimulus", -1.5),
-    "anger": ("angered", "angers", "stimulus", -2.7),
-    "exhaust": ("exhausted", "exhausts", "stimulus", -1.5),
-}
-
-# ---------------------------------------------------------------------------------------------
-# Evaluative nouns: "it was a masterpiece", "a complete waste", "what a letdown".
-# ---------------------------------------------------------------------------------------------
-
-NOUNS = {
-    "masterpiece": 3.1,
-    "gem": 2.5,
-    "treat": 1.7,
-    "delight": 2.9,
-    "joy": 2.8,
-    "triumph": 2.1,
-    "winner": 2.8,
-    "pleasure": 2.7,
-    "bargain": 1.5,
-    "classic": 1.8,
-    "revelation": 1.8,
-    "find": 1.5,
-    "marvel": 1.8,
-    "godsend": 2.5,
-    "lifesaver": 2.2,
-    "keeper": 1.5,
-    "highlight": 1.5,
-    "success": 2.7,
-    "hit": 1.5,
-    "steal": 1.5,
-    "work of art": 2.5,
-    "breath of fresh air": 2.5,
-    "disaster": -3.1,
-    "mess": -1.5,
-    "waste": -1.8,
-    "letdown": -2.0,
-    "disappointment": -2.3,
-    "joke": -1.5,
-    "nightmare": -2.5,
-    "rip-off": -2.0,
-    "scam": -2.7,
-    "failure": -2.3,
-    "flop": -1.8,
-    "bore": -1.5,
-    "chore": -1.5,
-    "shambles": -2.0,
-    "travesty": -2.5,
-    "embarrassment": -2.0,
-    "insult": -2.3,
-    "dud": -1.5,
-    "catastrophe": -3.0,
-    "fiasco": -2.5,
-    "slog": -1.8,
-    "dump": -1.6,
-    "headache": -1.5,
-    "hassle": -1.5,
-    "waste of time": -2.0,
-    "waste of money": -2.0,
-    "train wreck": -2.5,
-    "con": -1.8,
-}
-# Nouns whose VADER valence disagrees with their review sense ("steal" = a bargain, "treat").
-NOUN_VALENCE_OVERRIDES = {"steal", "treat", "joke", "bore", "find", "hit", "con", "dump"}
-
-# ---------------------------------------------------------------------------------------------
-# Neutral filler nouns from WordNet's lexicographer files.
-# ---------------------------------------------------------------------------------------------
-
-LEXNAMES = {5: "animal", 6: "artifact", 13: "food", 18: "person", 20: "plant"}
-
-# Names, abbreviations, odd senses, and anything with a sentiment, sexual, drug or violent flavour.
-EXCLUDED_NEUTRAL = set(
-    """
-humans turkey virus robin mankind molly dug bot python das brent charger fetus mina slater feeder ridley
-liza fitch rudd clegg takin carcass ani cayman britt pathogen saratoga pinto dobson daw salmonella snout
-coney brill asp merle moray rump plankton bacterium parasite algae mane seaweed humankind bacteria
-cockroach mosquito flea pug doggie doggy woof
-falls marijuana blade cole sang reed trunk cannabis chess timothy heath stigma sticker coca tuna benny
-clocks veronica milo erica viola ling coco arbor nutshell medic thrift mei embryo gemma napa cassie fuji
-soma kali andromeda climber trumpets corolla dak tung pia dahl marguerite bennet placenta fuzz spore hops
-heather holly daphne rowan myrtle angelica melissa rosa weed
-provisions organs murphy marc vintage spirits eats serving coloring colouring baba cisco duff mulligan
-marge cob goody banger whiting roux shortening grinder potion nourishment luncheon preserves gluten
-leftovers takeaway alcohol liquor vodka whiskey whisky tequila brandy margarita martini sherry chuck
-jonathan patty
-works john mike billy max mac stays stole tore hank clarence mack toby kat kris dirk kylie springer
-bender tammy sens aba serge lei hackney coulter shay bethel joss hoy dory downer nib ascot stein arms
-bullet missile sword pistol shotgun ammunition artillery grenade firearm handgun revolver ammo sniper
-launcher bomber dagger machete hatchet gallows shrapnel ordnance gunpoint sickle dildo condom vibrator
-lingerie bra thong brothel harem cocaine meth opium morphine heroin cigarette cigar tobacco vaccine pill
-placebo aspirin catheter gurney morgue crypt tomb tombstone asylum dungeon casino jail prison stocks
-payload reactor trident shiv lancet wreckage obstruction forgery hookup snippet subsection payload
-throughput duplication coupling trapping sacking seizing tracer timer compiler diaphragm membrane
-interface portfolio infrastructure modernism improvisation mutation apparatus instrumentation workings
-addition ways links steps housing hanging facing landing casting bars boards bones quarters rails
-rings threads tails sights lining coating coping trivia vibes gig hub outlet portal setup booster
-president king leader secretary lord prince princess governor attorney candidate mayor senator deputy
-commander duke angel lieutenant commissioner colonel dean pope bishop ambassador priest genius trailer
-tiger carrier stranger guardian khan inspector emperor daddy mama bobby batman victor earl warrior
-sheriff politician sergeant babe servant pastor demon immigrant harper vampire superman goddess refugee
-prophet defendant rapper nominee dame ref messenger prosecutor printer donor papa griffin rogue mommy
-heir browser bunny baron ninja yahoo taxpayer mistress congressman cowboy donna calif archbishop madame
-constable belle valentine offspring temp psycho policeman chased boxer sherlock proxy patriot predator
-oracle jumper cutter traitor titan taco monarch avatar piper protector preacher believer dictator assassin
-samurai elf sultan sonny nun lender warden tracker sis scorer nigga malik heavyweight lookout homo sheikh
-referral consul breaker adapter transmitter madam barker mummy scanner playboy spoiler plaintiff messiah
-gypsy gangster deity booker bloke unicorn sawyer inmate catcher examiner router imam hitter handler
-nan fella thug lama envoy bidder voucher mermaid mercer mater buster statesman sleeper cummings changer
-bowman apostle wally stalker slayer brat powerhouse gran godfather pol coroner chaplain bearer abbot
-trooper incarnation sentinel qualifier momma kicker hubby genie cad hypocrite culprit amir sinner hobbit
-deacon pilgrim guerrilla disciple cutler cleric barrister bandit tyrant spinner linebacker hippie git
-anarchist dyer rector burglar werewolf informant psychopath outpatient mamma jock vigilante roc raja
-raider patriarch gunner goblin embodiment commando bey rounder reaper pedophile colleen brigadier
-unionist fay terminator stoner boomer junkie granger grader ensign wannabe missy dodger smoothie sharper
-prodigy lefty hitman hanger commandant wight taker shaker ripper redhead imp deb shaman payer madman
-cyborg accomplice slider weasel watchdog sprite gladiator whistleblower intermediary drinker bigot
-bachelorette selector pom passer ironman felon digger councilman clergyman viscount tycoon tsar
-politico letterman laird inpatient alderman reincarnation provost proponent pixie gambler bombshell
-sorcerer primate prentice postmaster pasha ombudsman finisher claimant cantor wiz redneck juror
-abomination spokeswoman predictor patsy hunk custodian chosen soul dude nobody dragon monster asshole
-rep doc ma pa prof rookie superstar striker dealer hunter underdog mascot calculator toaster macaroni
-conveyor coaster quad lulu tribune topper loader fiend goon gunman intruder warlord ogre zombie hostage
-spectre smoker caster chameleon chaser blocker esquire sheik rover saver realist populist undertaker
-insider modernist overlapping loading milling modeling smoother shooter magnum knuckles idol kirk pike
-derby brig gearing piling digs weeds irons cleaners briefs boxers underwear diaper arsenal haven
-""".split()
-)
-
-# ---------------------------------------------------------------------------------------------
+LISTS = Path(__file__).resolve().parent / "lexicon"  # the hand-made word lists, one file per concern
+SCOPES = ("universal", "state", "person", "food", "story", "thing", "place", "gadget")  # and "general": the rest
+LEXNAMES = {5: "animal", 6: "artifact", 13: "food", 18: "person", 20: "plant"}  # WordNet's lexicographer files
 
 
 def fail(message: str) -> None:
     print(f"make_lexicon: {message}", file=sys.stderr)
     raise SystemExit(1)
+
+
+def read_list(name: str, columns: tuple[str, ...]) -> list[list[str]]:
+    """The rows of scripts/lexicon/NAME.tsv under its header ``columns``, skipping blank lines and "#" comments."""
+    path = LISTS / f"{name}.tsv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        numbered = [(n, line) for n, line in enumerate(handle, start=1) if line.strip() and not line.startswith("#")]
+    rows = list(csv.reader((line for _, line in numbered), delimiter="\t", quoting=csv.QUOTE_NONE, strict=True))
+    if not rows or tuple(rows[0]) != columns:
+        fail(f"{path}: the first line that is not a comment should be {'<TAB>'.join(columns)}")
+    for (number, _), row in zip(numbered[1:], rows[1:], strict=True):
+        if len(row) != len(columns) or not all(row):
+            fail(f"{path}:{number}: write {len(columns)} values ({', '.join(columns)}) separated by single tabs")
+    return rows[1:]
+
+
+def read_words(name: str) -> set[str]:
+    """The words of a one-column list (word)."""
+    return {word for (word,) in read_list(name, ("word",))}
+
+
+def read_valences(name: str) -> dict[str, float]:
+    """word -> valence of a two-column list (word, valence), on VADER's -4..+4 scale."""
+    return {word: float(valence) for word, valence in read_list(name, ("word", "valence"))}
+
+
+def read_scopes() -> dict[str, str]:
+    """word -> scope of the hand-sorted adjectives; a word listed under two scopes takes the first."""
+    scopes: dict[str, str] = {}
+    for scope, word in read_list("adjective_scopes", ("scope", "word")):
+        if scope not in SCOPES:
+            fail(f"{LISTS / 'adjective_scopes.tsv'}: unknown scope {scope!r}; write one of {', '.join(SCOPES)}")
+        scopes.setdefault(word, scope)
+    return scopes
+
+
+def read_nouns() -> dict[str, tuple[float, bool]]:
+    """word -> (hand-rated valence, whether VADER's valence may replace it) of the evaluative nouns."""
+    nouns = {}
+    for word, valence, use_vader in read_list("evaluative_nouns", ("word", "valence", "use_vader")):
+        if use_vader not in ("yes", "no"):
+            fail(f"{LISTS / 'evaluative_nouns.tsv'}: use_vader of {word!r} is {use_vader!r}; write yes or no")
+        nouns[word] = (float(valence), use_vader == "yes")
+    return nouns
+
+
+# Adjectives: VADER words WordNet knows mainly as adjectives, minus the ones unfit for reviews, plus curated ones.
+EXCLUDED_ADJECTIVES = read_words("excluded_adjectives")
+ADJECTIVE_SCOPES = read_scopes()
+CURATED_ADJECTIVES = read_valences("curated_adjectives")
+ADJECTIVE_DESPITE_POS = read_words("adjectives_despite_pos")
+# Adverbs: formed from the kept adjectives and checked against WordNet's adverb index, plus curated ones.
+EXCLUDED_ADVERBS = read_words("excluded_adverbs")
+CURATED_ADVERBS = read_valences("curated_adverbs")
+# Verbs: base -> (past, third person singular, frame, fallback valence when VADER lacks the word).
+VERBS = {
+    base: (past, third, frame, float(valence))
+    for base, past, third, frame, valence in read_list("attitude_verbs", ("base", "past", "third", "frame", "valence"))
+}
+# Evaluative nouns: word -> (fallback valence, whether VADER's valence may replace it).
+NOUNS = read_nouns()
+# Neutral filler nouns: WordNet nouns of the LEXNAMES files, minus these.
+EXCLUDED_NEUTRAL = read_words("excluded_neutral_nouns")
 
 
 def load_vader() -> dict[str, float]:
@@ -697,21 +247,9 @@ class Sources:
     synsets: dict[str, tuple[int, list[str], list[str]]]  # noun synsets
 
 
-SCOPES = (
-    ("universal", UNIVERSAL_ADJECTIVES),
-    ("state", STATE_ADJECTIVES),
-    ("person", PERSON_ADJECTIVES),
-    ("food", FOOD_ADJECTIVES),
-    ("story", STORY_ADJECTIVES),
-    ("thing", THING_ADJECTIVES),
-    ("place", PLACE_ADJECTIVES),
-    ("gadget", GADGET_ADJECTIVES),
-)
-
-
 def scope_of(word: str) -> str:
-    """What an adjective can describe: the first hand-made scope set that holds it, else "general"."""
-    return next((scope for scope, words in SCOPES if word in words), "general")
+    """What an adjective can describe: its scope in adjective_scopes.tsv, else "general"."""
+    return ADJECTIVE_SCOPES.get(word, "general")
 
 
 def is_review_adjective(src: Sources, word: str, valence: float) -> bool:
@@ -794,9 +332,9 @@ def build_verbs(src: Sources) -> list[tuple]:
 def build_nouns(src: Sources) -> list[tuple]:
     """(word, polarity, valence, zipf, source) rows of the evaluative nouns."""
     nouns = []
-    for word, fallback in NOUNS.items():
+    for word, (fallback, use_vader) in NOUNS.items():
         vader = src.vader
-        if word in vader and word not in NOUN_VALENCE_OVERRIDES and polarity_of(vader[word]) == polarity_of(fallback):
+        if use_vader and word in vader and polarity_of(vader[word]) == polarity_of(fallback):
             valence, source = vader[word], "vader"
         else:
             valence, source = fallback, "curated"
