@@ -14,17 +14,12 @@ from gatescope.ui.views import colors
 from gatescope.ui.views.cell.items import ACTIVE, FUTURE_OPACITY
 from gatescope.ui.views.cell.layouts import BLOCK_W, STRIP_SIZE
 from gatescope.ui.views.cell.view import CellDiagram
-from tests.helpers import SENTENCE, make_text_model, scene_pixel
+from tests.helpers import SENTENCE, make_text_model, scene_pixel, show_view
 
 
 def make_diagram(qtbot, kind="lstm", **options):
     session = SessionModel(make_text_model(kind, units=12, **options), SENTENCE)
-    diagram = CellDiagram(session)
-    qtbot.addWidget(diagram)
-    diagram.resize(1000, 600)
-    diagram.show()
-    qtbot.waitExposed(diagram)
-    return session, diagram
+    return session, show_view(qtbot, CellDiagram(session), 1000, 600)
 
 
 def trace_values(session: SessionModel, wire: str, step: int, direction: int = 0) -> np.ndarray:

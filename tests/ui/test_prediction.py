@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QPalette
 from gatescope.model.model import Head
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.prediction import NO_HEAD, PredictionPanel
-from tests.helpers import SENTENCE, WORDS, emitted, make_text_model
+from tests.helpers import SENTENCE, WORDS, emitted, make_text_model, show_view
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -22,12 +22,7 @@ TOKENS = SENTENCE.split()
 
 
 def make_panel(qtbot, session: SessionModel, width: int = 900, height: int = 420) -> PredictionPanel:
-    panel = PredictionPanel(session)
-    qtbot.addWidget(panel)
-    panel.resize(width, height)
-    with qtbot.waitExposed(panel):
-        panel.show()
-    return panel
+    return show_view(qtbot, PredictionPanel(session), width, height)
 
 
 def viewport_point(panel: PredictionPanel, token: float, probability: float) -> QPoint:

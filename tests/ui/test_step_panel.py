@@ -15,7 +15,7 @@ from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.step_panel import StepPanel
-from tests.helpers import SENTENCE, WORDS, make_text_model
+from tests.helpers import SENTENCE, WORDS, make_text_model, show_view
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -24,12 +24,7 @@ TOKENS = SENTENCE.split()
 
 
 def make_panel(qtbot, session: SessionModel, width: int = 900, height: int = 420) -> StepPanel:
-    panel = StepPanel(session)
-    qtbot.addWidget(panel)
-    panel.resize(width, height)
-    with qtbot.waitExposed(panel):
-        panel.show()
-    return panel
+    return show_view(qtbot, StepPanel(session), width, height)
 
 
 def cell_centre(panel: StepPanel, quantity: str, column: int) -> QPoint:

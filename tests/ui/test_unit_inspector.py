@@ -12,19 +12,14 @@ from gatescope.presentation import scales
 from gatescope.presentation.text import signed
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.unit_inspector import UnitInspector
-from tests.helpers import SENTENCE, WORDS, emitted, make_text_model
+from tests.helpers import SENTENCE, WORDS, emitted, make_text_model, show_view
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 def make_inspector(qtbot, session: SessionModel, width: int = 900, height: int = 560) -> UnitInspector:
-    inspector = UnitInspector(session)
-    qtbot.addWidget(inspector)
-    inspector.resize(width, height)
-    with qtbot.waitExposed(inspector):
-        inspector.show()
-    return inspector
+    return show_view(qtbot, UnitInspector(session), width, height)
 
 
 def viewport_point(inspector: UnitInspector, plot: str, token: float, value: float) -> QPoint:
