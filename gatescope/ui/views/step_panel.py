@@ -56,6 +56,7 @@ class StepStrips(QWidget):
         self._separator: int | None = None  # a line between forward and reverse units, when shown in index order
         self._label_width = 14.0
         self._background: QPixmap | None = None  # the static layer (see _static_layer)
+        self._ink = Ink.of(self.palette())
 
     def set_titles(self, titles: list[str], separator: int | None = None) -> None:
         self._titles = [QStaticText(title) for title in titles]
@@ -125,7 +126,7 @@ class StepStrips(QWidget):
             return self._background
         pixmap = QPixmap(self.size() * ratio)
         pixmap.setDevicePixelRatio(ratio)
-        ink = Ink.of(self.palette())
+        ink = self._ink
         pixmap.fill(ink.window)
         painter = QPainter(pixmap)
         painter.setPen(ink.text)
@@ -147,7 +148,7 @@ class StepStrips(QWidget):
         self.update()
 
     def paintEvent(self, _event) -> None:
-        ink = Ink.of(self.palette())
+        ink = self._ink
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._static_layer())
         strips = [self.strip_rect(strip) for strip in range(len(self._titles))]
@@ -175,6 +176,8 @@ class StepStrips(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:
             self._measure_titles()
+        if event.type() == QEvent.Type.PaletteChange:
+            self._ink = Ink.of(self.palette())
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self._background = None
         super().changeEvent(event)
