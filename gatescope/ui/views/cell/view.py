@@ -57,7 +57,6 @@ class CellDiagram(QWidget):
         self._permutations: list[np.ndarray] = []
         # The strips' wires (x apart: it has features, not units), with their fixed levels and colour tables.
         self._unit_wires: list[str] = []
-        self._levels: dict[str, tuple[float, float]] = {}
         self._unit_levels = self._x_levels = np.zeros((0, 2), dtype=np.float32)
         self._unit_tables = self._x_tables = np.zeros((0, 256, 4), dtype=np.ubyte)
         self._dirty = True
@@ -202,7 +201,7 @@ class CellDiagram(QWidget):
         self.canvas.fit()
 
     def _load_levels(self, layer: LayerTrace) -> None:
-        self._levels = levels = scales.wire_levels(self._flows, layer)
+        levels = scales.wire_levels(self._flows, layer)
         self._unit_levels = np.array([levels[wire] for wire in self._unit_wires], dtype=np.float32)
         self._x_levels = np.array([levels["x"]], dtype=np.float32)
         for diagram in self._diagrams:
