@@ -96,6 +96,57 @@ def viewport_point(panel, quantity: str, token: float, row: float):
     return panel.canvas().mapFromScene(scene_point)
 
 
+def emitted(signal) -> list[tuple]:
+    """Every emission of a Qt signal from now on, each as a tuple of its arguments. A direct connection: it needs no
+    event loop and no QApplication."""
+    seen: list[tuple] = []
+    signal.connect(lambda *args: seen.append(args))
+    return seen
+
+
+def show_view(qtbot, view, width: int, height: int):
+    """A view registered with qtbot (closed after the test), resized and shown on the offscreen screen."""
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    with qtbot.waitExposed(view):
+        view.show()
+    return view
+
+
+def pixel_at(picture, widget, point, within=None):
+    """The QColor a grab of ``within`` (``widget`` or one of its ancestors) shows at ``point`` of ``widget``."""
+    from PySide6.QtCore import QPoint, QPointF
+
+    point = QPointF(point).toPoint() if not isinstance(point, QPoint) else point
+    if within is not None and within is not widget:
+        point = widget.mapTo(within, point)
+    return picture.pixelColor(point)
+
+
+def scene_pixel(picture, canvas, scene_point):
+    """The QColor a grab of a QGraphicsView's viewport shows at a scene point."""
+    return picture.pixelColor(canvas.mapFromScene(scene_point))
+
+
+def near(colour, rgb, tolerance: int = 6) -> bool:
+    """Whether a QColor is within ``tolerance`` of an (r, g, b) triple on every channel."""
+    return all(abs(a - int(b)) <= tolerance for a, b in zip((colour.red(), colour.green(), colour.blue()), rgb))
+
+
+def column_outline_share(picture, window, panel, quantity: str, token_edge: float, rows) -> float:
+    """In a grab of ``window``, the share of heatmap ``rows`` at which a vertical edge ``token_edge`` of ``quantity``'s
+    heatmap shows the column outline: a near-white and a near-black pixel within 3 px of each other."""
+    found = []
+    for row in rows:
+        point = panel.canvas().mapTo(window, viewport_point(panel, quantity, token_edge, row))
+        pixels = [picture.pixelColor(point.x() + dx, point.y()) for dx in range(-3, 4)]
+        found.append(
+            any(min(p.red(), p.green(), p.blue()) > 225 for p in pixels)
+            and any(max(p.red(), p.green(), p.blue()) < 40 for p in pixels)
+        )
+    return float(np.mean(found))
+
+
 # --- model files (gatescope's native format) -----------------------------------------------
 
 

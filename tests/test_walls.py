@@ -11,23 +11,34 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gatescope"
 QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6", "PyQt5", "PyQt6", "PySide2")
 
 
+def qt_loaded_by(code: str, folder: Path) -> str:
+    """Run ``code`` in a fresh interpreter in ``folder``: what it printed, then "QT: [...]", the Qt modules loaded."""
+    probe = f"{code}\nimport sys\nprint('QT:', sorted(m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}))\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=folder, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_running_a_model_from_the_api_and_cli_loads_no_qt(tmp_path):
-    probe = (
-        "import sys, gatescope, gatescope.cli\n"
+    code = (
+        "import gatescope, gatescope.cli\n"
         "gatescope.load_model('bracket-counter').run('(a)')\n"
         "gatescope.cli.main(['models'])\n"
         "gatescope.cli.main(['trace', 'bracket-counter', '(a)', '--format', 'json'])\n"
-        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r})\n"
-        "print('QT:', loaded)\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "QT: []" in result.stdout
+    assert "QT: []" in qt_loaded_by(code, tmp_path)
+
+
+def test_the_cell_diagrams_geometry_loads_no_qt(tmp_path):
+    """The layouts are data: a new diagram's geometry can be written and tested without a display."""
+    code = "from gatescope.ui.views.cell.layouts import LAYOUTS\nprint(sorted(LAYOUTS))\n"
+    assert qt_loaded_by(code, tmp_path) == "['gru', 'lstm', 'rnn']\nQT: []\n"
 
 
 def test_import_contracts_hold(capsys):
-    """pyproject.toml's import-linter contracts: one-way layers, independent views, no window below the windows,
-    no Qt in the Qt-free packages. Imports inside functions count."""
+    """pyproject.toml's import-linter contracts: one-way layers, independent views above their toolkit, the cell
+    diagram's own layers, no window below the windows, no Qt in the Qt-free packages. Imports inside functions
+    count."""
     from importlinter.cli import lint_imports
 
     code = lint_imports(config_filename=str(PACKAGE.parent / "pyproject.toml"), no_cache=True, no_logo=True)

@@ -171,3 +171,16 @@ def step_heading(
     if layers > 1:
         text += f" · layer {layer + 1} of {layers}"
     return text
+
+
+def diagram_heading(flow: CellFlow, bidirectional: bool) -> str:
+    """The title over one direction's cell diagram: "LSTM cell", "GRU cell — reverse, reads right to left", and what
+    sets the cell apart: peepholes, or a reset gate applied before the recurrent weights (Cho 2014)."""
+    text = f"{flow.kind.upper()} cell"
+    if bidirectional:
+        text += " — forward, reads left to right" if flow.direction == "forward" else " — reverse, reads right to left"
+    if flow.peepholes:
+        text += " with peepholes (i and f also read c(t−1), o reads c(t))"
+    elif flow.gru_convention == "cho":
+        text += " (Cho 2014: the reset gate applies to h(t−1) before its weights)"
+    return text

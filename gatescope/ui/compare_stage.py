@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidg
 from gatescope.ui.lockstep import Lockstep
 from gatescope.ui.playback import DEFAULT_SPEED, DEFAULT_TWEEN_MS, PhaseTweener, Playback, Tweener
 from gatescope.ui.session import SessionModel
-from gatescope.ui.views.cell_diagram import CellDiagram
+from gatescope.ui.views.cell.view import CellDiagram
 from gatescope.ui.views.model_bar import ModelPicker
 from gatescope.ui.views.prediction import PredictionPanel
 from gatescope.ui.views.text_input import TextInput

@@ -29,7 +29,7 @@ class ViewEntry:
 
 VIEWS: tuple[ViewEntry, ...] = (
     ViewEntry("heatmaps", "Heatmaps", "central", "gatescope.ui.views.heatmaps:HeatmapPanel", "Heatmaps"),
-    ViewEntry("cell", "Cell diagram", "central", "gatescope.ui.views.cell_diagram:CellDiagram", "Cell diagram"),
+    ViewEntry("cell", "Cell diagram", "central", "gatescope.ui.views.cell.view:CellDiagram", "Cell diagram"),
     ViewEntry("step", "Current step", "dock", "gatescope.ui.views.step_panel:StepPanel", "Current-step panel"),
     ViewEntry("prediction", "Prediction", "dock", "gatescope.ui.views.prediction:PredictionPanel"),
     ViewEntry("unit", "Unit inspector", "dock", "gatescope.ui.views.unit_inspector:UnitInspector"),

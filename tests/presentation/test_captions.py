@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from gatescope.engine.phases import PHASES, trace_flows
-from gatescope.presentation.captions import phase_caption, step_caption, step_heading
+from gatescope.presentation.captions import diagram_heading, phase_caption, step_caption, step_heading
 from gatescope.presentation.text import signed, term
 from tests.helpers import SENTENCE, make_text_model
 
@@ -67,6 +69,18 @@ def test_headings_count_from_one_and_name_the_phase_and_layer():
     assert step_heading(tokens, 3, 1, 2, phase=(2, "input", 6)) == (
         "step 4 of 9 · 'dull' · phase 3 of 6: Input gate and candidate · layer 2 of 2"
     )
+
+
+def test_diagram_headings_name_the_cell_its_direction_and_what_sets_it_apart():
+    _, (lstm,) = flows_for("lstm")
+    _, (forward, reverse) = flows_for("gru", bidirectional=True)
+    assert diagram_heading(lstm, bidirectional=False) == "LSTM cell"
+    assert diagram_heading(forward, bidirectional=True) == "GRU cell — forward, reads left to right"
+    assert diagram_heading(reverse, bidirectional=True) == "GRU cell — reverse, reads right to left"
+    peephole = dataclasses.replace(lstm, peepholes=True)
+    assert diagram_heading(peephole, False) == "LSTM cell with peepholes (i and f also read c(t−1), o reads c(t))"
+    cho = dataclasses.replace(forward, gru_convention="cho")
+    assert diagram_heading(cho, False) == "GRU cell (Cho 2014: the reset gate applies to h(t−1) before its weights)"
 
 
 def test_every_phase_of_every_kind_has_a_caption_that_names_the_unit():

@@ -11,18 +11,15 @@ from gatescope.presentation.text import signed
 from gatescope.ui.playback import PhaseTweener, Playback
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
-from gatescope.ui.views.cell_diagram import ACTIVE, FUTURE_OPACITY, STRIP_SIZE, CellDiagram
-from tests.helpers import SENTENCE, make_text_model
+from gatescope.ui.views.cell.items import ACTIVE, FUTURE_OPACITY
+from gatescope.ui.views.cell.layouts import BLOCK_W, STRIP_SIZE
+from gatescope.ui.views.cell.view import CellDiagram
+from tests.helpers import SENTENCE, make_text_model, scene_pixel, show_view
 
 
 def make_diagram(qtbot, kind="lstm", **options):
     session = SessionModel(make_text_model(kind, units=12, **options), SENTENCE)
-    diagram = CellDiagram(session)
-    qtbot.addWidget(diagram)
-    diagram.resize(1000, 600)
-    diagram.show()
-    qtbot.waitExposed(diagram)
-    return session, diagram
+    return session, show_view(qtbot, CellDiagram(session), 1000, 600)
 
 
 def trace_values(session: SessionModel, wire: str, step: int, direction: int = 0) -> np.ndarray:
@@ -80,7 +77,7 @@ def test_phase_buttons_follow_the_cell_kind_and_move_the_session(qtbot):
         "4 Candidate",
         "5 Hidden state",
     ]
-    diagram._phase_group.button(2).click()
+    qtbot.mouseClick(diagram.phase_bar.buttons()[2], Qt.MouseButton.LeftButton)
     assert session.phase == 2
     diagram.settle()  # views settle once the session has finished emitting (a zero timer); exports call this too
     assert "phase 3 of 5: Update gate" in diagram.heading.text()
@@ -168,9 +165,16 @@ def test_hover_reports_the_exact_value(qtbot):
     session, diagram = make_diagram(qtbot, "lstm")
     session.set_step(2)
     strip = diagram.vector_strip("cell")
+
+    def middle_of(column: int):
+        return diagram.canvas.mapFromScene(
+            strip.mapToScene(QPointF((column + 0.5) * STRIP_SIZE[0] / 12, STRIP_SIZE[1] / 2))
+        )
+
+    qtbot.mouseMove(diagram.canvas.viewport(), middle_of(2))  # the pointer runs along the strip
     with qtbot.waitSignal(diagram.status_message) as message:
-        diagram._on_strip_hovered(strip, 3)
-    assert f"unit 3 = {signed(float(session.layer_trace.c[2, 3]), 4)}" in message.args[0]
+        qtbot.mouseMove(diagram.canvas.viewport(), middle_of(3))
+    assert message.args[0] == f"c(t) · unit 3 = {signed(float(session.layer_trace.c[2, 3]), 4)} at 'was'"
 
 
 def test_bidirectional_layer_shows_both_directions(qtbot):
@@ -200,8 +204,10 @@ def test_hidden_diagram_waits_until_it_is_shown(qtbot):
     session, diagram = make_diagram(qtbot, "lstm")
     diagram.hide()
     session.set_step(5)
-    assert diagram._dirty
+    qtbot.wait(10)
+    assert diagram.heading.text().startswith("step 1 of 9")  # nothing repainted while hidden
     diagram.show()
+    assert diagram.heading.text().startswith("step 6 of 9 · 'the'")  # brought up to date as it shows
     np.testing.assert_allclose(diagram.shown_values()["hidden"], session.layer_trace.h[5], atol=1e-7)
 
 
@@ -240,19 +246,31 @@ def test_active_colour_is_painted(qtbot):
 
 
 def test_theme_change_repaints_with_the_new_ink(qtbot):
+    """Dark theme: the blocks are filled dark and the [h(t−1), x(t)] node drawn light; back to light: the other way
+    round."""
     from PySide6.QtWidgets import QApplication
 
     from gatescope.ui.theme import apply_theme
 
     session, diagram = make_diagram(qtbot, "gru")
+    (gru,) = diagram.diagrams
+    reset = next(block for block in gru.blocks if block.spec.name == "reset")
+    inside = reset.mapToScene(QPointF(-BLOCK_W / 2 + 6, 0))  # left of the function and the name
+    node = gru.combine_node.mapToScene(QPointF(0, 0))  # a disc in the ink colour
+
+    def block_and_node() -> tuple[int, int]:
+        QApplication.processEvents()
+        picture = diagram.canvas.viewport().grab().toImage()
+        return tuple(scene_pixel(picture, diagram.canvas, point).lightness() for point in (inside, node))
+
     apply_theme("dark")
     try:
-        QApplication.processEvents()
-        assert diagram._ink.paper.lightness() < 80
+        fill, ink = block_and_node()
+        assert fill < 80 and ink > 200
     finally:
         apply_theme("light")
-        QApplication.processEvents()
-    assert diagram._ink.paper.lightness() > 200
+    fill, ink = block_and_node()
+    assert fill > 200 and ink < 80
 
 
 def test_keyboard_moves_by_phase_in_the_main_window(qtbot, session):

@@ -77,8 +77,7 @@ def test_changing_one_side_model_keeps_the_lock(compare, monkeypatch):
     monkeypatch.setattr(gatescope, "load_model", lambda name: make_text_model("rnn", units=6))
     compare.left_session.set_step(5, phase=2)
     column = compare.stage.right
-    column.picker.addItem("other")
-    column.picker.activated.emit(column.picker.count() - 1)
+    column.picker.activated.emit(column.picker.findData("rnn-sentiment"))
     right = compare.right_session
     assert right.layer_trace.kind == "rnn" and (right.step, right.phase) == (5, map_phase(2, 6, 2))
     assert compare.stage.right.diagram.kind == "rnn"

@@ -13,7 +13,7 @@ from gatescope.presentation.text import signed
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.heatmaps import WINDOW_COLUMNS, HeatmapPanel
-from tests.helpers import SENTENCE, WORDS, make_text_model, viewport_point
+from tests.helpers import SENTENCE, WORDS, make_text_model, show_view, viewport_point
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -22,12 +22,7 @@ LSTM_QUANTITIES = ("input", "forget", "candidate", "output", "cell_state", "hidd
 
 
 def make_panel(qtbot, session: SessionModel, width: int = 900, height: int = 900) -> HeatmapPanel:
-    panel = HeatmapPanel(session)
-    qtbot.addWidget(panel)
-    panel.resize(width, height)
-    with qtbot.waitExposed(panel):
-        panel.show()
-    return panel
+    return show_view(qtbot, HeatmapPanel(session), width, height)
 
 
 def expected_image(session: SessionModel, quantity: str, rows: np.ndarray) -> np.ndarray:

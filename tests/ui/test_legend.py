@@ -9,19 +9,14 @@ from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.legend import LEGEND_HEIGHT, ColourLegend
-from tests.helpers import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, make_text_model, show_view
 
 # The offscreen platform warns on every show(); it says nothing about the legend.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 def make_legend(qtbot, session: SessionModel, width: int = 800) -> ColourLegend:
-    legend = ColourLegend(session)
-    qtbot.addWidget(legend)
-    legend.resize(width, LEGEND_HEIGHT)
-    with qtbot.waitExposed(legend):
-        legend.show()
-    return legend
+    return show_view(qtbot, ColourLegend(session), width, LEGEND_HEIGHT)
 
 
 def bar_end_colours(legend: ColourLegend, index: int) -> tuple[tuple[int, ...], tuple[int, ...]]:

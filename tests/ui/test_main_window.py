@@ -6,12 +6,16 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
+from gatescope.ui.views import colors
+from gatescope.ui.views.cell.layouts import BLOCK_W, STRIP_SIZE
 from gatescope.ui.window.main_window import MainWindow
-from tests.helpers import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, column_outline_share, make_text_model, near, pixel_at, scene_pixel
 
 
 @pytest.fixture
@@ -175,7 +179,8 @@ def test_tween_glides_through_fractional_positions(window, qtbot):
 
 
 def test_five_thousand_repaints_of_python_painted_views_do_not_crash(window, qapp):
-    """Catches the PySide6 6.12.0 abort (a few thousand repaints of Python-overridden paint methods)."""
+    """Catches the PySide6 6.12.0 abort (a few thousand repaints of Python-overridden paint methods) — and that
+    after them every Python-painted view still draws the step the session ended on."""
     session = window.session
     painted = [window.stage.token_strip, window.stage.views["step"].strips, window.stage.legend]
     for number in range(5000):
@@ -184,15 +189,39 @@ def test_five_thousand_repaints_of_python_painted_views_do_not_crash(window, qap
         if number % 50 == 0:
             window.stage.views["heatmaps"].repaint()
             QApplication.processEvents()
-    image = window.grab().toImage()
-    assert not image.isNull() and image.width() > 0
+    picture = window.grab().toImage()
+
+    step = 4999 % session.steps
+    assert session.step == step
+    chips, highlight = window.stage.token_strip, window.palette().highlight().color()
+    for chip in (step - 1, step, step + 1):  # the chip a step ends on is filled, its neighbours are not
+        inside = chips.chip_rect(chip).adjusted(3, 3, -3, -3).topLeft()
+        assert near(pixel_at(picture, chips, inside, window), highlight.getRgb()[:3]) == (chip == step)
+    panel = window.stage.views["heatmaps"]
+    assert column_outline_share(picture, window, panel, "input", step - 0.5, np.linspace(1, 14, 30)) > 0.8
+    assert column_outline_share(picture, window, panel, "input", step + 2.5, np.linspace(1, 14, 30)) < 0.2
+    strips, layer = window.stage.views["step"], session.layer_trace
+    low, high = scales.levels("hidden_state", layer)
+    for unit in (3, 9, 14):  # unit order "index": column = unit; the marker outlines column 0
+        centre = strips.cell_rect("hidden_state", unit).center()
+        expected = colors.colour_at(float(layer.h[step, unit]), low, high, session.colour_scheme, False)
+        assert near(pixel_at(picture, strips.strips, centre, window), expected.getRgb()[:3])
+    gates = window.stage.legend.bar_rect(0)
+    first = colors.lookup_table(session.colour_scheme, True)[0][:3]
+    assert near(
+        pixel_at(picture, window.stage.legend, gates.center() - QPoint(gates.width() // 2 - 1, 0), window), first
+    )
 
 
 def test_five_thousand_repaints_of_the_cell_diagram_do_not_crash(window, qapp):
-    """The diagram's items all paint in Python: the same PySide6 abort would show here first."""
+    """The diagram's items all paint in Python: the same PySide6 abort would show here first. Afterwards the diagram
+    shows the phase the session ended on: the output gate working, the gates before it with the trace's colours,
+    the hidden state not computed yet."""
     session = window.session
+    window.stage.phase_tweener.set_duration_ms(0)  # the loop alone moves the phase progress
     window.stage.show_central_view("cell")
-    viewport = window.stage.views["cell"].canvas.viewport()
+    diagram = window.stage.views["cell"]
+    viewport = diagram.canvas.viewport()
     session.set_step(0, phase=0)
     for number in range(5000):
         if number % 5 == 0:
@@ -201,8 +230,29 @@ def test_five_thousand_repaints_of_the_cell_diagram_do_not_crash(window, qapp):
         viewport.repaint()
         if number % 100 == 0:
             QApplication.processEvents()
-    image = window.stage.views["cell"].grab().toImage()
-    assert not image.isNull() and image.width() > 0
+    QApplication.processEvents()
+    picture = viewport.grab().toImage()
+
+    phases = len(session.phases)
+    assert (session.step, session.phase) == divmod(1000 % (session.steps * phases), phases) == (4, 4)
+    assert session.phases[session.phase].key == "output" and session.phase_progress == 1.0
+    blocks = {block.spec.name: block for block in diagram.diagrams[0].blocks}
+    inside = QPointF(-BLOCK_W / 2 + 6, 0)  # left of the function and the name, inside the rounded box
+    working = scene_pixel(picture, diagram.canvas, blocks["output"].mapToScene(inside))
+    done = scene_pixel(picture, diagram.canvas, blocks["forget"].mapToScene(inside))
+    assert working.red() - working.blue() > 40  # tinted with the active orange
+    assert near(done, (255, 255, 255))
+    layer, scheme = session.layer_trace, session.colour_scheme
+    for wire, gate in (("forget", "forget"), ("output", "output")):
+        strip = diagram.vector_strip(wire)
+        for unit in (2, 7, 13):  # unit order "index": column = unit
+            centre = strip.mapToScene(QPointF((unit + 0.5) * STRIP_SIZE[0] / layer.units, STRIP_SIZE[1] / 2))
+            expected = colors.colour_at(float(layer.gates[gate][4, unit]), 0.0, 1.0, scheme, True)
+            assert near(scene_pixel(picture, diagram.canvas, centre), expected.getRgb()[:3]), (wire, unit)
+    hidden = diagram.vector_strip("hidden")  # not computed yet: faint and empty, one pale grey from end to end
+    across = [hidden.mapToScene(QPointF(x, STRIP_SIZE[1] / 2)) for x in np.linspace(4, STRIP_SIZE[0] - 4, 20)]
+    shown = {scene_pixel(picture, diagram.canvas, point).rgb() for point in across}
+    assert len(shown) == 1 and QColor(shown.pop()).lightness() > 220
 
 
 def test_long_pasted_text_keeps_views_windowed(window, qtbot):
@@ -218,26 +268,14 @@ def test_long_pasted_text_keeps_views_windowed(window, qtbot):
 def test_window_screenshot_marks_the_current_column(window, qtbot):
     """Whole-window grab: at the current token the input-gate heatmap carries the white-on-black outline on both
     column edges; two tokens later there is none."""
-    from tests.helpers import viewport_point
-
     window.session.set_step(4)
     qtbot.wait(20)
     picture = window.grab().toImage()
-    panel = window.stage.views["heatmaps"]
+    panel, rows = window.stage.views["heatmaps"], np.linspace(1, 14, 30)
 
-    def outlined(token_edge: float) -> float:
-        found = []
-        for row in np.linspace(1, 14, 30):
-            point = panel.canvas().mapTo(window, viewport_point(panel, "input", token_edge, row))
-            pixels = [picture.pixelColor(point.x() + dx, point.y()) for dx in range(-3, 4)]
-            found.append(
-                any(min(p.red(), p.green(), p.blue()) > 225 for p in pixels)
-                and any(max(p.red(), p.green(), p.blue()) < 40 for p in pixels)
-            )
-        return float(np.mean(found))
-
-    assert outlined(3.5) > 0.8 and outlined(4.5) > 0.8
-    assert outlined(6.5) < 0.2
+    assert column_outline_share(picture, window, panel, "input", 3.5, rows) > 0.8
+    assert column_outline_share(picture, window, panel, "input", 4.5, rows) > 0.8
+    assert column_outline_share(picture, window, panel, "input", 6.5, rows) < 0.2
 
 
 def test_dropping_a_model_file_opens_it(window, tmp_path):

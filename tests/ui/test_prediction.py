@@ -12,9 +12,8 @@ from PySide6.QtGui import QColor, QPalette
 
 from gatescope.model.model import Head
 from gatescope.ui.session import SessionModel
-from gatescope.ui.views.canvas import TokenAxis
 from gatescope.ui.views.prediction import NO_HEAD, PredictionPanel
-from tests.helpers import SENTENCE, WORDS, make_text_model
+from tests.helpers import SENTENCE, WORDS, emitted, make_text_model, show_view
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -23,12 +22,7 @@ TOKENS = SENTENCE.split()
 
 
 def make_panel(qtbot, session: SessionModel, width: int = 900, height: int = 420) -> PredictionPanel:
-    panel = PredictionPanel(session)
-    qtbot.addWidget(panel)
-    panel.resize(width, height)
-    with qtbot.waitExposed(panel):
-        panel.show()
-    return panel
+    return show_view(qtbot, PredictionPanel(session), width, height)
 
 
 def viewport_point(panel: PredictionPanel, token: float, probability: float) -> QPoint:
@@ -168,23 +162,33 @@ def test_new_text_redraws_the_curves(qtbot, session):
     assert panel.axis.tickStrings([0.0, 3.0], 1.0, 1.0) == ["the", "great"]
 
 
-def test_long_text_steps_without_redrawing_curves_and_labels_only_some_tokens(qtbot, session, monkeypatch):
+def test_long_text_steps_by_moving_the_line_not_by_replotting_and_labels_only_some_tokens(qtbot, session):
+    """On 5,000 tokens a step moves the step line and the dots; the curves are not plotted again (pyqtgraph's
+    sigPlotChanged stays quiet) and the pixels change only around the old and the new line."""
     rng = np.random.default_rng(5)
     session.set_text(" ".join(rng.choice(WORDS[1:], size=5000)))
     panel = make_panel(qtbot, session)
-    redraws = []
-    for curve in panel.curves:
-        monkeypatch.setattr(curve, "setData", lambda *args, **kwargs: redraws.append(1))
+    session.set_step(1000)
+    before = panel.plot_widget.grab().toImage()
+    replotted = [emitted(curve.sigPlotChanged) for curve in panel.curves]
 
-    session.set_step(2500)
-    session.set_position(2500.5)
+    session.set_step(4000)
+    session.set_position(4000.5)
 
-    assert redraws == []
-    assert panel.step_line.pos().x() == pytest.approx(2500.5)
-    axis = TokenAxis(pixels_per_label=56)
-    axis.set_tokens(session.trace.tokens)
-    ((spacing, ticks),) = axis.tickValues(-0.5, 4999.5, 800)
-    assert len(ticks) <= 800 / 56 and spacing == 500
+    after = panel.plot_widget.grab().toImage()
+    assert replotted == [[] for _ in panel.curves]
+    assert panel.step_line.pos().x() == pytest.approx(4000.5)
+    line_at = [viewport_point(panel, position, 0.5).x() for position in (1000, 4000.5)]
+    changed = {
+        x
+        for x in range(before.width())
+        for y in range(0, before.height(), 2)
+        if before.pixel(x, y) != after.pixel(x, y)
+    }
+    assert changed and all(min(abs(x - at) for at in line_at) <= 8 for x in changed)
+    ((spacing, ticks),) = panel.axis.tickValues(*panel.plot.viewRange()[0], panel.axis.geometry().width())
+    assert len(ticks) <= panel.axis.geometry().width() / 56 and spacing == 500
+    assert panel.axis.tickStrings(ticks[:1], 1.0, spacing) == [session.trace.tokens[int(ticks[0])]]
 
 
 # --- view → model -----------------------------------------------------------------------------------------------

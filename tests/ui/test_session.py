@@ -1,12 +1,39 @@
-"""SessionModel: validates, stores, then emits — and emits only on a real change."""
+"""SessionModel: validates, stores, then emits — and emits only on a real change. Plain state: these tests need
+the session alone — no widgets, no event loop, no QApplication."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gatescope.ui.session import SessionModel, unit_order
-from tests.helpers import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, emitted, make_text_model
+
+
+@pytest.fixture
+def session() -> SessionModel:
+    return SessionModel(make_text_model("lstm", units=16), SENTENCE)
+
+
+@pytest.mark.slow
+def test_a_session_runs_and_signals_without_a_qapplication():
+    probe = (
+        "from PySide6.QtCore import QCoreApplication\n"
+        "from gatescope.ui.session import SessionModel\n"
+        "from tests.helpers import SENTENCE, emitted, make_text_model\n"
+        "session = SessionModel(make_text_model('gru'), SENTENCE)\n"
+        "steps = emitted(session.step_changed)\n"
+        "session.set_step(3)\n"
+        "print(steps, session.phase, QCoreApplication.instance())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[(3,)] 4 None"
 
 
 def test_text_runs_the_model_and_starts_at_the_first_token(session):
@@ -15,7 +42,7 @@ def test_text_runs_the_model_and_starts_at_the_first_token(session):
     assert session.phase == session.last_phase == 5  # an LSTM step has six phases; a token shows its whole step
 
 
-def test_phases_walk_the_computation_then_the_tokens(session, qtbot):
+def test_phases_walk_the_computation_then_the_tokens(session):
     assert [phase.key for phase in session.phases] == ["combine", "forget", "input", "cell", "output", "hidden"]
     session.set_step(2, phase=0)
     visited = [(session.step, session.phase)]
@@ -30,35 +57,35 @@ def test_phases_walk_the_computation_then_the_tokens(session, qtbot):
     assert not session.previous_phase()
 
 
-def test_phase_is_validated_and_stepping_by_token_shows_the_whole_step(session, qtbot):
+def test_phase_is_validated_and_stepping_by_token_shows_the_whole_step(session):
     with pytest.raises(ValueError):
         session.set_phase(6)
     with pytest.raises(ValueError):
         session.set_step(1, phase=-1)
     session.set_step(1, phase=2)
-    with qtbot.waitSignal(session.phase_changed) as signal:
-        session.step_forward()
-    assert signal.args == [5] and session.phase == 5
+    phases = emitted(session.phase_changed)
+    session.step_forward()
+    assert phases == [(5,)] and session.phase == 5
     session.set_phase_progress(0.25)
     assert session.phase_progress == 0.25
     session.set_phase(3)
     assert session.phase_progress == 1.0
 
 
-def test_gru_and_rnn_sessions_have_their_own_phases(qapp):
+def test_gru_and_rnn_sessions_have_their_own_phases():
     gru = SessionModel(make_text_model("gru"), SENTENCE)
     assert [phase.key for phase in gru.phases] == ["combine", "reset", "update", "candidate", "hidden"]
     rnn = SessionModel(make_text_model("rnn"), SENTENCE)
     assert [phase.key for phase in rnn.phases] == ["combine", "hidden"] and rnn.phase == 1
 
 
-def test_setting_the_same_step_emits_nothing(session, qtbot):
+def test_setting_the_same_step_emits_nothing(session):
     session.set_step(3)
-    with qtbot.assertNotEmitted(session.step_changed):
-        session.set_step(3)
-    with qtbot.waitSignal(session.step_changed) as signal:
-        session.set_step(4)
-    assert signal.args == [4]
+    steps = emitted(session.step_changed)
+    session.set_step(3)
+    assert steps == []
+    session.set_step(4)
+    assert steps == [(4,)]
 
 
 def test_out_of_range_step_is_refused_and_state_kept(session):
@@ -68,11 +95,11 @@ def test_out_of_range_step_is_refused_and_state_kept(session):
     assert session.step == 2
 
 
-def test_bad_text_reports_error_and_keeps_previous_trace(session, qtbot):
+def test_bad_text_reports_error_and_keeps_previous_trace(session):
     previous = session.trace
-    with qtbot.waitSignal(session.error_raised) as signal:
-        assert session.set_text("   ") is False
-    assert "no tokens" in signal.args[0]
+    errors = emitted(session.error_raised)
+    assert session.set_text("   ") is False
+    assert len(errors) == 1 and "no tokens" in errors[0][0]
     assert session.trace is previous and session.text == SENTENCE
 
 
@@ -82,10 +109,10 @@ def test_shorter_text_clamps_the_step(session):
     assert session.step == 1
 
 
-def test_switching_model_reruns_the_text(session, qtbot):
-    gru = make_text_model("gru", units=12)
-    with qtbot.waitSignal(session.trace_changed):
-        assert session.set_model(gru)
+def test_switching_model_reruns_the_text(session):
+    traces = emitted(session.trace_changed)
+    assert session.set_model(make_text_model("gru", units=12))
+    assert traces == [(session.trace,)]
     assert session.layer_trace.kind == "gru" and session.units == 12
 
 
@@ -98,7 +125,7 @@ def test_unit_orders_are_permutations_and_variance_is_descending(session):
     assert np.all(np.diff(variances) <= 0)
 
 
-def test_layer_choice_on_stacked_model(qapp):
+def test_layer_choice_on_stacked_model():
     session = SessionModel(make_text_model("lstm", units=8, layers=2, bidirectional=True), SENTENCE)
     session.set_unit(15)
     session.set_layer(1)

@@ -12,19 +12,14 @@ from gatescope.presentation import scales
 from gatescope.presentation.text import signed
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.unit_inspector import UnitInspector
-from tests.helpers import SENTENCE, WORDS, make_text_model
+from tests.helpers import SENTENCE, WORDS, emitted, make_text_model, show_view
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 def make_inspector(qtbot, session: SessionModel, width: int = 900, height: int = 560) -> UnitInspector:
-    inspector = UnitInspector(session)
-    qtbot.addWidget(inspector)
-    inspector.resize(width, height)
-    with qtbot.waitExposed(inspector):
-        inspector.show()
-    return inspector
+    return show_view(qtbot, UnitInspector(session), width, height)
 
 
 def viewport_point(inspector: UnitInspector, plot: str, token: float, value: float) -> QPoint:
@@ -142,19 +137,30 @@ def test_step_line_follows_the_fractional_position_on_every_plot(qtbot, session)
         assert inspector.step_lines[name].pos().x() == pytest.approx(5.4)
 
 
-def test_long_text_steps_without_redrawing_curves(qtbot, session, monkeypatch):
+def test_long_text_steps_by_moving_the_lines_not_by_replotting(qtbot, session):
+    """On 5,000 tokens a step moves the step lines; the unit's curves are not plotted again (pyqtgraph's
+    sigPlotChanged stays quiet) and the pixels change only around the old and the new line."""
     rng = np.random.default_rng(6)
     session.set_text(" ".join(rng.choice(WORDS[1:], size=5000)))
     inspector = make_inspector(qtbot, session)
-    redraws = []
-    for curve in inspector.curves.values():
-        monkeypatch.setattr(curve, "setData", lambda *args, **kwargs: redraws.append(1))
+    session.set_step(1000)
+    before = inspector.graphics.grab().toImage()
+    replotted = [emitted(curve.sigPlotChanged) for curve in inspector.curves.values()]
 
     session.set_step(4000)
     session.set_position(4000.25)
 
-    assert redraws == []
+    after = inspector.graphics.grab().toImage()
+    assert replotted == [[] for _ in inspector.curves]
     assert inspector.step_lines["gates"].pos().x() == pytest.approx(4000.25)
+    line_at = [viewport_point(inspector, "gates", position, 0.5).x() for position in (1000, 4000.25)]
+    changed = {
+        x
+        for x in range(before.width())
+        for y in range(0, before.height(), 2)
+        if before.pixel(x, y) != after.pixel(x, y)
+    }
+    assert changed and all(min(abs(x - at) for at in line_at) <= 8 for x in changed)
 
 
 # --- view → model and hover ---------------------------------------------------------------------------------------

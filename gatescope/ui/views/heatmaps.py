@@ -13,16 +13,16 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
 
 from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
 from gatescope.presentation.text import scale_text, signed, title, unit_label, unit_name, where
 from gatescope.ui.session import SessionModel
-from gatescope.ui.views import colors
+from gatescope.ui.views import colors, plots
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import RectOutline, TokenAxis, tune_for_live_updates
+from gatescope.ui.views.colors import Ink, cosmetic_pen
 
 #: Most token columns an image holds; longer texts show a window of this many around the step.
 WINDOW_COLUMNS = 160
@@ -298,17 +298,14 @@ class HeatmapPanel(QWidget):
         self._heatmaps = []
         for index, quantity in enumerate(quantities):
             plot = pg.PlotItem(axisItems={"bottom": TokenAxis(pixels_per_label=64), "left": UnitAxis("left")})
-            plot.setMenuEnabled(False)
-            plot.hideButtons()
-            plot.vb.setMouseEnabled(x=False, y=False)
+            plots.still_plot(plot, grid=False)
             plot.vb.invertY(True)
             plot.vb.disableAutoRange()
             # The image always fills the view exactly, so clipping buys nothing and costs time on every repaint.
             plot.vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, False)
             plot.getAxis("left").setWidth(54)
             plot.showAxis("bottom", index == len(quantities) - 1)
-            for side in ("left", "bottom"):  # static between texts: repaint from cached pixmaps, not tick specs
-                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            plots.cache_static(plot.getAxis("left"), plot.getAxis("bottom"))  # static between texts
             if index:
                 plot.setXLink(self._heatmaps[0].plot)
             image = pg.ImageItem(axisOrder="row-major")
@@ -325,26 +322,20 @@ class HeatmapPanel(QWidget):
         self._apply_theme()
 
     def _apply_titles(self) -> None:
-        foreground = self.palette().color(QPalette.ColorRole.WindowText)
+        colour = Ink.of(self.palette()).text.name()
         for heatmap in self._heatmaps:
             low, high = self._levels[heatmap.quantity]
             text = f"{title(heatmap.quantity, self._kind)} ({scale_text(low, high)})"
-            if heatmap.title != (text, foreground.name()):  # a new title re-lays out its plot
-                heatmap.title = (text, foreground.name())
-                heatmap.plot.setTitle(text, color=foreground.name(), size="9pt")
+            if heatmap.title != (text, colour):  # a new title re-lays out its plot
+                heatmap.title = (text, colour)
+                heatmap.plot.setTitle(text, color=colour, size="9pt")
 
     def _apply_theme(self) -> None:
-        palette = self.palette()
-        background = palette.color(QPalette.ColorRole.Window)
-        foreground = palette.color(QPalette.ColorRole.WindowText)
-        self._canvas.setBackground(background)
-        divider_pen = QPen(foreground, 2.0)
-        divider_pen.setCosmetic(True)
+        ink = Ink.of(self.palette())
+        self._canvas.setBackground(ink.window)
+        divider_pen = cosmetic_pen(ink.text, 2.0)
         for heatmap in self._heatmaps:
-            for name in ("left", "bottom"):
-                axis = heatmap.plot.getAxis(name)
-                axis.setPen(foreground)
-                axis.setTextPen(foreground)
+            plots.ink_axes(heatmap.plot, ink)
             heatmap.divider.setPen(divider_pen)
         if self._levels:
             self._apply_titles()
@@ -357,15 +348,14 @@ class HeatmapPanel(QWidget):
     # --- mouse ---------------------------------------------------------------------------------------------------
     def _cell_at(self, scene_position: QPointF) -> tuple[Heatmap, int, int] | None:
         """(heatmap, token, unit) under a scene point, or None outside the images."""
-        start, end = self._window
-        for heatmap in self._heatmaps:
-            if not heatmap.plot.vb.sceneBoundingRect().contains(scene_position):
-                continue
-            point = heatmap.plot.vb.mapSceneToView(scene_position)
-            token, row = int(np.floor(point.x() + 0.5)), int(np.floor(point.y() + 0.5))
-            if start <= token < end and 0 <= row < len(self._rows):
-                return heatmap, token, int(self._rows[row])
+        hit = plots.view_point((heatmap.plot.vb for heatmap in self._heatmaps), scene_position)
+        if hit is None:
             return None
+        view, point = hit
+        (heatmap,) = (heatmap for heatmap in self._heatmaps if heatmap.plot.vb is view)
+        (start, end), token, row = self._window, plots.nearest(point.x()), plots.nearest(point.y())
+        if start <= token < end and 0 <= row < len(self._rows):
+            return heatmap, token, int(self._rows[row])
         return None
 
     def _on_mouse_moved(self, scene_position: QPointF) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gatescope.presentation import scales
@@ -12,6 +12,7 @@ from gatescope.presentation.text import number
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.colors import Ink
 
 LEGEND_HEIGHT = 40
 BAR_HEIGHT = 10
@@ -92,7 +93,7 @@ class ColourLegend(QWidget):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         metrics = self.fontMetrics()
-        text = self.palette().color(QPalette.ColorRole.WindowText)
+        text = Ink.of(self.palette()).text
         frame = QColor(text)
         frame.setAlpha(140)
         for index, scale in enumerate(self._scales):

@@ -18,7 +18,8 @@ OPEN_FILE = "Open model file…"
 
 class ModelPicker(QComboBox):
     """The built-in models (descriptions as tooltips), the session's model when it is not one of them, and, if
-    ``offer_files``, an entry that asks for a model file."""
+    ``offer_files``, an entry that asks for a model file. Each model's item carries its name as data: what an item
+    says is for people, what it asks for is read from the data."""
 
     model_requested = Signal(str)  # a built-in model's name
     open_file_requested = Signal()
@@ -28,26 +29,27 @@ class ModelPicker(QComboBox):
         self.session = session
         self._offer_files = offer_files
         for name, description in gatescope.list_models():
-            self.addItem(name)
+            self.addItem(name, name)
             self.setItemData(self.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
         if offer_files:
             self.insertSeparator(self.count())
-            self.addItem(OPEN_FILE)
+            self.addItem(OPEN_FILE)  # no data: not a model
         self._on_model_changed(session.model)
         self.activated.connect(self._on_activated)
         session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self, model: Model) -> None:
-        if self.findText(model.name) < 0:
+        if self.findData(model.name) < 0:
             models = self.count() - 2 if self._offer_files else self.count()  # before the separator
-            self.insertItem(models, model.name)
-        self.setCurrentIndex(self.findText(model.name))
+            self.insertItem(models, model.name, model.name)
+        self.setCurrentIndex(self.findData(model.name))
 
     def _on_activated(self, index: int) -> None:
-        name = self.itemText(index)
-        self.setCurrentIndex(self.findText(self.session.model.name))  # until the session really changes model
-        if name == OPEN_FILE and self._offer_files:
-            self.open_file_requested.emit()
+        name = self.itemData(index)
+        self.setCurrentIndex(self.findData(self.session.model.name))  # until the session really changes model
+        if name is None:
+            if self._offer_files:
+                self.open_file_requested.emit()
         elif name != self.session.model.name:
             self.model_requested.emit(name)
 

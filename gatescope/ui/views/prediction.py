@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Signal
-from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import (
-    QGraphicsEllipseItem,
-    QGraphicsItem,
-    QGraphicsPathItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QColor, QPainterPath
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QVBoxLayout, QWidget
 
 from gatescope.engine.trace import Trace
 from gatescope.presentation import scales
 from gatescope.presentation.text import percent, quoted, signed, step_text
+from gatescope.ui.views import plots
 from gatescope.ui.views.binding import connect_session, disconnect_session
-from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
+from gatescope.ui.views.canvas import TokenAxis, fit_step_line, tune_for_live_updates
+from gatescope.ui.views.colors import Ink, cosmetic_pen
 from gatescope.ui.views.live_label import LiveLabel
 
 #: Okabe–Ito, a qualitative palette colour-blind readers can tell apart; one colour per output label.
@@ -63,21 +59,14 @@ class PredictionPanel(QWidget):
         self.axis = TokenAxis()
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis})
         tune_for_live_updates(self.plot_widget)
-        self.plot = self.plot_widget.getPlotItem()
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(y=True, alpha=0.2)
-        self.legend = self.plot.addLegend(offset=(-8, 8))
-        for item in (self.legend, self.plot.getAxis("left"), self.plot.getAxis("bottom")):
-            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.plot = plots.still_plot(self.plot_widget.getPlotItem())
+        self.legend = plots.add_legend(self.plot, offset=(-8, 8))
+        plots.cache_static(self.plot.getAxis("left"), self.plot.getAxis("bottom"))
         self.curves: list[pg.PlotDataItem] = []
         # Per-frame items are plain Qt items (painted in C++); static ones are cached as pixmaps, so moving the step
         # line repaints a thin strip from caches instead of re-running pyqtgraph's Python paint code.
-        self.step_line = step_line()
         self._line_span = (0.0, 1.0)  # data values the step line runs between
-        self.plot.addItem(self.step_line, ignoreBounds=True)
-        self.plot.vb.sigTransformChanged.connect(self._fit_step_line)
+        self.step_line = plots.add_step_line(self.plot, self._fit_step_line)
         self.current_dots: list[QGraphicsEllipseItem] = []  # one dot per label where the step line meets its curve
         self.flip_marks: list[QGraphicsPathItem] = []  # per label: a rug of ticks under the plot where it took over
         layout = QVBoxLayout(self)
@@ -86,8 +75,10 @@ class PredictionPanel(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.plot_widget, 1)
 
-        self.plot_widget.scene().sigMouseClicked.connect(self._on_scene_clicked)
-        self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_hovered)
+        self.pointer = plots.TokenPointer(self.plot_widget.scene(), self)
+        self.pointer.views = (self.plot.getViewBox(),)
+        self.pointer.clicked.connect(session.set_step)
+        self.pointer.hovered.connect(self._on_token_hovered)
         connect_session(self, session, SESSION_SLOTS)
         self._apply_palette()
         self._on_trace_changed(session.trace)
@@ -96,6 +87,7 @@ class PredictionPanel(QWidget):
     def _on_trace_changed(self, trace: Trace | None) -> None:
         self._trace = trace
         has_head = trace is not None and trace.outputs is not None
+        self.pointer.steps = trace.steps if has_head else 0
         self.plot_widget.setVisible(has_head)
         if trace is None:
             self.verdict.setText("")
@@ -132,8 +124,8 @@ class PredictionPanel(QWidget):
         self.plot.setYRange(low, high, padding=0.05)
         self._line_span = (low, high)
         self._fit_step_line()
-        percent = [[(v, f"{v * 100:.0f}%") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]]
-        self.plot.getAxis("left").setTicks(percent if self._probabilities else None)
+        ticks = [[(v, percent(v)) for v in (0.0, 0.25, 0.5, 0.75, 1.0)]]
+        self.plot.getAxis("left").setTicks(ticks if self._probabilities else None)
         self.axis.set_tokens(trace.tokens)
         self.plot.setLabel("left", "probability" if self._probabilities else "score")
         self._on_step_changed(self._session.step)
@@ -150,11 +142,7 @@ class PredictionPanel(QWidget):
     def _ensure_curves(self, count: int) -> None:
         while len(self.curves) < count:
             colour = LABEL_COLOURS[len(self.curves) % len(LABEL_COLOURS)]
-            curve = self.plot.plot(
-                [], [], pen=pg.mkPen(colour, width=2), autoDownsample=True, downsampleMethod="peak", clipToView=True
-            )
-            curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            self.curves.append(curve)
+            self.curves.append(plots.add_curve(self.plot, colour))
             dot = QGraphicsEllipseItem(-4.5, -4.5, 9.0, 9.0)
             dot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
             dot.setBrush(pg.mkBrush(colour))
@@ -163,11 +151,9 @@ class PredictionPanel(QWidget):
             self.plot.addItem(dot, ignoreBounds=True)
             self.current_dots.append(dot)
             marks = QGraphicsPathItem()
-            pen = QPen(QColor(colour), 3)
-            pen.setCosmetic(True)
-            marks.setPen(pen)
+            marks.setPen(cosmetic_pen(QColor(colour), 3))
             marks.setZValue(9)
-            marks.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            plots.cache_static(marks)
             self.plot.addItem(marks, ignoreBounds=True)
             self.flip_marks.append(marks)
 
@@ -226,24 +212,8 @@ class PredictionPanel(QWidget):
     def _fit_step_line(self, *_view_box) -> None:
         fit_step_line(self.step_line, self.plot.vb.childTransform(), *self._line_span)
 
-    # --- view -> session ------------------------------------------------------------------------------------------
-    def _token_at(self, scene_position: QPointF) -> int | None:
-        trace = self._trace
-        view = self.plot.getViewBox()
-        if trace is None or trace.outputs is None or not view.sceneBoundingRect().contains(scene_position):
-            return None
-        x = view.mapSceneToView(scene_position).x()
-        return int(min(max(round(x), 0), trace.steps - 1))
-
-    def _on_scene_clicked(self, event) -> None:
-        step = self._token_at(event.scenePos())
-        if step is not None:
-            self._session.set_step(step)
-
-    def _on_scene_hovered(self, scene_position: QPointF) -> None:
-        step = self._token_at(scene_position)
-        if step is None:
-            return
+    # --- hover (a click sets the step: see the pointer in __init__) ---------------------------------------------------
+    def _on_token_hovered(self, step: int) -> None:
         trace = self._trace
         row = trace.outputs[step]
         values = " · ".join(f"{label} {float(value):.4f}" for label, value in zip(self._labels(), row, strict=True))
@@ -251,22 +221,12 @@ class PredictionPanel(QWidget):
 
     # --- theme and lifetime ---------------------------------------------------------------------------------------
     def _apply_palette(self) -> None:
-        palette = self.palette()
-        text = palette.color(QPalette.ColorRole.WindowText)
-        self.plot_widget.setBackground(palette.color(QPalette.ColorRole.Base))
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            axis.setPen(text)
-            axis.setTextPen(text)
-        self.legend.setLabelTextColor(text)
-        see_through = QColor(palette.color(QPalette.ColorRole.Base))
-        see_through.setAlpha(150)  # curves under the legend stay visible
-        self.legend.setBrush(pg.mkBrush(see_through))
-        line = QPen(text, 2)
-        line.setCosmetic(True)
-        self.step_line.setPen(line)
-        self._outline = QPen(text, 1)
-        self._outline.setCosmetic(True)
+        ink = Ink.of(self.palette())
+        self.plot_widget.setBackground(ink.base)
+        plots.ink_axes(self.plot, ink)
+        plots.ink_legend(self.legend, ink, alpha=150)
+        plots.ink_step_line(self.step_line, ink)
+        self._outline = cosmetic_pen(ink.text, 1)
         for dot in self.current_dots:
             dot.setPen(self._outline)
         self._fill_legend()

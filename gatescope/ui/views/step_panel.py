@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap, QStaticText
+from PySide6.QtGui import QImage, QPainter, QPixmap, QStaticText
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gatescope.engine.phases import layer_state_before
@@ -13,10 +13,9 @@ from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
 from gatescope.presentation.captions import step_caption, step_heading
 from gatescope.presentation.text import scale_text, signed, title, unit_name, where
-from gatescope.ui.views import colors
 from gatescope.ui.views.binding import connect_session, disconnect_session
 from gatescope.ui.views.canvas import edges
-from gatescope.ui.views.colors import colour_rows
+from gatescope.ui.views.colors import Ink, colour_rows, strip_tables
 from gatescope.ui.views.live_label import LiveLabel
 
 #: The strips each kind of layer shows, top to bottom: gates in the order the equations use them, then the states.
@@ -57,6 +56,7 @@ class StepStrips(QWidget):
         self._separator: int | None = None  # a line between forward and reverse units, when shown in index order
         self._label_width = 14.0
         self._background: QPixmap | None = None  # the static layer (see _static_layer)
+        self._ink = Ink.of(self.palette())
 
     def set_titles(self, titles: list[str], separator: int | None = None) -> None:
         self._titles = [QStaticText(title) for title in titles]
@@ -126,11 +126,11 @@ class StepStrips(QWidget):
             return self._background
         pixmap = QPixmap(self.size() * ratio)
         pixmap.setDevicePixelRatio(ratio)
-        palette = self.palette()
-        pixmap.fill(palette.color(QPalette.ColorRole.Window))
+        ink = self._ink
+        pixmap.fill(ink.window)
         painter = QPainter(pixmap)
-        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-        frame = palette.color(QPalette.ColorRole.Mid)
+        painter.setPen(ink.text)
+        frame = ink.mid
         strips = [self.strip_rect(strip) for strip in range(len(self._titles))]
         for strip_title, rect in zip(self._titles, strips, strict=True):
             size = strip_title.size()
@@ -148,6 +148,7 @@ class StepStrips(QWidget):
         self.update()
 
     def paintEvent(self, _event) -> None:
+        ink = self._ink
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._static_layer())
         strips = [self.strip_rect(strip) for strip in range(len(self._titles))]
@@ -156,18 +157,14 @@ class StepStrips(QWidget):
                 painter.drawImage(rect, self._image, QRectF(0, strip, self._image.width(), 1))
         if self._separator is not None and strips and self._colours.shape[1]:
             x = self.cell_rect(0, self._separator).left()
-            painter.fillRect(
-                QRectF(x - 0.5, 2.0, 1.0, self.height() - 4.0), self.palette().color(QPalette.ColorRole.Mid)
-            )
+            painter.fillRect(QRectF(x - 0.5, 2.0, 1.0, self.height() - 4.0), ink.mid)
         if self._marker is not None and self._colours.shape[1] and strips:
-            palette = self.palette()
-            ink, paper = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
             width = strips[0].width() / self._colours.shape[1]
             left = strips[0].left() + self._marker * width
             # Dark under light, as fills (a stroked pen goes through the path rasteriser): shows on any colour.
             for rect in strips:
                 cell = QRectF(left - 1.5, rect.top() - 4.0, width + 3.0, rect.height() + 8.0)
-                for band_width, colour in ((3.0, ink), (1.0, paper)):
+                for band_width, colour in ((3.0, ink.text), (1.0, ink.window)):
                     for band in edges(cell, band_width):
                         painter.fillRect(band, colour)
         painter.end()
@@ -179,6 +176,8 @@ class StepStrips(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:
             self._measure_titles()
+        if event.type() == QEvent.Type.PaletteChange:
+            self._ink = Ink.of(self.palette())
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self._background = None
         super().changeEvent(event)
@@ -295,12 +294,9 @@ class StepPanel(QWidget):
         self._show_unit()
 
     def _load_tables(self) -> None:
-        """Each strip's 256-entry table, reordered to the bytes of Qt's premultiplied ARGB32 (B, G, R, A; opaque)."""
-        scheme = self._session.colour_scheme
-        tables = [
-            colors.lookup_table(scheme, scales.is_gate(quantity))[:, [2, 1, 0, 3]] for quantity in self._quantities
-        ]
-        self._tables = np.ascontiguousarray(np.stack(tables)) if tables else self._tables[:0]
+        """Each strip's 256-entry table, in the bytes of the strips' QImage."""
+        gates = tuple(scales.is_gate(quantity) for quantity in self._quantities)
+        self._tables = strip_tables(self._session.colour_scheme, gates)
 
     def _load_order(self) -> None:
         self._permutation = np.asarray(self._session.unit_permutation(), dtype=int)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Signal
-from PySide6.QtGui import QPalette, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QGraphicsLineItem, QVBoxLayout, QWidget
 
 from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
 from gatescope.presentation.text import signed, symbol, title, unit_name, where
+from gatescope.ui.views import plots
 from gatescope.ui.views.binding import connect_session, disconnect_session
-from gatescope.ui.views.canvas import TokenAxis, fit_step_line, step_line, tune_for_live_updates
+from gatescope.ui.views.canvas import TokenAxis, fit_step_line, tune_for_live_updates
+from gatescope.ui.views.colors import Ink
 
 #: Curve colours (Okabe–Ito); h takes the theme's text colour so it stands out on light and dark backgrounds.
 CURVE_COLOURS = {
@@ -63,6 +64,8 @@ class UnitInspector(QWidget):
         self._layer: LayerTrace | None = None
         self._quantities: tuple[tuple[str, str], ...] = ()
         self._plots_shown: tuple[str, ...] = ()
+        self._ink = Ink.of(self.palette())
+        self._title = ("", "")  # the text and colour shown: a new title re-lays out the plots under it
 
         self.graphics = pg.GraphicsLayoutWidget()
         tune_for_live_updates(self.graphics)
@@ -76,40 +79,26 @@ class UnitInspector(QWidget):
         self.legends: dict[str, pg.LegendItem] = {}
         for name in PLOTS:
             axis = TokenAxis()
-            plot = pg.PlotItem(axisItems={"bottom": axis})
-            plot.setMouseEnabled(x=False, y=False)
-            plot.setMenuEnabled(False)
-            plot.hideButtons()
-            plot.showGrid(y=True, alpha=0.2)
+            plot = plots.still_plot(pg.PlotItem(axisItems={"bottom": axis}))
             plot.setLabel("left", PLOT_TITLES[name])
             plot.getAxis("left").setWidth(64)
-            line = step_line()  # a plain Qt item: moving it runs no Python paint code
-            plot.addItem(line, ignoreBounds=True)
-            plot.vb.sigTransformChanged.connect(self._fit_step_lines)
-            self.legends[name] = plot.addLegend(offset=(-6, 4), colCount=3)
-            for item in (self.legends[name], plot.getAxis("left"), axis):  # static: repaint from cached pixmaps
-                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            line = plots.add_step_line(plot, self._fit_step_lines)
+            self.legends[name] = plots.add_legend(plot, offset=(-6, 4), columns=3)
+            plots.cache_static(plot.getAxis("left"), axis)
             self.plots[name], self.axes[name], self.step_lines[name] = plot, axis, line
         self.plots["gates"].setYRange(0.0, 1.0, padding=0.04)
         self.plots["tanh"].setYRange(-1.0, 1.0, padding=0.04)
         self.curves: dict[str, pg.PlotDataItem] = {}
         # Every quantity once, in a fixed order: curves drawn later lie on top, so the order must not vary.
         for quantity, plot_name in dict.fromkeys(pair for pairs in QUANTITIES_BY_KIND.values() for pair in pairs):
-            self.curves[quantity] = self.plots[plot_name].plot(
-                [],
-                [],
-                pen=pg.mkPen(CURVE_COLOURS.get(quantity, "#000000"), width=2),
-                autoDownsample=True,
-                downsampleMethod="peak",
-                clipToView=True,
-            )
-            self.curves[quantity].curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.curves[quantity] = plots.add_curve(self.plots[plot_name], CURVE_COLOURS.get(quantity, "#000000"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
 
-        self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
-        self.graphics.scene().sigMouseMoved.connect(self._on_scene_hovered)
+        self.pointer = plots.TokenPointer(self.graphics.scene(), self)
+        self.pointer.clicked.connect(session.set_step)
+        self.pointer.hovered.connect(self._on_token_hovered)
         connect_session(self, session, SESSION_SLOTS)
         self._apply_palette()
         self._load_layer()
@@ -128,8 +117,9 @@ class UnitInspector(QWidget):
         """Fix the axes for this layer (c's symmetric limit, the tokens) and lay out the plots its kind needs."""
         trace, layer = self._session.trace, self._session.layer_trace
         self._layer = layer
+        self.pointer.steps = trace.steps if trace is not None and layer is not None else 0
         if trace is None or layer is None:
-            self.title.setText("no text yet")
+            self._show_title("no text yet")
             self._show_plots(())
             return
         self._quantities = QUANTITIES_BY_KIND.get(layer.kind, QUANTITIES_BY_KIND["rnn"])
@@ -165,6 +155,7 @@ class UnitInspector(QWidget):
             # Only the last plot has a token axis: the others would redraw tick marks for every new text.
             self.plots[name].showAxis("bottom", name == names[-1])
         self._plots_shown = names
+        self.pointer.views = tuple(self.plots[name].getViewBox() for name in names)
 
     @property
     def plots_shown(self) -> tuple[str, ...]:
@@ -179,8 +170,7 @@ class UnitInspector(QWidget):
         text = unit_name(unit, layer, always_direction=True)
         if len(trace.layers) > 1:
             text += f" · layer {self._session.layer + 1} of {len(trace.layers)}"
-        if text != self.title.text:  # the colour is set with the palette; a new text re-lays out the title
-            self.title.setText(text, color=self._text_colour())
+        self._show_title(text)
         x = np.arange(trace.steps, dtype=np.float64)
         shown = {quantity for quantity, _ in self._quantities}
         for quantity, curve in self.curves.items():
@@ -215,27 +205,10 @@ class UnitInspector(QWidget):
             low, high = view.viewRange()[1]
             fit_step_line(line, view.childTransform(), low, high)
 
-    # --- hover and click --------------------------------------------------------------------------------------------
-    def _token_at(self, scene_position: QPointF) -> int | None:
-        trace = self._session.trace
-        if trace is None:
-            return None
-        for name in self._plots_shown:
-            view = self.plots[name].getViewBox()
-            if view.sceneBoundingRect().contains(scene_position):
-                x = view.mapSceneToView(scene_position).x()
-                return int(min(max(round(x), 0), trace.steps - 1))
-        return None
-
-    def _on_scene_clicked(self, event) -> None:
-        step = self._token_at(event.scenePos())
-        if step is not None:
-            self._session.set_step(step)
-
-    def _on_scene_hovered(self, scene_position: QPointF) -> None:
-        step = self._token_at(scene_position)
+    # --- hover (a click sets the step: see the pointer in __init__) ---------------------------------------------------
+    def _on_token_hovered(self, step: int) -> None:
         layer, trace = self._layer, self._session.trace
-        if step is None or layer is None or trace is None:
+        if layer is None or trace is None:
             return
         unit = self._session.unit
         values = " · ".join(
@@ -247,26 +220,22 @@ class UnitInspector(QWidget):
         )
 
     # --- theme and lifetime ---------------------------------------------------------------------------------------
-    def _text_colour(self) -> str:
-        return self.palette().color(QPalette.ColorRole.WindowText).name()
+    def _show_title(self, text: str) -> None:
+        """The title in the theme's text colour, set only when either changes."""
+        title = (text, self._ink.text.name())
+        if title != self._title:
+            self._title = title
+            self.title.setText(text, color=title[1])
 
     def _apply_palette(self) -> None:
-        palette = self.palette()
-        text = palette.color(QPalette.ColorRole.WindowText)
-        self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
+        ink = self._ink = Ink.of(self.palette())
+        self.graphics.setBackground(ink.base)
         for name, plot in self.plots.items():
-            for side in ("left", "bottom"):
-                plot.getAxis(side).setPen(text)
-                plot.getAxis(side).setTextPen(text)
-            line = QPen(text, 2)
-            line.setCosmetic(True)
-            self.step_lines[name].setPen(line)
-            self.legends[name].setLabelTextColor(text)
-            base = palette.color(QPalette.ColorRole.Base)
-            base.setAlpha(120)  # curves under the legend stay visible
-            self.legends[name].setBrush(pg.mkBrush(base))
-        self.curves["hidden_state"].setPen(pg.mkPen(text, width=2.5))
-        self.title.setText(self.title.text, color=self._text_colour())
+            plots.ink_axes(plot, ink)
+            plots.ink_step_line(self.step_lines[name], ink)
+            plots.ink_legend(self.legends[name], ink, alpha=120)
+        self.curves["hidden_state"].setPen(pg.mkPen(ink.text, width=2.5))
+        self._show_title(self._title[0])
         if self._layer is not None:
             self._load_layer()
 
