@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
 
 from gatescope.engine.trace import LayerTrace
@@ -20,7 +20,7 @@ from gatescope.presentation import scales
 from gatescope.presentation.text import scale_text, signed, title, unit_label, unit_name, where
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors, plots
-from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.binding import SessionView
 from gatescope.ui.views.canvas import RectOutline, TokenAxis, tune_for_live_updates
 from gatescope.ui.views.colors import Ink, cosmetic_pen
 
@@ -107,7 +107,7 @@ class Heatmap:
     title: tuple[str, str] = ("", "")  # text and colour shown
 
 
-class HeatmapPanel(QWidget):
+class HeatmapPanel(SessionView):
     """Every gate, the cell state and the hidden state of the selected layer as units × tokens heatmaps."""
 
     status_message = Signal(str)
@@ -131,7 +131,7 @@ class HeatmapPanel(QWidget):
         self._last_message = ""
         self._canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-        connect_session(self, session, SESSION_SLOTS)
+        self.bind(session, SESSION_SLOTS)
         self._reload()
 
     # --- read-only views for callers and tests -------------------------------------------------------------------
@@ -340,10 +340,8 @@ class HeatmapPanel(QWidget):
         if self._levels:
             self._apply_titles()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_theme()
-        super().changeEvent(event)
+    def palette_changed(self) -> None:
+        self._apply_theme()
 
     # --- mouse ---------------------------------------------------------------------------------------------------
     def _cell_at(self, scene_position: QPointF) -> tuple[Heatmap, int, int] | None:
@@ -382,11 +380,3 @@ class HeatmapPanel(QWidget):
             f"{title(heatmap.quantity, layer.kind)} · {unit_name(unit, layer)} = {signed(value, 4)} "
             f"{where(self._session.trace.tokens, token)}"
         )
-
-    # --- teardown ------------------------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:
-        self._disconnect()
-        super().closeEvent(event)
-
-    def _disconnect(self) -> None:
-        disconnect_session(self, self._session, SESSION_SLOTS)

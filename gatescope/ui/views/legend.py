@@ -11,7 +11,7 @@ from gatescope.presentation import scales
 from gatescope.presentation.text import number
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
-from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.binding import SessionView
 from gatescope.ui.views.colors import Ink
 
 LEGEND_HEIGHT = 40
@@ -31,7 +31,7 @@ def _gradient(scheme: str, sequential: bool) -> QImage:
     return QImage(table.data, 256, 1, 256 * 4, QImage.Format.Format_RGBA8888).copy()
 
 
-class ColourLegend(QWidget):
+class ColourLegend(SessionView):
     """Colour bars with tick labels for the scales in use on the selected layer, about 40 px tall."""
 
     def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
@@ -44,7 +44,7 @@ class ColourLegend(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
         self.setFont(font)
-        connect_session(self, session, SESSION_SLOTS)
+        self.bind(session, SESSION_SLOTS)
         self._update_scales()
 
     @property
@@ -110,8 +110,3 @@ class ColourLegend(QWidget):
             painter.drawText(labels, Qt.AlignmentFlag.AlignHCenter, middle)
             painter.drawText(labels, Qt.AlignmentFlag.AlignRight, high)
         painter.end()
-
-    # --- teardown ------------------------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:
-        disconnect_session(self, self._session, SESSION_SLOTS)
-        super().closeEvent(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QPainterPath
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QVBoxLayout, QWidget
 
@@ -13,7 +13,7 @@ from gatescope.engine.trace import Trace
 from gatescope.presentation import scales
 from gatescope.presentation.text import percent, quoted, signed, step_text
 from gatescope.ui.views import plots
-from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.binding import SessionView
 from gatescope.ui.views.canvas import TokenAxis, fit_step_line, tune_for_live_updates
 from gatescope.ui.views.colors import Ink, cosmetic_pen
 from gatescope.ui.views.live_label import LiveLabel
@@ -40,7 +40,7 @@ def decisions(outputs: np.ndarray) -> np.ndarray:
     return np.argmax(outputs, axis=1)
 
 
-class PredictionPanel(QWidget):
+class PredictionPanel(SessionView):
     """The head's output after every token as curves, with the verdict at the current step in words."""
 
     status_message = Signal(str)
@@ -79,7 +79,7 @@ class PredictionPanel(QWidget):
         self.pointer.views = (self.plot.getViewBox(),)
         self.pointer.clicked.connect(session.set_step)
         self.pointer.hovered.connect(self._on_token_hovered)
-        connect_session(self, session, SESSION_SLOTS)
+        self.bind(session, SESSION_SLOTS)
         self._apply_palette()
         self._on_trace_changed(session.trace)
 
@@ -219,7 +219,7 @@ class PredictionPanel(QWidget):
         values = " · ".join(f"{label} {float(value):.4f}" for label, value in zip(self._labels(), row, strict=True))
         self.status_message.emit(f"after {quoted(trace.tokens[step])} ({step_text(step, trace.steps)}): {values}")
 
-    # --- theme and lifetime ---------------------------------------------------------------------------------------
+    # --- theme -----------------------------------------------------------------------------------------------
     def _apply_palette(self) -> None:
         ink = Ink.of(self.palette())
         self.plot_widget.setBackground(ink.base)
@@ -231,11 +231,5 @@ class PredictionPanel(QWidget):
             dot.setPen(self._outline)
         self._fill_legend()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_palette()
-        super().changeEvent(event)
-
-    def closeEvent(self, event) -> None:
-        disconnect_session(self, self._session, SESSION_SLOTS)
-        super().closeEvent(event)
+    def palette_changed(self) -> None:
+        self._apply_palette()

@@ -13,7 +13,7 @@ from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
 from gatescope.presentation.captions import step_caption, step_heading
 from gatescope.presentation.text import scale_text, signed, title, unit_name, where
-from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.binding import SessionView
 from gatescope.ui.views.canvas import edges
 from gatescope.ui.views.colors import Ink, colour_rows, strip_tables
 from gatescope.ui.views.live_label import LiveLabel
@@ -193,7 +193,7 @@ class StepStrips(QWidget):
             self.hovered.emit(*hit)
 
 
-class StepPanel(QWidget):
+class StepPanel(SessionView):
     """The selected layer at the current (tweened) position: gate vectors, c and h before → after, one caption."""
 
     status_message = Signal(str)
@@ -222,7 +222,7 @@ class StepPanel(QWidget):
 
         self.strips.clicked.connect(self._on_strip_clicked)
         self.strips.hovered.connect(self._on_strip_hovered)
-        connect_session(self, session, SESSION_SLOTS)
+        self.bind(session, SESSION_SLOTS)
         self._load_layer()
 
     @property
@@ -368,12 +368,6 @@ class StepPanel(QWidget):
             f"{where(trace.tokens, self._session.position)}"
         )
 
-    # --- theme and lifetime ---------------------------------------------------------------------------------------
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self.strips.update()  # the strips read the palette as they paint
-        super().changeEvent(event)
-
-    def closeEvent(self, event) -> None:
-        disconnect_session(self, self._session, SESSION_SLOTS)
-        super().closeEvent(event)
+    # --- theme -----------------------------------------------------------------------------------------------
+    def palette_changed(self) -> None:
+        self.strips.update()  # the strips read the palette as they paint

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gatescope.presentation.text import quoted, step_text, token_text
 from gatescope.ui.session import SessionModel
-from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.binding import SessionView
 
 PADDING = 7.0
 GAP = 4.0
@@ -22,7 +22,7 @@ HEIGHT = 30.0
 SESSION_SLOTS = (("trace_changed", "_on_trace_changed"), ("step_changed", "_on_step_changed"))
 
 
-class TokenStrip(QWidget):
+class TokenStrip(SessionView):
     """A row of chips scrolled so the current token stays in view."""
 
     status_message = Signal(str)
@@ -40,7 +40,7 @@ class TokenStrip(QWidget):
         self._offset = 0.0
         self._chips: QPixmap | None = None  # the background and every plain chip in view at the current offset
         self._shown_step: int | None = None  # the chip last painted as current
-        connect_session(self, session, SESSION_SLOTS)
+        self.bind(session, SESSION_SLOTS)
         self._on_trace_changed(session.trace)
 
     def sizeHint(self) -> QSize:
@@ -169,7 +169,3 @@ class TokenStrip(QWidget):
             return
         note = " — unknown to this model (read as <unk>)" if trace.unknown[index] else ""
         self.status_message.emit(f"{quoted(trace.tokens[index])} ({step_text(index, trace.steps)}){note}")
-
-    def closeEvent(self, event) -> None:
-        disconnect_session(self, self.session, SESSION_SLOTS)
-        super().closeEvent(event)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGraphicsLineItem, QVBoxLayout, QWidget
 
 from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
 from gatescope.presentation.text import signed, symbol, title, unit_name, where
 from gatescope.ui.views import plots
-from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.binding import SessionView
 from gatescope.ui.views.canvas import TokenAxis, fit_step_line, tune_for_live_updates
 from gatescope.ui.views.colors import Ink
 
@@ -53,7 +53,7 @@ SESSION_SLOTS = (
 )
 
 
-class UnitInspector(QWidget):
+class UnitInspector(SessionView):
     """The selected unit over every token: gate curves on 0..1, candidate and h on −1..1, c on a symmetric axis."""
 
     status_message = Signal(str)
@@ -99,7 +99,7 @@ class UnitInspector(QWidget):
         self.pointer = plots.TokenPointer(self.graphics.scene(), self)
         self.pointer.clicked.connect(session.set_step)
         self.pointer.hovered.connect(self._on_token_hovered)
-        connect_session(self, session, SESSION_SLOTS)
+        self.bind(session, SESSION_SLOTS)
         self._apply_palette()
         self._load_layer()
 
@@ -219,7 +219,7 @@ class UnitInspector(QWidget):
             f"{unit_name(unit, layer, always_direction=True)} {where(trace.tokens, step)}: {values}"
         )
 
-    # --- theme and lifetime ---------------------------------------------------------------------------------------
+    # --- theme -----------------------------------------------------------------------------------------------
     def _show_title(self, text: str) -> None:
         """The title in the theme's text colour, set only when either changes."""
         title = (text, self._ink.text.name())
@@ -239,11 +239,5 @@ class UnitInspector(QWidget):
         if self._layer is not None:
             self._load_layer()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_palette()
-        super().changeEvent(event)
-
-    def closeEvent(self, event) -> None:
-        disconnect_session(self, self._session, SESSION_SLOTS)
-        super().closeEvent(event)
+    def palette_changed(self) -> None:
+        self._apply_palette()

@@ -10,7 +10,7 @@ from maths done here. Where the parts go is :mod:`.layouts`; how they look is :m
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QTimer, Signal
+from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsScene, QSizePolicy, QVBoxLayout, QWidget
 
@@ -19,7 +19,7 @@ from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
 from gatescope.presentation.captions import diagram_heading, phase_caption, step_heading
 from gatescope.presentation.text import quoted, scale_text, signed, unit_name, wire_title
-from gatescope.ui.views.binding import connect_session, disconnect_session
+from gatescope.ui.views.binding import SessionView
 from gatescope.ui.views.cell.diagram import Diagram, DiagramCanvas
 from gatescope.ui.views.cell.items import VectorStrip
 from gatescope.ui.views.cell.layouts import DIAGRAM_SIZE, LAYOUTS
@@ -40,7 +40,7 @@ SESSION_SLOTS = (
 )
 
 
-class CellDiagram(QWidget):
+class CellDiagram(SessionView):
     """The selected layer's cell at the current step and phase: heading, phase buttons, the diagram, a caption."""
 
     status_message = Signal(str)
@@ -77,7 +77,7 @@ class CellDiagram(QWidget):
         layout.addWidget(self.phase_bar)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.caption)
-        connect_session(self, session, SESSION_SLOTS)
+        self.bind(session, SESSION_SLOTS)
         self._load_layer()
 
     # --- what tests and exports read ------------------------------------------------------------------------------
@@ -324,14 +324,8 @@ class CellDiagram(QWidget):
         self._refresh_if_dirty()
         self.canvas.fit()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self._ink = Ink.of(self.palette())
-            self.canvas.setBackgroundBrush(self._ink.base)
-            for diagram in self._diagrams:
-                diagram.set_ink(self._ink)
-        super().changeEvent(event)
-
-    def closeEvent(self, event) -> None:
-        disconnect_session(self, self._session, SESSION_SLOTS)
-        super().closeEvent(event)
+    def palette_changed(self) -> None:
+        self._ink = Ink.of(self.palette())
+        self.canvas.setBackgroundBrush(self._ink.base)
+        for diagram in self._diagrams:
+            diagram.set_ink(self._ink)
