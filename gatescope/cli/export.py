@@ -35,12 +35,13 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         help="png (a folder of frames), gif, mp4, svg (a folder of frames), or csv, npz, json data",
     )
     export.add_argument("--out", metavar="PATH", type=Path, required=True, help="file, or folder for png and svg")
-    views = ", ".join(f"{key} ({title.lower()})" for key, title in EXPORT_VIEWS.items())
+    single = ", ".join(f"{key} ({title.lower()})" for key, title in EXPORT_VIEWS.items() if key != WHOLE_STAGE)
     export.add_argument(
         "--view",
         choices=tuple(EXPORT_VIEWS),
         default=WHOLE_STAGE,
-        help=f"what to draw: {views} (default: {WHOLE_STAGE})",
+        help=f"what to draw: {WHOLE_STAGE} (every view, laid out as the app shows them) or one view: {single} "
+        f"(default: {WHOLE_STAGE})",
     )
     export.add_argument(
         "--by", choices=BY, default=BY[0], help="one stop per token, or one per phase of the cell (default: token)"
