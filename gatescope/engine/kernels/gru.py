@@ -1,0 +1,186 @@
+"""GRU kernels, both reset conventions: the forward steps and their backpropagation through time.
+
+r, z = sigmoid(...); h_t = (1 - z) * n + z * h_{t-1}, computed as n + z * (h_{t-1} - n). The candidate n is
+  "pytorch" (PyTorch, ONNX linear_before_reset=1, Keras reset_after=True): tanh(W_n x + b_in + r * (W_hn h + b_hn))
+  "cho" (Cho et al. 2014, ONNX linear_before_reset=0, Keras reset_after=False): tanh(W_n x + b_n + W_hn (r * h))
+Internal gate order: reset, update, candidate (layout.py). The loops follow the rules in lstm.py's docstring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gatescope.engine.kernels.steps import (
+    DirectionGrads,
+    DirectionRun,
+    backward_order,
+    constant,
+    outer_sum,
+    sigmoid_slope,
+    tanh_slope,
+)
+from gatescope.engine.layout import DirectionLayout
+from gatescope.engine.trace import FloatArray
+
+
+def forward(layout: DirectionLayout, pre: FloatArray, h0: FloatArray, c0: FloatArray | None = None) -> DirectionRun:
+    """Run the steps over ``pre`` (T, B, 3H), the projected inputs, which become the pre-activations; h0 (B, H)."""
+    T, B, G = pre.shape
+    H = G // 3
+    dtype = pre.dtype
+    gates = np.empty_like(pre)
+    h = np.empty((T + 1, B, H), dtype)
+    h[0] = h0
+    # What the candidate reads of h_{t-1}, kept for the backward pass: W_hn h_{t-1} + b_hn ("pytorch") or
+    # r_t * h_{t-1} ("cho").
+    recurrent_term = np.empty((T, B, H), dtype)
+    reset_after = layout.gru_convention == "pytorch"
+    recurrent = layout.recurrent_weight
+    # The candidate's own recurrent parameter: b_hn added to W_hn h ("pytorch"), or W_hn applied to r * h ("cho").
+    candidate_recurrent = layout.candidate_bias if reset_after else layout.candidate_weight
+    assert candidate_recurrent is not None
+    half = constant(0.5, dtype)
+    product = np.empty((B, recurrent.shape[1]), dtype)  # "pytorch": r, z and candidate columns; "cho": r, z
+    gates_product = product[:, : 2 * H]
+    candidate_product = product[:, 2 * H :] if reset_after else np.empty((B, H), dtype)
+    dot, add, subtract, multiply, tanh = np.dot, np.add, np.subtract, np.multiply, np.tanh
+    steps = zip(
+        pre[..., : 2 * H],
+        gates[..., : 2 * H],
+        gates[..., :H],
+        gates[..., H : 2 * H],
+        pre[..., 2 * H :],
+        gates[..., 2 * H :],
+        recurrent_term,
+        h[1:],
+    )
+    h_prev = h[0]
+    for gates_pre_t, gates_t, reset_t, update_t, candidate_pre_t, candidate_t, recurrent_term_t, h_t in steps:
+        dot(h_prev, recurrent, product)
+        add(gates_pre_t, gates_product, gates_pre_t)
+        tanh(gates_pre_t, gates_t)
+        multiply(gates_t, half, gates_t)  # tanh(x/2) -> sigmoid(x)
+        add(gates_t, half, gates_t)
+        if reset_after:  # r * (W_hn h + b_hn)
+            add(candidate_product, candidate_recurrent, recurrent_term_t)
+            multiply(recurrent_term_t, reset_t, candidate_product)
+        else:  # W_hn (r * h)
+            multiply(reset_t, h_prev, recurrent_term_t)
+            dot(recurrent_term_t, candidate_recurrent, candidate_product)
+        add(candidate_pre_t, candidate_product, candidate_pre_t)
+        tanh(candidate_pre_t, candidate_t)
+        subtract(h_prev, candidate_t, h_t)  # h = n + z * (h_prev - n)
+        multiply(h_t, update_t, h_t)
+        add(h_t, candidate_t, h_t)
+        h_prev = h_t
+    if reset_after:
+        return DirectionRun(pre, gates, h, None, recurrent_candidate=recurrent_term)
+    return DirectionRun(pre, gates, h, None, reset_hidden=recurrent_term)
+
+
+def backward(
+    layout: DirectionLayout,
+    run: DirectionRun,
+    grad_h: FloatArray,
+    grad_h_n: FloatArray,
+    grad_c_n: FloatArray | None = None,
+) -> DirectionGrads:
+    """Backpropagate through the steps of ``run``; grad_h (T, B, H) enters with the gradients from above and leaves
+    with the totals, grad_h_n (B, H) is the gradient arriving at the final state."""
+    gates = run.gates
+    assert gates is not None
+    T, B, G = gates.shape
+    H = G // 3
+    h_prev = run.h[:-1]
+    reset, update, candidate = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
+    # Local factors for all steps at once; the loop multiplies them by the incoming dh.
+    grads = np.empty_like(gates)
+    sigmoid_slope(gates[..., : 2 * H], grads[..., : 2 * H])
+    tanh_slope(candidate, grads[..., 2 * H :])
+    grads[..., H : 2 * H] *= h_prev - candidate  # update: dh * (h_prev - n)
+    grads[..., 2 * H :] *= 1 - update  # candidate: dh * (1 - z)
+    # reset: dn' * (W_hn h + b_hn) ("pytorch"), or d(r h) * h_prev ("cho")
+    reset_hidden = run.reset_hidden
+    grads[..., :H] *= h_prev if reset_hidden is not None else _present(run.recurrent_candidate)
+    grad_h_rec = grad_h_n.copy()
+    recurrent_grads = _backward_steps(layout, grads, reset, update, grad_h, grad_h_rec)
+    if reset_hidden is None:
+        weight_hh = outer_sum(recurrent_grads, h_prev)
+    else:  # the candidate's recurrent weights multiply r * h
+        weight_hh = np.concatenate(
+            [outer_sum(grads[..., : 2 * H], h_prev), outer_sum(grads[..., 2 * H :], reset_hidden)]
+        )
+    return DirectionGrads(grads, weight_hh, recurrent_grads.sum(axis=(0, 1)), grad_h, grad_h_rec)
+
+
+def _present(array: FloatArray | None) -> FloatArray:
+    assert array is not None
+    return array
+
+
+def _backward_steps(
+    layout: DirectionLayout,
+    grads: FloatArray,
+    reset: FloatArray,
+    update: FloatArray,
+    grad_h: FloatArray,
+    grad_h_rec: FloatArray,
+) -> FloatArray:
+    """The time loop, last step first: grads (T, B, 3H) enter with local factors and leave as gradients.
+
+    Returns the gradients at the recurrent product: ``grads`` itself for "cho"; for "pytorch" a new array with r and
+    z as in ``grads`` and the candidate's times r.
+    """
+    T, B, G = grads.shape
+    H = G // 3
+    reset_after = layout.gru_convention == "pytorch"
+    recurrent_grads = np.empty_like(grads) if reset_after else grads
+    recurrent_back = layout.recurrent_weight.T  # (3H, H); "cho": (2H, H)
+    candidate_back = recurrent_back  # "pytorch" has no candidate weights of its own
+    if layout.candidate_weight is not None:
+        candidate_back = layout.candidate_weight.T  # "cho": (H, H), applied to r * h
+    reset_hidden_grad = np.empty((B, H), grads.dtype)
+    written = np.empty((B, H), grads.dtype)
+    dot, add, multiply, copyto = np.dot, np.add, np.multiply, np.copyto
+    steps = backward_order(
+        grad_h,
+        grad_h[:, :, None],
+        grads[..., :H],
+        grads[..., : 2 * H],
+        grads.reshape(T, B, 3, H)[:, :, 1:],
+        grads[..., 2 * H :],
+        recurrent_grads,
+        recurrent_grads[..., : 2 * H],
+        recurrent_grads[..., 2 * H :],
+        reset,
+        update,
+    )
+    for (
+        dh,
+        dh_wide,
+        reset_t,
+        gates_t,
+        update_candidate_t,
+        candidate_t,
+        back_t,
+        back_gates_t,
+        back_candidate_t,
+        r,
+        z,
+    ) in steps:
+        add(dh, grad_h_rec, dh)
+        multiply(update_candidate_t, dh_wide, update_candidate_t)
+        if reset_after:  # n read r * (W_hn h + b_hn)
+            multiply(reset_t, candidate_t, reset_t)
+            copyto(back_gates_t, gates_t)
+            multiply(candidate_t, r, back_candidate_t)
+            dot(back_t, recurrent_back, grad_h_rec)
+        else:  # n read W_hn (r * h)
+            dot(candidate_t, candidate_back, reset_hidden_grad)
+            multiply(reset_t, reset_hidden_grad, reset_t)
+            dot(gates_t, recurrent_back, grad_h_rec)
+            multiply(reset_hidden_grad, r, written)
+            add(grad_h_rec, written, grad_h_rec)
+        multiply(dh, z, written)
+        add(grad_h_rec, written, grad_h_rec)
+    return recurrent_grads

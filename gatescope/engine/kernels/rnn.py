@@ -1,0 +1,56 @@
+"""Elman RNN kernels: h_t = tanh or relu(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), forward steps and backpropagation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gatescope.engine.kernels.steps import DirectionGrads, DirectionRun, backward_order, constant, outer_sum, tanh_slope
+from gatescope.engine.layout import DirectionLayout
+from gatescope.engine.trace import FloatArray
+
+
+def forward(layout: DirectionLayout, pre: FloatArray, h0: FloatArray, c0: FloatArray | None = None) -> DirectionRun:
+    """Run the steps over ``pre`` (T, B, H), the projected inputs, which become the pre-activations; h0 (B, H)."""
+    T, B, H = pre.shape
+    h = np.empty((T + 1, B, H), pre.dtype)
+    h[0] = h0
+    recurrent = layout.recurrent_weight
+    product = np.empty((B, H), pre.dtype)
+    zero = constant(0.0, pre.dtype)
+    relu = layout.nonlinearity == "relu"
+    dot, add, maximum, tanh = np.dot, np.add, np.maximum, np.tanh
+    h_prev = h[0]
+    for pre_t, h_t in zip(pre, h[1:]):
+        dot(h_prev, recurrent, product)
+        add(pre_t, product, pre_t)
+        if relu:
+            maximum(pre_t, zero, out=h_t)
+        else:
+            tanh(pre_t, h_t)
+        h_prev = h_t
+    return DirectionRun(pre, None, h, None)
+
+
+def backward(
+    layout: DirectionLayout,
+    run: DirectionRun,
+    grad_h: FloatArray,
+    grad_h_n: FloatArray,
+    grad_c_n: FloatArray | None = None,
+) -> DirectionGrads:
+    """Backpropagate through the steps of ``run``; grad_h (T, B, H) enters with the gradients from above and leaves
+    with the totals, grad_h_n (B, H) is the gradient arriving at the final state."""
+    current = run.h[1:]
+    grads = np.empty_like(current)
+    if layout.nonlinearity == "relu":
+        np.greater(current, 0, out=grads)
+    else:
+        tanh_slope(current, grads)
+    recurrent_back = layout.recurrent_weight.T
+    grad_h_rec = grad_h_n.copy()
+    dot, add, multiply = np.dot, np.add, np.multiply
+    for dh, grads_t in backward_order(grad_h, grads):
+        add(dh, grad_h_rec, dh)
+        multiply(grads_t, dh, grads_t)
+        dot(grads_t, recurrent_back, grad_h_rec)
+    return DirectionGrads(grads, outer_sum(grads, run.h[:-1]), grads.sum(axis=(0, 1)), grad_h, grad_h_rec)
