@@ -5,9 +5,10 @@ The shared driver of training and gradient views. The forward pass is the engine
 kind's kernel backpropagates through its steps, and this module turns what they return into gradients of the
 weights in PyTorch's names, layout and shapes.
 
-Arrays are time-major inside, (T, B, features), and a reverse direction runs over the reversed sequence, so that its
-arrays are in its own time order; the (B, T, ...) arrays handed out are transposed views or re-ordered copies.
-Weight gradients come from one matrix product each over every step and sequence at once.
+Arrays are time-major with the batch last inside, (T, features, B) as the kernels keep them, and a reverse direction
+runs over the reversed sequence, so that its arrays are in its own time order; the (B, T, ...) arrays handed out are
+transposed views or re-ordered copies. Weight gradients come from one matrix product each over every step and
+sequence at once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy.typing as npt
 
 from gatescope.engine.cells import RecurrentLayer
 from gatescope.engine.kernels import DirectionGrads, DirectionRun, backward_direction, run_direction
-from gatescope.engine.kernels.steps import outer_sum
+from gatescope.engine.kernels.steps import outer_sum, present
 from gatescope.engine.layout import DirectionLayout
 from gatescope.engine.trace import FloatArray
 from gatescope.errors import GatescopeError
@@ -35,7 +36,7 @@ class LayerCache:
     """
 
     layer: RecurrentLayer
-    inputs: tuple[FloatArray, ...]  # per direction (T, B, input_size), the layer's dtype
+    inputs: tuple[FloatArray, ...]  # per direction (T, input_size, B), the layer's dtype
     runs: tuple[DirectionRun, ...]
 
     @property
@@ -56,14 +57,14 @@ class LayerCache:
         """(B, T, D*H) LSTM cell states like h; None for GRU and RNN."""
         if self.layer.kind != "lstm":
             return None
-        return _in_input_order([_present(run.c)[1:] for run in self.runs])
+        return _in_input_order([present(run.c)[1:] for run in self.runs])
 
     def final_states(self) -> tuple[FloatArray, FloatArray | None]:
         """(h_n, c_n), each (D, B, H) like PyTorch's per-layer h_n (c_n None unless LSTM)."""
-        h_n = np.stack([run.h[-1] for run in self.runs])
+        h_n = np.stack([run.h[-1].T for run in self.runs])
         if self.layer.kind != "lstm":
             return h_n, None
-        return h_n, np.stack([_present(run.c)[-1] for run in self.runs])
+        return h_n, np.stack([present(run.c)[-1].T for run in self.runs])
 
 
 def layer_forward(
@@ -82,14 +83,15 @@ def layer_forward(
         raise GatescopeError(f"input has shape {x.shape}; it needs at least one sequence and one step")
     dtype = layer.dtype
     H, D = layer.hidden_size, len(layer.directions)
-    steps = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
+    steps = np.ascontiguousarray(x.transpose(1, 2, 0), dtype=dtype)
     h0s = _batch_state(h0, "h0", (D, B, H), dtype)
     c0s = _batch_state(c0, "c0", (D, B, H), dtype) if layer.kind == "lstm" else None
     inputs, runs = [], []
     for d, layout in enumerate(layer.layouts):
         inputs.append(steps if d == 0 else np.ascontiguousarray(steps[::-1]))
-        initial_c = None if layer.kind != "lstm" else np.zeros((B, H), dtype) if c0s is None else c0s[d]
-        runs.append(run_direction(layout, inputs[-1], np.zeros((B, H), dtype) if h0s is None else h0s[d], initial_c))
+        initial_h = np.zeros((H, B), dtype) if h0s is None else h0s[d].T
+        initial_c = None if layer.kind != "lstm" else np.zeros((H, B), dtype) if c0s is None else c0s[d].T
+        runs.append(run_direction(layout, inputs[-1], initial_h, initial_c, keep_pre=False))
     cache = LayerCache(layer, tuple(inputs), tuple(runs))
     return cache.h(), cache
 
@@ -119,27 +121,27 @@ def layer_backward(
         raise GatescopeError(f"grad_h has shape {grad_h.shape}; expected {(B, T, D * H)} like the layer's output")
     final_h = _batch_state(grad_h_n, "grad_h_n", (D, B, H), dtype)
     final_c = _batch_state(grad_c_n, "grad_c_n", (D, B, H), dtype) if layer.kind == "lstm" else None
-    upstream = grad_h.transpose(1, 0, 2)  # (T, B, D*H)
-    grad_x = np.zeros((T, B, layer.input_size), dtype)
+    upstream = grad_h.transpose(1, 2, 0)  # (T, D*H, B)
+    grad_x = np.zeros((T, layer.input_size, B), dtype)
     weight_grads, directions = [], []
     for d, (layout, run, x) in enumerate(zip(layer.layouts, cache.runs, cache.inputs)):
-        arriving = upstream[:, :, d * H : (d + 1) * H]
+        arriving = upstream[:, d * H : (d + 1) * H]
         grads = backward_direction(
             layout,
             run,
             np.array(arriving[::-1] if d else arriving, dtype=dtype, order="C"),  # owned: the kernel sums into it
-            np.zeros((B, H), dtype) if final_h is None else final_h[d],
-            None if layer.kind != "lstm" else np.zeros((B, H), dtype) if final_c is None else final_c[d],
+            np.zeros((H, B), dtype) if final_h is None else final_h[d].T,
+            None if layer.kind != "lstm" else np.zeros((H, B), dtype) if final_c is None else final_c[d].T,
         )
-        to_x = (grads.pre.reshape(T * B, -1) @ layout.input_weight).reshape(T, B, -1)
+        to_x = np.matmul(layout.input_weight.T, grads.pre)  # (T, input_size, B)
         grad_x += to_x[::-1] if d else to_x
         weight_grads.append(_weight_grads(layout, grads, x))
         directions.append(grads)
-    states = {"h0": np.stack([g.h0 for g in directions]), "h": _in_input_order([g.h for g in directions])}
+    states = {"h0": np.stack([g.h0.T for g in directions]), "h": _in_input_order([g.h for g in directions])}
     if layer.kind == "lstm":
-        states["c0"] = np.stack([_present(g.c0) for g in directions])
-        states["c"] = _in_input_order([_present(g.c) for g in directions])
-    return grad_x.transpose(1, 0, 2), weight_grads, states
+        states["c0"] = np.stack([present(g.c0).T for g in directions])
+        states["c"] = _in_input_order([present(g.c) for g in directions])
+    return grad_x.transpose(2, 0, 1), weight_grads, states
 
 
 def _weight_grads(layout: DirectionLayout, grads: DirectionGrads, x: FloatArray) -> dict[str, FloatArray]:
@@ -147,7 +149,7 @@ def _weight_grads(layout: DirectionLayout, grads: DirectionGrads, x: FloatArray)
     named = {
         "weight_ih": layout.to_torch_rows(outer_sum(grads.pre, x)),
         "weight_hh": layout.to_torch_rows(grads.weight_hh),
-        "bias_ih": layout.to_torch_rows(grads.pre.sum(axis=(0, 1))),
+        "bias_ih": layout.to_torch_rows(grads.pre.sum(axis=(0, 2))),
         "bias_hh": layout.to_torch_rows(grads.bias_hh),
     }
     if grads.peephole is not None:
@@ -156,10 +158,10 @@ def _weight_grads(layout: DirectionLayout, grads: DirectionGrads, x: FloatArray)
 
 
 def _in_input_order(parts: list[FloatArray]) -> FloatArray:
-    """Per-direction (T, B, H) arrays, each in its own time order -> (B, T, D*H) in input order (a view for one)."""
+    """Per-direction (T, H, B) arrays, each in its own time order -> (B, T, D*H) in input order (a view for one)."""
     if len(parts) == 1:
-        return parts[0].transpose(1, 0, 2)
-    return np.concatenate([parts[0], parts[1][::-1]], axis=2).transpose(1, 0, 2)
+        return parts[0].transpose(2, 0, 1)
+    return np.concatenate([parts[0], parts[1][::-1]], axis=1).transpose(2, 0, 1)
 
 
 def _batch_state(state: object, name: str, shape: tuple[int, int, int], dtype: np.dtype[Any]) -> FloatArray | None:
@@ -169,11 +171,6 @@ def _batch_state(state: object, name: str, shape: tuple[int, int, int], dtype: n
     array = np.asarray(state, dtype=dtype)
     if array.shape != shape:
         raise GatescopeError(f"{name} has shape {array.shape}; expected {shape} (directions, batch, units)")
-    return array
-
-
-def _present(array: FloatArray | None) -> FloatArray:
-    assert array is not None
     return array
 
 

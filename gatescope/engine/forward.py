@@ -15,6 +15,7 @@ import numpy as np
 
 from gatescope.engine.cells import GATE_NAMES, RecurrentLayer
 from gatescope.engine.kernels import run_direction
+from gatescope.engine.kernels.steps import present
 from gatescope.engine.layout import INTERNAL_ORDER
 from gatescope.engine.trace import FloatArray, LayerTrace
 from gatescope.errors import GatescopeError
@@ -35,25 +36,25 @@ def run_layer(
     runs = []
     for d, layout in enumerate(layer.layouts):
         x_dir = x if d == 0 else np.ascontiguousarray(x[::-1])
-        run = run_direction(layout, x_dir[:, None], h0[d : d + 1], None if c0 is None else c0[d : d + 1])
-        run.pre[..., : layout.sigmoid_width] *= 2  # record the true pre-activations of the sigmoid gates
+        run = run_direction(layout, x_dir[:, :, None], h0[d, :, None], None if c0 is None else c0[d, :, None])
+        run.pre[:, : layout.sigmoid_width] *= 2  # record the true pre-activations of the sigmoid gates
         runs.append(run)
     gates: dict[str, FloatArray] = {}
     preactivations: dict[str, FloatArray] = {}
     for name in GATE_NAMES[layer.kind]:
         k = INTERNAL_ORDER[layer.kind].index(name)
-        gates[name] = _join([_present(run.gates)[:, 0, k * H : (k + 1) * H] for run in runs])
-        preactivations[name] = _join([run.pre[:, 0, k * H : (k + 1) * H] for run in runs])
+        gates[name] = _join([present(run.gates)[:, k * H : (k + 1) * H, 0] for run in runs])
+        preactivations[name] = _join([run.pre[:, k * H : (k + 1) * H, 0] for run in runs])
     return LayerTrace(
         index=index,
         kind=layer.kind,
         units=H,
         bidirectional=D == 2,
-        h=_join([run.h[1:, 0] for run in runs]),
-        c=_join([run.c[1:, 0] for run in runs if run.c is not None]) if layer.kind == "lstm" else None,
+        h=_join([run.h[1:, :, 0] for run in runs]),
+        c=_join([run.c[1:, :, 0] for run in runs if run.c is not None]) if layer.kind == "lstm" else None,
         gates=gates,
         preactivations=preactivations,
-        hidden_preactivation=_join([run.pre[:, 0] for run in runs]) if layer.kind == "rnn" else None,
+        hidden_preactivation=_join([run.pre[:, :, 0] for run in runs]) if layer.kind == "rnn" else None,
         h0=h0.reshape(-1).copy(),
         c0=None if c0 is None else c0.reshape(-1).copy(),
         gru_convention=layer.gru_convention if layer.kind == "gru" else None,
@@ -70,11 +71,6 @@ def _join(parts: list[FloatArray]) -> FloatArray:
     joined[:, :H] = parts[0]
     joined[:, H:] = parts[1][::-1]
     return joined
-
-
-def _present(array: FloatArray | None) -> FloatArray:
-    assert array is not None
-    return array
 
 
 def run_stack(

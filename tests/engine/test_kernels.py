@@ -59,32 +59,35 @@ def test_gradients_go_back_to_pytorch_rows_at_true_scale():
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_backward_steps_are_the_derivative_of_the_forward_steps(variant: str):
-    """A kernel alone, from the projected inputs to every state: the loss weighs every h_t, h_T and c_T."""
+    """A kernel alone, from its inputs to every state: the loss weighs every h_t, h_T and c_T."""
     rng = np.random.default_rng(sum(map(ord, variant)))
     layer = random_layer(rng, input_size=2, units=3, bidirectional=False, **VARIANTS[variant])
     base = layer.layouts[0]
     kernel = KERNELS[layer.kind]
-    T, B, H, G = 4, 2, 3, base.input_weight.shape[0]
+    T, B, H = 4, 2, 3
     lstm = layer.kind == "lstm"
-    projected = rng.normal(size=(T, B, G))
-    h0, c0 = rng.normal(size=(B, H)), rng.normal(size=(B, H)) if lstm else None
-    upstream, final_h, final_c = rng.normal(size=(T, B, H)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
-    recurrent = base.recurrent_weight.copy()
+    x = rng.normal(size=(T, 2, B))  # the kernels' layout: time, features, batch
+    h0, c0 = rng.normal(size=(H, B)), rng.normal(size=(H, B)) if lstm else None
+    upstream, final_h, final_c = rng.normal(size=(T, H, B)), rng.normal(size=(H, B)), rng.normal(size=(H, B))
+    bias, recurrent = base.input_bias.copy(), base.recurrent_weight.copy()
     candidate = None if base.candidate_weight is None else base.candidate_weight.copy()
 
     def layout() -> DirectionLayout:
-        return dataclasses.replace(base, recurrent_weight=recurrent, candidate_weight=candidate)
+        return dataclasses.replace(base, input_bias=bias, recurrent_weight=recurrent, candidate_weight=candidate)
 
     def loss() -> float:
-        run = kernel.forward(layout(), projected.copy(), h0, c0)
+        run = kernel.forward(layout(), x, h0, c0, keep_pre=False)
         total = (run.h[1:] * upstream).sum() + (run.h[-1] * final_h).sum()
         return float(total + ((run.c[-1] * final_c).sum() if lstm else 0.0))
 
-    run = kernel.forward(layout(), projected.copy(), h0, c0)
+    run = kernel.forward(layout(), x, h0, c0, keep_pre=False)
     grads = kernel.backward(layout(), run, upstream.copy(), final_h, final_c if lstm else None)
 
     tolerance = 1e-6
-    assert relative_error(grads.pre, numeric_gradient(projected, loss)) < tolerance
+    # grads.pre is the gradient of the (internal) pre-activations: what reaches the input bias and, through the
+    # input weights, x
+    assert relative_error(grads.pre.sum(axis=(0, 2)), numeric_gradient(bias, loss)) < tolerance
+    assert relative_error(np.matmul(base.input_weight.T, grads.pre), numeric_gradient(x, loss)) < tolerance
     assert relative_error(grads.h0, numeric_gradient(h0, loss)) < tolerance
     if lstm:
         assert relative_error(grads.c0, numeric_gradient(c0, loss)) < tolerance
@@ -98,11 +101,11 @@ def test_backward_steps_are_the_derivative_of_the_forward_steps(variant: str):
 def test_backward_leaves_the_run_as_it_was():
     rng = np.random.default_rng(8)
     layer = random_layer(rng, "lstm", input_size=2, units=3, bidirectional=False, peepholes=True)
-    run = run_direction(layer.layouts[0], rng.normal(size=(5, 2, 2)), np.zeros((2, 3)), np.zeros((2, 3)))
-    kept = {name: None if value is None else value.copy() for name, value in dataclasses.asdict(run).items()}
-    upstream = rng.normal(size=(5, 2, 3))
-    first = backward_direction(layer.layouts[0], run, upstream.copy(), np.zeros((2, 3)), np.zeros((2, 3)))
-    second = backward_direction(layer.layouts[0], run, upstream.copy(), np.zeros((2, 3)), np.zeros((2, 3)))
+    run = run_direction(layer.layouts[0], rng.normal(size=(5, 2, 4)), np.zeros((3, 4)), np.zeros((3, 4)))
+    kept = dataclasses.asdict(run)  # copies
+    upstream = rng.normal(size=(5, 3, 4))
+    first = backward_direction(layer.layouts[0], run, upstream.copy(), np.zeros((3, 4)), np.zeros((3, 4)))
+    second = backward_direction(layer.layouts[0], run, upstream.copy(), np.zeros((3, 4)), np.zeros((3, 4)))
     for name, value in dataclasses.asdict(run).items():
         np.testing.assert_array_equal(value, kept[name], err_msg=name)
     np.testing.assert_array_equal(first.pre, second.pre)
@@ -133,7 +136,21 @@ def test_a_batch_of_one_is_the_trace_bit_for_bit(variant: str, dtype: str):
         if gates is not None:  # the trace's gates are the run's, reverse rows back in input order
             forward_units = trace.gates["forget" if layer.kind == "lstm" else "update"][:, d * 5 : (d + 1) * 5]
             k = INTERNAL_ORDER[layer.kind].index("forget" if layer.kind == "lstm" else "update")
-            np.testing.assert_array_equal(gates[:, 0, k * 5 : (k + 1) * 5], forward_units[:: -1 if d else 1])
+            np.testing.assert_array_equal(gates[:, k * 5 : (k + 1) * 5, 0], forward_units[:: -1 if d else 1])
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_training_lets_the_gates_overwrite_the_preactivations_and_nothing_else_changes(variant: str):
+    rng = np.random.default_rng(11)
+    layout = random_layer(rng, input_size=3, units=4, bidirectional=False, **VARIANTS[variant]).layouts[0]
+    x, h0, c0 = rng.normal(size=(6, 3, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    kept = run_direction(layout, x, h0, c0, keep_pre=True)
+    overwritten = run_direction(layout, x, h0, c0, keep_pre=False)
+    np.testing.assert_array_equal(overwritten.h, kept.h)
+    activations = "h" if kept.gates is None else "gates"  # an RNN's pre-activations become its states
+    np.testing.assert_array_equal(getattr(overwritten, activations), getattr(kept, activations))
+    assert np.shares_memory(overwritten.pre, getattr(overwritten, activations))
+    assert not np.shares_memory(kept.pre, getattr(kept, activations))
 
 
 def test_a_batch_runs_each_sequence_as_alone():

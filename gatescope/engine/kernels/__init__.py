@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import numpy as np
-
 from gatescope.engine.kernels import gru, lstm, rnn
 from gatescope.engine.kernels.steps import DirectionGrads, DirectionRun
 from gatescope.engine.layout import DirectionLayout
@@ -20,7 +18,7 @@ class Kernel(Protocol):
     """What a kernel module provides."""
 
     def forward(
-        self, layout: DirectionLayout, pre: FloatArray, h0: FloatArray, c0: FloatArray | None
+        self, layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, keep_pre: bool
     ) -> DirectionRun: ...
 
     def backward(
@@ -36,15 +34,16 @@ class Kernel(Protocol):
 KERNELS: dict[str, Kernel] = {"lstm": lstm, "gru": gru, "rnn": rnn}
 
 
-def run_direction(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None) -> DirectionRun:
-    """Run one direction over x (T, B, input_size), in the direction's time order; h0, c0 (B, H), c0 LSTM only.
+def run_direction(
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, keep_pre: bool = True
+) -> DirectionRun:
+    """Run one direction over x (T, input_size, B), in the direction's time order; h0, c0 (H, B), c0 LSTM only.
 
-    One matmul projects every step's input at once; the kernel's loop then adds the recurrent product step by step.
+    The inputs of every step are projected at once; the kernel's loop then adds the recurrent product step by step.
+    Without ``keep_pre`` the gates overwrite their pre-activations (the backward pass needs only the gates), which
+    halves the memory a training batch takes.
     """
-    T, B, features = x.shape
-    pre = np.matmul(x.reshape(T * B, features), layout.input_weight.T)
-    pre += layout.input_bias
-    return KERNELS[layout.kind].forward(layout, pre.reshape(T, B, -1), h0, c0)
+    return KERNELS[layout.kind].forward(layout, x, h0, c0, keep_pre)
 
 
 def backward_direction(
@@ -54,7 +53,7 @@ def backward_direction(
     grad_h_n: FloatArray,
     grad_c_n: FloatArray | None,
 ) -> DirectionGrads:
-    """Backpropagate through one direction's run; grad_h (T, B, H) is owned by the kernel, which sums into it."""
+    """Backpropagate through one direction's run; grad_h (T, H, B) is owned by the kernel, which sums into it."""
     return KERNELS[layout.kind].backward(layout, run, grad_h, grad_h_n, grad_c_n)
 
 

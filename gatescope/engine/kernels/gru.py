@@ -16,6 +16,8 @@ from gatescope.engine.kernels.steps import (
     backward_order,
     constant,
     outer_sum,
+    present,
+    project_inputs,
     sigmoid_slope,
     tanh_slope,
 )
@@ -23,40 +25,43 @@ from gatescope.engine.layout import DirectionLayout
 from gatescope.engine.trace import FloatArray
 
 
-def forward(layout: DirectionLayout, pre: FloatArray, h0: FloatArray, c0: FloatArray | None = None) -> DirectionRun:
-    """Run the steps over ``pre`` (T, B, 3H), the projected inputs, which become the pre-activations; h0 (B, H)."""
-    T, B, G = pre.shape
+def forward(
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None = None, keep_pre: bool = True
+) -> DirectionRun:
+    """Run the steps over x (T, input_size, B) from h0 (H, B); see kernels.run_direction."""
+    T, _, B = x.shape
+    G = layout.input_weight.shape[0]
     H = G // 3
-    dtype = pre.dtype
-    gates = np.empty_like(pre)
-    h = np.empty((T + 1, B, H), dtype)
+    dtype = x.dtype
+    pre = project_inputs(layout, x, np.empty((T, G, B), dtype))
+    gates = np.empty_like(pre) if keep_pre else pre
+    h = np.empty((T + 1, H, B), dtype)
     h[0] = h0
     # What the candidate reads of h_{t-1}, kept for the backward pass: W_hn h_{t-1} + b_hn ("pytorch") or
     # r_t * h_{t-1} ("cho").
-    recurrent_term = np.empty((T, B, H), dtype)
+    recurrent_term = np.empty((T, H, B), dtype)
     reset_after = layout.gru_convention == "pytorch"
-    recurrent = layout.recurrent_weight
+    recurrent = layout.recurrent_weight.T  # (3H, H) ("cho": (2H, H)): recurrent @ h_{t-1}
     # The candidate's own recurrent parameter: b_hn added to W_hn h ("pytorch"), or W_hn applied to r * h ("cho").
-    candidate_recurrent = layout.candidate_bias if reset_after else layout.candidate_weight
-    assert candidate_recurrent is not None
+    candidate_recurrent = present(layout.candidate_bias)[:, None] if reset_after else present(layout.candidate_weight).T
     half = constant(0.5, dtype)
-    product = np.empty((B, recurrent.shape[1]), dtype)  # "pytorch": r, z and candidate columns; "cho": r, z
-    gates_product = product[:, : 2 * H]
-    candidate_product = product[:, 2 * H :] if reset_after else np.empty((B, H), dtype)
+    product = np.empty((recurrent.shape[0], B), dtype)  # "pytorch": r, z and candidate rows; "cho": r, z
+    gates_product = product[: 2 * H]
+    candidate_product = product[2 * H :] if reset_after else np.empty((H, B), dtype)
     dot, add, subtract, multiply, tanh = np.dot, np.add, np.subtract, np.multiply, np.tanh
     steps = zip(
-        pre[..., : 2 * H],
-        gates[..., : 2 * H],
-        gates[..., :H],
-        gates[..., H : 2 * H],
-        pre[..., 2 * H :],
-        gates[..., 2 * H :],
+        pre[:, : 2 * H],
+        gates[:, : 2 * H],
+        gates[:, :H],
+        gates[:, H : 2 * H],
+        pre[:, 2 * H :],
+        gates[:, 2 * H :],
         recurrent_term,
         h[1:],
     )
     h_prev = h[0]
     for gates_pre_t, gates_t, reset_t, update_t, candidate_pre_t, candidate_t, recurrent_term_t, h_t in steps:
-        dot(h_prev, recurrent, product)
+        dot(recurrent, h_prev, product)
         add(gates_pre_t, gates_product, gates_pre_t)
         tanh(gates_pre_t, gates_t)
         multiply(gates_t, half, gates_t)  # tanh(x/2) -> sigmoid(x)
@@ -66,7 +71,7 @@ def forward(layout: DirectionLayout, pre: FloatArray, h0: FloatArray, c0: FloatA
             multiply(recurrent_term_t, reset_t, candidate_product)
         else:  # W_hn (r * h)
             multiply(reset_t, h_prev, recurrent_term_t)
-            dot(recurrent_term_t, candidate_recurrent, candidate_product)
+            dot(candidate_recurrent, recurrent_term_t, candidate_product)
         add(candidate_pre_t, candidate_product, candidate_pre_t)
         tanh(candidate_pre_t, candidate_t)
         subtract(h_prev, candidate_t, h_t)  # h = n + z * (h_prev - n)
@@ -85,37 +90,29 @@ def backward(
     grad_h_n: FloatArray,
     grad_c_n: FloatArray | None = None,
 ) -> DirectionGrads:
-    """Backpropagate through the steps of ``run``; grad_h (T, B, H) enters with the gradients from above and leaves
-    with the totals, grad_h_n (B, H) is the gradient arriving at the final state."""
+    """Backpropagate through the steps of ``run``; grad_h (T, H, B) enters with the gradients from above and leaves
+    with the totals, grad_h_n (H, B) is the gradient arriving at the final state."""
     gates = run.gates
     assert gates is not None
-    T, B, G = gates.shape
-    H = G // 3
+    H = gates.shape[1] // 3
     h_prev = run.h[:-1]
-    reset, update, candidate = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
+    reset, update, candidate = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]
     # Local factors for all steps at once; the loop multiplies them by the incoming dh.
     grads = np.empty_like(gates)
-    sigmoid_slope(gates[..., : 2 * H], grads[..., : 2 * H])
-    tanh_slope(candidate, grads[..., 2 * H :])
-    grads[..., H : 2 * H] *= h_prev - candidate  # update: dh * (h_prev - n)
-    grads[..., 2 * H :] *= 1 - update  # candidate: dh * (1 - z)
+    sigmoid_slope(gates[:, : 2 * H], grads[:, : 2 * H])
+    tanh_slope(candidate, grads[:, 2 * H :])
+    grads[:, H : 2 * H] *= h_prev - candidate  # update: dh * (h_prev - n)
+    grads[:, 2 * H :] *= 1 - update  # candidate: dh * (1 - z)
     # reset: dn' * (W_hn h + b_hn) ("pytorch"), or d(r h) * h_prev ("cho")
     reset_hidden = run.reset_hidden
-    grads[..., :H] *= h_prev if reset_hidden is not None else _present(run.recurrent_candidate)
+    grads[:, :H] *= h_prev if reset_hidden is not None else present(run.recurrent_candidate)
     grad_h_rec = grad_h_n.copy()
     recurrent_grads = _backward_steps(layout, grads, reset, update, grad_h, grad_h_rec)
     if reset_hidden is None:
         weight_hh = outer_sum(recurrent_grads, h_prev)
     else:  # the candidate's recurrent weights multiply r * h
-        weight_hh = np.concatenate(
-            [outer_sum(grads[..., : 2 * H], h_prev), outer_sum(grads[..., 2 * H :], reset_hidden)]
-        )
-    return DirectionGrads(grads, weight_hh, recurrent_grads.sum(axis=(0, 1)), grad_h, grad_h_rec)
-
-
-def _present(array: FloatArray | None) -> FloatArray:
-    assert array is not None
-    return array
+        weight_hh = np.concatenate([outer_sum(grads[:, : 2 * H], h_prev), outer_sum(grads[:, 2 * H :], reset_hidden)])
+    return DirectionGrads(grads, weight_hh, recurrent_grads.sum(axis=(0, 2)), grad_h, grad_h_rec)
 
 
 def _backward_steps(
@@ -126,59 +123,46 @@ def _backward_steps(
     grad_h: FloatArray,
     grad_h_rec: FloatArray,
 ) -> FloatArray:
-    """The time loop, last step first: grads (T, B, 3H) enter with local factors and leave as gradients.
+    """The time loop, last step first: grads (T, 3H, B) enter with local factors and leave as gradients.
 
     Returns the gradients at the recurrent product: ``grads`` itself for "cho"; for "pytorch" a new array with r and
     z as in ``grads`` and the candidate's times r.
     """
-    T, B, G = grads.shape
+    T, G, B = grads.shape
     H = G // 3
     reset_after = layout.gru_convention == "pytorch"
     recurrent_grads = np.empty_like(grads) if reset_after else grads
-    recurrent_back = layout.recurrent_weight.T  # (3H, H); "cho": (2H, H)
-    candidate_back = recurrent_back  # "pytorch" has no candidate weights of its own
+    recurrent = layout.recurrent_weight  # (H, 3H); "cho": (H, 2H): recurrent @ grads_t
+    candidate = recurrent  # "pytorch" has no candidate weights of its own
     if layout.candidate_weight is not None:
-        candidate_back = layout.candidate_weight.T  # "cho": (H, H), applied to r * h
-    reset_hidden_grad = np.empty((B, H), grads.dtype)
-    written = np.empty((B, H), grads.dtype)
+        candidate = layout.candidate_weight  # "cho": (H, H), the gradient of r * h is candidate @ grads_t
+    reset_hidden_grad = np.empty((H, B), grads.dtype)
+    written = np.empty((H, B), grads.dtype)
     dot, add, multiply, copyto = np.dot, np.add, np.multiply, np.copyto
     steps = backward_order(
         grad_h,
-        grad_h[:, :, None],
-        grads[..., :H],
-        grads[..., : 2 * H],
-        grads.reshape(T, B, 3, H)[:, :, 1:],
-        grads[..., 2 * H :],
+        grads[:, :H],
+        grads[:, : 2 * H],
+        grads.reshape(T, 3, H, B)[:, 1:],
+        grads[:, 2 * H :],
         recurrent_grads,
-        recurrent_grads[..., : 2 * H],
-        recurrent_grads[..., 2 * H :],
+        recurrent_grads[:, : 2 * H],
+        recurrent_grads[:, 2 * H :],
         reset,
         update,
     )
-    for (
-        dh,
-        dh_wide,
-        reset_t,
-        gates_t,
-        update_candidate_t,
-        candidate_t,
-        back_t,
-        back_gates_t,
-        back_candidate_t,
-        r,
-        z,
-    ) in steps:
+    for dh, reset_t, gates_t, update_candidate_t, candidate_t, back_t, back_gates_t, back_candidate_t, r, z in steps:
         add(dh, grad_h_rec, dh)
-        multiply(update_candidate_t, dh_wide, update_candidate_t)
+        multiply(update_candidate_t, dh, update_candidate_t)
         if reset_after:  # n read r * (W_hn h + b_hn)
             multiply(reset_t, candidate_t, reset_t)
             copyto(back_gates_t, gates_t)
             multiply(candidate_t, r, back_candidate_t)
-            dot(back_t, recurrent_back, grad_h_rec)
+            dot(recurrent, back_t, grad_h_rec)
         else:  # n read W_hn (r * h)
-            dot(candidate_t, candidate_back, reset_hidden_grad)
+            dot(candidate, candidate_t, reset_hidden_grad)
             multiply(reset_t, reset_hidden_grad, reset_t)
-            dot(gates_t, recurrent_back, grad_h_rec)
+            dot(recurrent, gates_t, grad_h_rec)
             multiply(reset_hidden_grad, r, written)
             add(grad_h_rec, written, grad_h_rec)
         multiply(dh, z, written)

@@ -1,8 +1,10 @@
 """What every kernel shares: the arrays of one direction's run and of its gradients, and small helpers.
 
-Arrays are time-major with a batch axis, (T, B, features), in the direction's own time order: a reverse direction's
-step 0 reads the last input. The trace forward is the batch of one sequence (B = 1), training the batch of a bucket:
-one code path, whose per-step calls NumPy treats alike for a (1, n) and an (n,) row (and BLAS the same).
+Arrays are time-major with the batch last, (T, features, B), in the direction's own time order (a reverse
+direction's step 0 reads the last input): every gate block of a step is one contiguous (H, B) slab, and the recurrent
+product of a step is one call, ``np.dot(recurrent_weight.T, h_{t-1})``. The trace is the batch of one sequence
+(B = 1), for which that call is the vector-matrix product ``h_{t-1} @ recurrent_weight`` bit for bit; training runs
+the batch of a bucket, where it is one matrix product.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from gatescope.engine.layout import DirectionLayout
 from gatescope.engine.trace import FloatArray
 
 
@@ -23,20 +26,20 @@ class DirectionRun:
     The states hold the initial state in row 0 and the state after step t in row t + 1.
     """
 
-    pre: FloatArray  # (T, B, G*H) pre-activations in the internal layout: sigmoid gates halved (see layout.py)
-    gates: FloatArray | None  # (T, B, G*H) activations in the internal gate order; None for RNN
-    h: FloatArray  # (T+1, B, H)
-    c: FloatArray | None  # LSTM (T+1, B, H), else None
-    recurrent_candidate: FloatArray | None = None  # GRU "pytorch" (T, B, H): W_hn h_{t-1} + b_hn
-    reset_hidden: FloatArray | None = None  # GRU "cho" (T, B, H): r_t * h_{t-1}
+    pre: FloatArray  # (T, G*H, B) pre-activations, internal layout (sigmoid gates halved); unless kept, the gates
+    gates: FloatArray | None  # (T, G*H, B) activations in the internal gate order; None for RNN
+    h: FloatArray  # (T+1, H, B)
+    c: FloatArray | None  # LSTM (T+1, H, B), else None
+    recurrent_candidate: FloatArray | None = None  # GRU "pytorch" (T, H, B): W_hn h_{t-1} + b_hn
+    reset_hidden: FloatArray | None = None  # GRU "cho" (T, H, B): r_t * h_{t-1}
 
     @property
     def steps(self) -> int:
-        return int(self.pre.shape[0])
+        return int(self.h.shape[0]) - 1
 
     @property
     def batch(self) -> int:
-        return int(self.pre.shape[1])
+        return int(self.h.shape[2])
 
 
 @dataclass(eq=False)
@@ -48,14 +51,36 @@ class DirectionGrads:
     (``DirectionLayout.to_torch_rows`` turns them into PyTorch's); ``peephole`` is already in its true (3, H) form.
     """
 
-    pre: FloatArray  # (T, B, G*H)
+    pre: FloatArray  # (T, G*H, B)
     weight_hh: FloatArray  # (G*H, H)
     bias_hh: FloatArray  # (G*H,)
-    h: FloatArray  # (T, B, H): the total gradient reaching each h_t, from above and back through time
-    h0: FloatArray  # (B, H)
-    c: FloatArray | None = None  # LSTM (T, B, H): likewise for c_t, including the path through h_t
-    c0: FloatArray | None = None  # LSTM (B, H)
+    h: FloatArray  # (T, H, B): the total gradient reaching each h_t, from above and back through time
+    h0: FloatArray  # (H, B)
+    c: FloatArray | None = None  # LSTM (T, H, B): likewise for c_t, including the path through h_t
+    c0: FloatArray | None = None  # LSTM (H, B)
     peephole: FloatArray | None = None  # LSTM with peepholes: (3, H) input, forget, output
+
+
+def project_inputs(layout: DirectionLayout, x: FloatArray, out: FloatArray) -> FloatArray:
+    """The input side of every step's pre-activations, W_ih x_t + the biases, into ``out`` (T, G*H, B).
+
+    x is (T, input_size, B). One sequence takes one (T, in) @ (in, G*H) product for all steps, the trace's; a batch
+    one (G*H, in) @ (in, B) product per step.
+    """
+    if x.shape[2] == 1:
+        pre = out[:, :, 0]
+        np.matmul(x[:, :, 0], layout.input_weight.T, out=pre)
+        pre += layout.input_bias
+    else:
+        np.matmul(layout.input_weight, x, out=out)
+        out += layout.input_bias[:, None]
+    return out
+
+
+def present(array: FloatArray | None) -> FloatArray:
+    """An array that the kind of layer guarantees (an LSTM's cells, say), typed as such."""
+    assert array is not None
+    return array
 
 
 def constant(value: float, dtype: np.dtype[Any]) -> FloatArray:
@@ -77,9 +102,8 @@ def tanh_slope(values: FloatArray, out: FloatArray) -> None:
 
 
 def outer_sum(left: FloatArray, right: FloatArray) -> FloatArray:
-    """The sum over steps and sequences of left[t, b] outer right[t, b]: (T, B, M), (T, B, N) -> (M, N)."""
-    rows = left.shape[0] * left.shape[1]
-    total: FloatArray = left.reshape(rows, -1).T @ right.reshape(rows, -1)
+    """The sum over steps and sequences of left[t, :, b] outer right[t, :, b]: (T, M, B), (T, N, B) -> (M, N)."""
+    total: FloatArray = np.tensordot(left, right, axes=((0, 2), (0, 2)))
     return total
 
 
