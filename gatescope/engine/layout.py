@@ -9,6 +9,8 @@ Every kernel, for the trace and for training alike, works in this layout, built 
   pre-activations of sigmoid gates halved; gradients of weights are scaled back by the same 0.5 (``to_torch_rows``).
 - The input weights keep PyTorch's (G*H, in) orientation (``x @ input_weight.T``), the recurrent ones are transposed
   to (H, G*H) for ``h @ recurrent_weight``: the faster BLAS calls for a whole sequence and for one step.
+- Matrices start on a 64-byte boundary (NumPy guarantees 16): OpenBLAS's matrix-vector kernel runs about a quarter
+  faster on a recurrent matrix aligned to 32 bytes or more, with the same result.
 - Every bias that can be added before the time loop is summed into ``input_bias``. Only the GRU's b_hn in the
   PyTorch convention stays apart (it sits inside r * (W_hn h + b_hn)); the Cho convention keeps W_hn apart, applied
   to r * h.
@@ -17,7 +19,7 @@ Every kernel, for the trace and for training alike, works in this layout, built 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +44,8 @@ INTERNAL_ORDER: dict[str, tuple[str, ...]] = {
 SIGMOID_BLOCKS: dict[str, int] = {"lstm": 3, "gru": 2, "rnn": 0}
 #: Rows of a peephole array (3, units).
 PEEPHOLE_ORDER = ("input", "forget", "output")
+#: Bytes at which every laid-out matrix and the kernels' per-step buffers start: a cache line.
+ALIGNMENT = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,20 +97,36 @@ def lay_out(kind: str, gru_convention: str, nonlinearity: str, weights: Directio
         bias[2 * H :] = weights.bias_ih[2 * H :]  # b_hn sits inside r * (W_hn h + b_hn): keep it out of the input bias
         candidate_bias = np.ascontiguousarray(weights.bias_hh[2 * H :])
     elif kind == "gru":
-        candidate_weight = np.ascontiguousarray(recurrent[2 * H :].T)
+        candidate_weight = aligned(recurrent[2 * H :].T)
         recurrent = recurrent[: 2 * H]
     return DirectionLayout(
         kind=kind,
         gru_convention=gru_convention,
         nonlinearity=nonlinearity,
-        input_weight=np.ascontiguousarray(_reorder(weights.weight_ih, torch_order, order) * scale[:, None]),
+        input_weight=aligned(_reorder(weights.weight_ih, torch_order, order) * scale[:, None]),
         input_bias=_reorder(bias, torch_order, order) * scale,
-        recurrent_weight=np.ascontiguousarray(recurrent.T * scale[: recurrent.shape[0]]),
+        recurrent_weight=aligned(recurrent.T * scale[: recurrent.shape[0]]),
         candidate_weight=candidate_weight,
         candidate_bias=candidate_bias,
         peephole=None if weights.peephole is None else np.ascontiguousarray(weights.peephole * 0.5),
         scale=scale,
     )
+
+
+def aligned_empty(shape: tuple[int, ...], dtype: np.dtype[Any]) -> FloatArray:
+    """An uninitialised C-contiguous array whose data starts on an ALIGNMENT-byte boundary."""
+    size = int(np.prod(shape)) * dtype.itemsize
+    buffer = np.empty(size + ALIGNMENT, np.uint8)
+    start = -buffer.ctypes.data % ALIGNMENT
+    array: FloatArray = buffer[start : start + size].view(dtype).reshape(shape)
+    return array
+
+
+def aligned(values: FloatArray) -> FloatArray:
+    """A C-contiguous, ALIGNMENT-byte aligned copy of ``values``."""
+    array = aligned_empty(values.shape, values.dtype)
+    array[...] = values
+    return array
 
 
 def _reorder(rows: FloatArray, source: tuple[str, ...], target: tuple[str, ...]) -> FloatArray:

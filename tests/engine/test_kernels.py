@@ -40,6 +40,16 @@ def test_layout_puts_sigmoid_gates_first_with_halved_rows(variant: str):
     assert layout.sigmoid_width == {"lstm": 3, "gru": 2, "rnn": 0}[layer.kind] * H
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_laid_out_matrices_start_on_a_cache_line(variant: str):
+    """BLAS's matrix-vector product is markedly faster on a 32-byte aligned matrix; NumPy promises only 16."""
+    layer = random_layer(np.random.default_rng(3), input_size=3, units=5, bidirectional=True, **VARIANTS[variant])
+    for layout in layer.layouts:
+        for matrix in (layout.input_weight, layout.recurrent_weight, layout.candidate_weight):
+            if matrix is not None:
+                assert matrix.ctypes.data % 64 == 0 and matrix.flags.c_contiguous
+
+
 def test_gradients_go_back_to_pytorch_rows_at_true_scale():
     rng = np.random.default_rng(2)
     layout = random_layer(rng, "lstm", input_size=2, units=2, bidirectional=False).layouts[0]

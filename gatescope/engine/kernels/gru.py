@@ -15,13 +15,14 @@ from gatescope.engine.kernels.steps import (
     DirectionRun,
     backward_order,
     constant,
+    matrix_product,
     outer_sum,
     present,
     project_inputs,
     sigmoid_slope,
     tanh_slope,
 )
-from gatescope.engine.layout import DirectionLayout
+from gatescope.engine.layout import DirectionLayout, aligned_empty
 from gatescope.engine.trace import FloatArray
 
 
@@ -35,7 +36,7 @@ def forward(
     dtype = x.dtype
     pre = project_inputs(layout, x, np.empty((T, G, B), dtype))
     gates = np.empty_like(pre) if keep_pre else pre
-    h = np.empty((T + 1, H, B), dtype)
+    h = aligned_empty((T + 1, H, B), dtype)
     h[0] = h0
     # What the candidate reads of h_{t-1}, kept for the backward pass: W_hn h_{t-1} + b_hn ("pytorch") or
     # r_t * h_{t-1} ("cho").
@@ -45,10 +46,10 @@ def forward(
     # The candidate's own recurrent parameter: b_hn added to W_hn h ("pytorch"), or W_hn applied to r * h ("cho").
     candidate_recurrent = present(layout.candidate_bias)[:, None] if reset_after else present(layout.candidate_weight).T
     half = constant(0.5, dtype)
-    product = np.empty((recurrent.shape[0], B), dtype)  # "pytorch": r, z and candidate rows; "cho": r, z
+    product = aligned_empty((recurrent.shape[0], B), dtype)  # "pytorch": r, z and candidate rows; "cho": r, z
     gates_product = product[: 2 * H]
     candidate_product = product[2 * H :] if reset_after else np.empty((H, B), dtype)
-    dot, add, subtract, multiply, tanh = np.dot, np.add, np.subtract, np.multiply, np.tanh
+    dot, add, subtract, multiply, tanh = matrix_product, np.add, np.subtract, np.multiply, np.tanh
     steps = zip(
         pre[:, : 2 * H],
         gates[:, : 2 * H],
@@ -138,7 +139,7 @@ def _backward_steps(
         candidate = layout.candidate_weight  # "cho": (H, H), the gradient of r * h is candidate @ grads_t
     reset_hidden_grad = np.empty((H, B), grads.dtype)
     written = np.empty((H, B), grads.dtype)
-    dot, add, multiply, copyto = np.dot, np.add, np.multiply, np.copyto
+    dot, add, multiply, copyto = matrix_product, np.add, np.multiply, np.copyto
     steps = backward_order(
         grad_h,
         grads[:, :H],

@@ -18,12 +18,13 @@ from gatescope.engine.kernels.steps import (
     DirectionRun,
     backward_order,
     constant,
+    matrix_product,
     outer_sum,
     project_inputs,
     sigmoid_slope,
     tanh_slope,
 )
-from gatescope.engine.layout import DirectionLayout
+from gatescope.engine.layout import DirectionLayout, aligned_empty
 from gatescope.engine.trace import FloatArray
 
 
@@ -48,15 +49,15 @@ def _forward(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatAr
     rows[0, 4 * H :] = c0
     gates, c = rows[:T, : 4 * H], rows[:, 4 * H :]
     pre = project_inputs(layout, x, np.empty((T, G, B), dtype) if keep_pre else gates)
-    h = np.empty((T + 1, H, B), dtype)
+    h = aligned_empty((T + 1, H, B), dtype)
     h[0] = h0
     recurrent = layout.recurrent_weight.T  # (4H, H): recurrent @ h_{t-1}
     half = constant(0.5, dtype)
-    product = np.empty((G, B), dtype)
+    product = aligned_empty((G, B), dtype)
     terms = np.empty((2 * H, B), dtype)
     written, kept = terms[:H], terms[H:]
     squashed_cell = np.empty((H, B), dtype)
-    dot, add, multiply, tanh = np.dot, np.add, np.multiply, np.tanh
+    dot, add, multiply, tanh = matrix_product, np.add, np.multiply, np.tanh
     steps = zip(
         pre, gates, gates[:, : 3 * H], gates[:, : 2 * H], rows[:T, 3 * H :], gates[:, 2 * H : 3 * H], c[1:], h[1:]
     )
@@ -87,16 +88,16 @@ def _forward_peephole(
     gates = np.empty_like(pre) if keep_pre else pre
     c = np.empty((T + 1, H, B), dtype)
     c[0] = c0
-    h = np.empty((T + 1, H, B), dtype)
+    h = aligned_empty((T + 1, H, B), dtype)
     h[0] = h0
     recurrent = layout.recurrent_weight.T  # (4H, H)
     peep_input_forget, peep_output = peephole[:2, :, None], peephole[2, :, None]  # (2, H, 1) and (H, 1)
     half = constant(0.5, dtype)
-    product = np.empty((G, B), dtype)
+    product = aligned_empty((G, B), dtype)
     look = np.empty((2, H, B), dtype)
     written = np.empty((H, B), dtype)
     squashed_cell = np.empty((H, B), dtype)
-    dot, add, multiply, tanh = np.dot, np.add, np.multiply, np.tanh
+    dot, add, multiply, tanh = matrix_product, np.add, np.multiply, np.tanh
     # Input and forget gates as (2, H, B), so one call adds both peephole terms.
     input_forget_pre, input_forget = pre.reshape(T, 4, H, B)[:, :2], gates.reshape(T, 4, H, B)[:, :2]
     steps = zip(
@@ -206,7 +207,7 @@ def _backward_steps(
     look = np.empty((2, H, B), grads.dtype)
     look_input, look_forget = look[0], look[1]
     written = np.empty((H, B), grads.dtype)
-    dot, add, multiply = np.dot, np.add, np.multiply
+    dot, add, multiply = matrix_product, np.add, np.multiply
     steps = backward_order(
         grad_h,
         grad_c,

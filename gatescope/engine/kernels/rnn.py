@@ -9,11 +9,12 @@ from gatescope.engine.kernels.steps import (
     DirectionRun,
     backward_order,
     constant,
+    matrix_product,
     outer_sum,
     project_inputs,
     tanh_slope,
 )
-from gatescope.engine.layout import DirectionLayout
+from gatescope.engine.layout import DirectionLayout, aligned_empty
 from gatescope.engine.trace import FloatArray
 
 
@@ -23,14 +24,14 @@ def forward(
     """Run the steps over x (T, input_size, B) from h0 (H, B); see kernels.run_direction."""
     T, _, B = x.shape
     H = layout.units
-    h = np.empty((T + 1, H, B), x.dtype)
+    h = aligned_empty((T + 1, H, B), x.dtype)
     h[0] = h0
     pre = project_inputs(layout, x, np.empty((T, H, B), x.dtype) if keep_pre else h[1:])
     recurrent = layout.recurrent_weight.T  # recurrent @ h_{t-1}
-    product = np.empty((H, B), pre.dtype)
+    product = aligned_empty((H, B), x.dtype)
     zero = constant(0.0, pre.dtype)
     relu = layout.nonlinearity == "relu"
-    dot, add, maximum, tanh = np.dot, np.add, np.maximum, np.tanh
+    dot, add, maximum, tanh = matrix_product, np.add, np.maximum, np.tanh
     h_prev = h[0]
     for pre_t, h_t in zip(pre, h[1:]):
         dot(recurrent, h_prev, product)
@@ -60,7 +61,7 @@ def backward(
         tanh_slope(current, grads)
     recurrent = layout.recurrent_weight  # recurrent @ grads_t
     grad_h_rec = grad_h_n.copy()
-    dot, add, multiply = np.dot, np.add, np.multiply
+    dot, add, multiply = matrix_product, np.add, np.multiply
     for dh, grads_t in backward_order(grad_h, grads):
         add(dh, grad_h_rec, dh)
         multiply(grads_t, dh, grads_t)
