@@ -122,7 +122,7 @@ def layer_backward(
     final_h = _batch_state(grad_h_n, "grad_h_n", (D, B, H), dtype)
     final_c = _batch_state(grad_c_n, "grad_c_n", (D, B, H), dtype) if layer.kind == "lstm" else None
     upstream = grad_h.transpose(1, 2, 0)  # (T, D*H, B)
-    grad_x = np.zeros((T, layer.input_size, B), dtype)
+    grad_x = np.empty((T, layer.input_size, B), dtype)
     weight_grads, directions = [], []
     for d, (layout, run, x) in enumerate(zip(layer.layouts, cache.runs, cache.inputs)):
         arriving = upstream[:, d * H : (d + 1) * H]
@@ -133,8 +133,10 @@ def layer_backward(
             np.zeros((H, B), dtype) if final_h is None else final_h[d].T,
             None if layer.kind != "lstm" else np.zeros((H, B), dtype) if final_c is None else final_c[d].T,
         )
-        to_x = np.matmul(layout.input_weight.T, grads.pre)  # (T, input_size, B)
-        grad_x += to_x[::-1] if d else to_x
+        if d == 0:
+            np.matmul(layout.input_weight.T, grads.pre, out=grad_x)  # (T, input_size, B)
+        else:
+            grad_x += np.matmul(layout.input_weight.T, grads.pre)[::-1]
         weight_grads.append(_weight_grads(layout, grads, x))
         directions.append(grads)
     states = {"h0": np.stack([g.h0.T for g in directions]), "h": _in_input_order([g.h for g in directions])}

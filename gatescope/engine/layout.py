@@ -8,7 +8,8 @@ Every kernel, for the trace and for training alike, works in this layout, built 
   sigmoid(x) = 0.5 + 0.5 * tanh(x / 2), and scaling by a power of two is exact. Kernels therefore hold the
   pre-activations of sigmoid gates halved; gradients of weights are scaled back by the same 0.5 (``to_torch_rows``).
 - The input weights keep PyTorch's (G*H, in) orientation (``x @ input_weight.T``), the recurrent ones are transposed
-  to (H, G*H) for ``h @ recurrent_weight``: the faster BLAS calls for a whole sequence and for one step.
+  to (H, G*H) for ``h @ recurrent_weight``: the faster BLAS calls for a whole sequence and for one step. The kernels
+  call the latter as ``recurrent_weight.T @ h`` on (H, batch) columns, for one sequence the very same BLAS call.
 - Matrices start on a 64-byte boundary (NumPy guarantees 16): OpenBLAS's matrix-vector kernel runs about a quarter
   faster on a recurrent matrix aligned to 32 bytes or more, with the same result.
 - Every bias that can be added before the time loop is summed into ``input_bias``. Only the GRU's b_hn in the
