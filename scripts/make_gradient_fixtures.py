@@ -1,5 +1,5 @@
-"""Generate the gradient fixtures that pin gatescope's NumPy backpropagation (gatescope/engine/backward.py) to
-PyTorch autograd.
+"""Generate the gradient fixtures that pin gatescope's NumPy backpropagation (gatescope/engine/bptt.py and the
+kernels' backward steps) to PyTorch autograd.
 
 Run it from the repository root with the separate fixtures environment (torch is needed only here, never by the
 package or the tests)::

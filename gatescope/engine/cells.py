@@ -1,20 +1,20 @@
-"""Recurrent layer parameters: validation against shapes, and the fast layout used by the forward pass.
+"""Recurrent layer parameters: validation against shapes, and the layout the kernels read (layout.py), made once.
 
-Weights are given in PyTorch's naming and gate order (LSTM i,f,g,o; GRU r,z,n) and validated once. At construction
-each direction is laid out for the forward loop: C-contiguous, sigmoid gates first and pre-scaled by 0.5 so that one
-``tanh`` call computes every gate (sigmoid(x) = 0.5 + 0.5 * tanh(x / 2), exact scaling by a power of two). The input
-weights keep PyTorch's (G*H, in) orientation, the recurrent ones are transposed to (H, G*H) for ``h @ R``: the faster
-BLAS calls for a whole sequence and for one step (see benchmarks/engine.py).
+Weights are given in PyTorch's naming and gate order (LSTM i,f,g,o; GRU r,z,n) and validated once; a layer then
+freezes them and lays each direction out for the kernels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from gatescope.engine.layout import TORCH_GATE_ORDER, DirectionLayout, lay_out
+from gatescope.engine.trace import FloatArray
 from gatescope.errors import GatescopeError
 
 KINDS = ("lstm", "gru", "rnn")
@@ -27,16 +27,6 @@ GATE_NAMES: dict[str, tuple[str, ...]] = {
     "gru": ("update", "reset", "candidate"),
     "rnn": (),
 }
-#: Gate blocks per kind in PyTorch's weight layout (LSTM i,f,g,o; GRU r,z,n).
-TORCH_GATE_ORDER: dict[str, tuple[str, ...]] = {
-    "lstm": ("input", "forget", "candidate", "output"),
-    "gru": ("reset", "update", "candidate"),
-    "rnn": ("hidden",),
-}
-#: Rows of a peephole array (3, units).
-PEEPHOLE_ORDER = ("input", "forget", "output")
-
-FloatArray = npt.NDArray[np.floating]
 
 
 def gate_count(kind: str) -> int:
@@ -56,18 +46,6 @@ class DirectionWeights:
 
 
 @dataclass(frozen=True, eq=False)
-class LayerLayout:
-    """Weights of one direction laid out for the forward loop (see the module docstring)."""
-
-    input_weight: FloatArray  # (G*H, in), sigmoid rows scaled by 0.5; the loop multiplies x @ input_weight.T
-    input_bias: FloatArray  # (G*H,): every bias that can be added before the loop, scaled like input_weight
-    recurrent_weight: FloatArray  # (H, G*H) (GRU "cho": only the r,z columns; candidate in candidate_weight)
-    candidate_weight: FloatArray | None  # GRU "cho": (H, H) applied to r*h
-    candidate_bias: FloatArray | None  # GRU "pytorch": b_hn, added inside the reset product
-    peephole: FloatArray | None  # LSTM: (3, H) input, forget, output, scaled by 0.5
-
-
-@dataclass(frozen=True, eq=False)
 class RecurrentLayer:
     """One recurrent layer: one direction, or forward and reverse for a bidirectional layer."""
 
@@ -77,7 +55,7 @@ class RecurrentLayer:
     directions: tuple[DirectionWeights, ...]
     gru_convention: str = "pytorch"
     nonlinearity: str = "tanh"
-    layouts: tuple[LayerLayout, ...] = field(init=False, repr=False)
+    layouts: tuple[DirectionLayout, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._validate()
@@ -91,7 +69,8 @@ class RecurrentLayer:
             ):
                 if array is not None:
                     array.flags.writeable = False  # the forward pass uses copies laid out once: edits would be lost
-        object.__setattr__(self, "layouts", tuple(self._lay_out(d) for d in self.directions))
+        layouts = tuple(lay_out(self.kind, self.gru_convention, self.nonlinearity, d) for d in self.directions)
+        object.__setattr__(self, "layouts", layouts)
 
     @property
     def bidirectional(self) -> bool:
@@ -102,7 +81,7 @@ class RecurrentLayer:
         return self.directions[0].peephole is not None
 
     @property
-    def dtype(self) -> np.dtype:
+    def dtype(self) -> np.dtype[Any]:
         return self.directions[0].weight_ih.dtype
 
     @property
@@ -154,52 +133,8 @@ class RecurrentLayer:
         if len({d.peephole is None for d in self.directions}) > 1:
             raise GatescopeError("both directions of a layer must have peepholes, or neither")
 
-    def _lay_out(self, weights: DirectionWeights) -> LayerLayout:
-        H = self.hidden_size
-        blocks_ih = dict(zip(TORCH_GATE_ORDER[self.kind], np.split(weights.weight_ih, gate_count(self.kind))))
-        blocks_hh = dict(zip(TORCH_GATE_ORDER[self.kind], np.split(weights.weight_hh, gate_count(self.kind))))
-        summed_bias = weights.bias_ih + weights.bias_hh
-        bias = dict(zip(TORCH_GATE_ORDER[self.kind], np.split(summed_bias, gate_count(self.kind))))
-        order = internal_order(self.kind)
-        scale = np.concatenate([np.full(H, 0.5 if _is_sigmoid(g) else 1.0, weights.weight_ih.dtype) for g in order])
-        candidate_weight = candidate_bias = None
-        peephole = None
-        if self.kind == "gru":
-            b_hn = weights.bias_hh[2 * H :]
-            if self.gru_convention == "pytorch":
-                # b_hn sits inside r * (W_hn h + b_hn): keep it out of the input bias.
-                bias["candidate"] = weights.bias_ih[2 * H :]
-                candidate_bias = np.ascontiguousarray(b_hn)
-                recurrent = np.concatenate([blocks_hh[g] for g in order]).T * scale
-            else:
-                recurrent = np.concatenate([blocks_hh[g] for g in order[:2]]).T * scale[: 2 * H]
-                candidate_weight = np.ascontiguousarray(blocks_hh["candidate"].T)
-        else:
-            recurrent = np.concatenate([blocks_hh[g] for g in order]).T * scale
-        if weights.peephole is not None:
-            peephole = np.ascontiguousarray(weights.peephole * 0.5)
-        return LayerLayout(
-            input_weight=np.ascontiguousarray(np.concatenate([blocks_ih[g] for g in order]) * scale[:, None]),
-            input_bias=np.concatenate([bias[g] for g in order]) * scale,
-            recurrent_weight=np.ascontiguousarray(recurrent),
-            candidate_weight=candidate_weight,
-            candidate_bias=candidate_bias,
-            peephole=peephole,
-        )
 
-
-def internal_order(kind: str) -> tuple[str, ...]:
-    """Gate blocks in the forward loop's layout: sigmoid gates first, so one slice covers them."""
-    return {"lstm": ("input", "forget", "output", "candidate"), "gru": ("reset", "update", "candidate")}.get(
-        kind, ("hidden",)
-    )
-
-
-def _is_sigmoid(gate: str) -> bool:
-    return gate not in ("candidate", "hidden")
-
-
-def _check_array(array: object, shape: tuple[int, ...], dtype: np.dtype, name: str, units: int) -> None:
+def _check_array(array: object, shape: tuple[int, ...], dtype: np.dtype[Any], name: str, units: int) -> None:
     if not isinstance(array, np.ndarray):
         raise GatescopeError(f"{name} must be an array, not {type(array).__name__}")
     if array.shape != shape:
@@ -211,7 +146,7 @@ def _check_array(array: object, shape: tuple[int, ...], dtype: np.dtype, name: s
 
 
 def layer_from_state_dict(
-    arrays: Mapping[str, np.ndarray],
+    arrays: Mapping[str, npt.ArrayLike],
     layer: int,
     kind: str,
     *,
@@ -231,51 +166,16 @@ def layer_from_state_dict(
     """
     if kind not in KINDS:
         raise GatescopeError(f"unknown cell kind {kind!r}; expected one of {', '.join(KINDS)}")
-    dtype = np.dtype(dtype)
-    rows_per_unit = gate_count(kind)
     directions = []
     for suffix in ("", "_reverse") if bidirectional else ("",):
-
-        def key(name: str, suffix: str = suffix) -> str:
-            return f"{prefix}{name}_l{layer}{suffix}"
-
-        found = {name: arrays.get(key(name)) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")}
-        for name in ("weight_ih", "weight_hh"):
-            if found[name] is None:
-                raise GatescopeError(f"missing array {key(name)!r}")
-            if np.ndim(found[name]) != 2:
-                raise GatescopeError(f"{key(name)} must be 2-D, but has shape {np.shape(found[name])}")
-        if (found["bias_ih"] is None) != (found["bias_hh"] is None):
-            raise GatescopeError(f"{key('bias_ih')} and {key('bias_hh')} must both be present or both absent")
+        found = {name: _array_or_none(arrays.get(f"{prefix}{name}_l{layer}{suffix}")) for name in _STATE_NAMES}
+        where = _StateDictKey(prefix, layer, suffix)
+        weight_ih, weight_hh = _check_present(found, where)
         if units is None:
-            units = int(np.shape(found["weight_hh"])[1])
+            units = int(weight_hh.shape[1])
         if input_size is None:
-            input_size = int(np.shape(found["weight_ih"])[1])
-        if units < 1 or input_size < 1:
-            raise GatescopeError(f"{key('weight_hh')}: sizes must be positive (units {units}, input {input_size})")
-        rows = rows_per_unit * units
-        expected = {
-            "weight_ih": (rows, input_size),
-            "weight_hh": (rows, units),
-            "bias_ih": (rows,),
-            "bias_hh": (rows,),
-            "peephole": (3, units),
-        }
-        for name, array in found.items():
-            if array is not None and np.shape(array) != expected[name]:
-                raise GatescopeError(
-                    f"{key(name)} has shape {np.shape(array)}; expected {expected[name]} for a "
-                    f"{kind.upper()} with {units} units reading {input_size} features"
-                )
-        weights = {name: None if array is None else np.array(array, dtype=dtype) for name, array in found.items()}
-        if weights["bias_ih"] is None:
-            weights["bias_ih"] = np.zeros(rows, dtype)
-            weights["bias_hh"] = np.zeros(rows, dtype)
-        directions.append(
-            DirectionWeights(
-                weights["weight_ih"], weights["weight_hh"], weights["bias_ih"], weights["bias_hh"], weights["peephole"]
-            )
-        )
+            input_size = int(weight_ih.shape[1])
+        directions.append(_direction_weights(found, where, kind, units, input_size, np.dtype(dtype)))
     assert units is not None and input_size is not None
     return RecurrentLayer(
         kind=kind,
@@ -285,3 +185,73 @@ def layer_from_state_dict(
         gru_convention=gru_convention,
         nonlinearity=nonlinearity,
     )
+
+
+_STATE_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole")
+
+
+@dataclass(frozen=True)
+class _StateDictKey:
+    """Names one direction's arrays in a state dict: ``{prefix}{name}_l{layer}{suffix}``."""
+
+    prefix: str
+    layer: int
+    suffix: str
+
+    def __call__(self, name: str) -> str:
+        return f"{self.prefix}{name}_l{self.layer}{self.suffix}"
+
+
+def _array_or_none(value: npt.ArrayLike | None) -> np.ndarray[Any, Any] | None:
+    return None if value is None else np.asarray(value)
+
+
+def _check_present(
+    found: Mapping[str, np.ndarray[Any, Any] | None], key: _StateDictKey
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Both weight matrices present and 2-D (returned); the two biases both present or both absent."""
+    matrices = []
+    for name in ("weight_ih", "weight_hh"):
+        array = found[name]
+        if array is None:
+            raise GatescopeError(f"missing array {key(name)!r}")
+        if array.ndim != 2:
+            raise GatescopeError(f"{key(name)} must be 2-D, but has shape {array.shape}")
+        matrices.append(array)
+    if (found["bias_ih"] is None) != (found["bias_hh"] is None):
+        raise GatescopeError(f"{key('bias_ih')} and {key('bias_hh')} must both be present or both absent")
+    return matrices[0], matrices[1]
+
+
+def _direction_weights(
+    found: Mapping[str, np.ndarray[Any, Any] | None],
+    key: _StateDictKey,
+    kind: str,
+    units: int,
+    input_size: int,
+    dtype: np.dtype[Any],
+) -> DirectionWeights:
+    """One direction's arrays, checked by name against the shapes units and input_size imply, copied to dtype."""
+    if units < 1 or input_size < 1:
+        raise GatescopeError(f"{key('weight_hh')}: sizes must be positive (units {units}, input {input_size})")
+    rows = gate_count(kind) * units
+    expected = {
+        "weight_ih": (rows, input_size),
+        "weight_hh": (rows, units),
+        "bias_ih": (rows,),
+        "bias_hh": (rows,),
+        "peephole": (3, units),
+    }
+    for name, array in found.items():
+        if array is not None and np.shape(array) != expected[name]:
+            raise GatescopeError(
+                f"{key(name)} has shape {np.shape(array)}; expected {expected[name]} for a "
+                f"{kind.upper()} with {units} units reading {input_size} features"
+            )
+    copied = {name: None if array is None else np.array(array, dtype=dtype) for name, array in found.items()}
+    bias_ih, bias_hh, peephole = copied["bias_ih"], copied["bias_hh"], copied["peephole"]
+    if bias_ih is None or bias_hh is None:
+        bias_ih, bias_hh = np.zeros(rows, dtype), np.zeros(rows, dtype)
+    weight_ih, weight_hh = copied["weight_ih"], copied["weight_hh"]
+    assert weight_ih is not None and weight_hh is not None
+    return DirectionWeights(weight_ih, weight_hh, bias_ih, bias_hh, peephole)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gatescope.engine.backward import parameter_gradients_by_name, stack_backward, stack_forward
+from gatescope.engine.bptt import parameter_gradients_by_name, stack_backward, stack_forward
 from gatescope.engine.cells import gate_count, layer_from_state_dict
 from gatescope.errors import GatescopeError
 from gatescope.model.model import Head, Model

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatescope.engine.backward import (
+from gatescope.engine.bptt import (
     hidden_state_gradients,
     layer_backward,
     layer_forward,
@@ -246,6 +246,20 @@ def random_layer(
     return RecurrentLayer(kind, input_size, units, directions, gru_convention, nonlinearity)
 
 
+def numeric_gradient(array: np.ndarray, evaluate, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of evaluate() with respect to every element of array (changed in place, then restored)."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        kept = array[index]
+        array[index] = kept + eps
+        up = evaluate()
+        array[index] = kept - eps
+        down = evaluate()
+        array[index] = kept
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
 @pytest.mark.parametrize("variant", FD_KINDS)
 def test_gradients_match_central_finite_differences(variant: str):
     rng = np.random.default_rng(sum(map(ord, variant)))
@@ -276,31 +290,18 @@ def test_gradients_match_central_finite_differences(variant: str):
         total = (h * upstream).sum() + (h_n * state_grads[0]).sum()
         return float(total + ((c_n * state_grads[1]).sum() if lstm else 0.0))
 
-    def numeric(array: np.ndarray, evaluate) -> np.ndarray:
-        grad = np.zeros_like(array)
-        eps = 1e-6
-        for index in np.ndindex(array.shape):
-            kept = array[index]
-            array[index] = kept + eps
-            up = evaluate()
-            array[index] = kept - eps
-            down = evaluate()
-            array[index] = kept
-            grad[index] = (up - down) / (2 * eps)
-        return grad
-
     _, cache = layer_forward(layer, x, h0, c0)
     grad_x, grads, states = layer_backward(layer, cache, upstream, state_grads[0], state_grads[1] if lstm else None)
     tolerance = 1e-6
-    assert relative_error(grad_x, numeric(x, loss)) < tolerance
-    assert relative_error(states["h0"], numeric(h0, loss)) < tolerance
+    assert relative_error(grad_x, numeric_gradient(x, loss)) < tolerance
+    assert relative_error(states["h0"], numeric_gradient(h0, loss)) < tolerance
     if lstm:
-        assert relative_error(states["c0"], numeric(c0, loss)) < tolerance
+        assert relative_error(states["c0"], numeric_gradient(c0, loss)) < tolerance
     expected_names = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"} | ({"peephole"} if layer.peepholes else set())
     for d, weights in enumerate(editable):
         assert set(grads[d]) == expected_names
         for name, grad in grads[d].items():
-            assert relative_error(grad, numeric(weights[name], loss)) < tolerance, (d, name)
+            assert relative_error(grad, numeric_gradient(weights[name], loss)) < tolerance, (d, name)
 
 
 @pytest.mark.parametrize("variant", FD_KINDS)

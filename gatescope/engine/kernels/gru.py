@@ -1,0 +1,171 @@
+"""GRU kernels, both reset conventions: the forward steps and their backpropagation through time.
+
+r, z = sigmoid(...); h_t = (1 - z) * n + z * h_{t-1}, computed as n + z * (h_{t-1} - n). The candidate n is
+  "pytorch" (PyTorch, ONNX linear_before_reset=1, Keras reset_after=True): tanh(W_n x + b_in + r * (W_hn h + b_hn))
+  "cho" (Cho et al. 2014, ONNX linear_before_reset=0, Keras reset_after=False): tanh(W_n x + b_n + W_hn (r * h))
+Internal gate order: reset, update, candidate (layout.py). The loops follow the rules in lstm.py's docstring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gatescope.engine.kernels.steps import (
+    DirectionGrads,
+    DirectionRun,
+    backward_order,
+    constant,
+    matrix_product,
+    outer_sum,
+    present,
+    project_inputs,
+    sigmoid_slope,
+    tanh_slope,
+)
+from gatescope.engine.layout import DirectionLayout, aligned_empty
+from gatescope.engine.trace import FloatArray
+
+
+def forward(
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None = None, keep_pre: bool = True
+) -> DirectionRun:
+    """Run the steps over x (T, input_size, B) from h0 (H, B); see kernels.run_direction."""
+    T, _, B = x.shape
+    G = layout.input_weight.shape[0]
+    H = G // 3
+    dtype = x.dtype
+    pre = project_inputs(layout, x, np.empty((T, G, B), dtype))
+    gates = np.empty_like(pre) if keep_pre else pre
+    h = aligned_empty((T + 1, H, B), dtype)
+    h[0] = h0
+    # What the candidate reads of h_{t-1}, kept for the backward pass: W_hn h_{t-1} + b_hn ("pytorch") or
+    # r_t * h_{t-1} ("cho").
+    recurrent_term = np.empty((T, H, B), dtype)
+    reset_after = layout.gru_convention == "pytorch"
+    recurrent = layout.recurrent_weight.T  # (3H, H) ("cho": (2H, H)): recurrent @ h_{t-1}
+    # The candidate's own recurrent parameter: b_hn added to W_hn h ("pytorch"), or W_hn applied to r * h ("cho").
+    candidate_recurrent = present(layout.candidate_bias)[:, None] if reset_after else present(layout.candidate_weight).T
+    half = constant(0.5, dtype)
+    product = aligned_empty((recurrent.shape[0], B), dtype)  # "pytorch": r, z and candidate rows; "cho": r, z
+    gates_product = product[: 2 * H]
+    candidate_product = product[2 * H :] if reset_after else np.empty((H, B), dtype)
+    dot, add, subtract, multiply, tanh = matrix_product, np.add, np.subtract, np.multiply, np.tanh
+    steps = zip(
+        pre[:, : 2 * H],
+        gates[:, : 2 * H],
+        gates[:, :H],
+        gates[:, H : 2 * H],
+        pre[:, 2 * H :],
+        gates[:, 2 * H :],
+        recurrent_term,
+        h[1:],
+    )
+    h_prev = h[0]
+    for gates_pre_t, gates_t, reset_t, update_t, candidate_pre_t, candidate_t, recurrent_term_t, h_t in steps:
+        dot(recurrent, h_prev, product)
+        add(gates_pre_t, gates_product, gates_pre_t)
+        tanh(gates_pre_t, gates_t)
+        multiply(gates_t, half, gates_t)  # tanh(x/2) -> sigmoid(x)
+        add(gates_t, half, gates_t)
+        if reset_after:  # r * (W_hn h + b_hn)
+            add(candidate_product, candidate_recurrent, recurrent_term_t)
+            multiply(recurrent_term_t, reset_t, candidate_product)
+        else:  # W_hn (r * h)
+            multiply(reset_t, h_prev, recurrent_term_t)
+            dot(candidate_recurrent, recurrent_term_t, candidate_product)
+        add(candidate_pre_t, candidate_product, candidate_pre_t)
+        tanh(candidate_pre_t, candidate_t)
+        subtract(h_prev, candidate_t, h_t)  # h = n + z * (h_prev - n)
+        multiply(h_t, update_t, h_t)
+        add(h_t, candidate_t, h_t)
+        h_prev = h_t
+    if reset_after:
+        return DirectionRun(pre, gates, h, None, recurrent_candidate=recurrent_term)
+    return DirectionRun(pre, gates, h, None, reset_hidden=recurrent_term)
+
+
+def backward(
+    layout: DirectionLayout,
+    run: DirectionRun,
+    grad_h: FloatArray,
+    grad_h_n: FloatArray,
+    grad_c_n: FloatArray | None = None,
+) -> DirectionGrads:
+    """Backpropagate through the steps of ``run``; grad_h (T, H, B) enters with the gradients from above and leaves
+    with the totals, grad_h_n (H, B) is the gradient arriving at the final state."""
+    gates = run.gates
+    assert gates is not None
+    H = gates.shape[1] // 3
+    h_prev = run.h[:-1]
+    reset, update, candidate = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]
+    # Local factors for all steps at once; the loop multiplies them by the incoming dh.
+    grads = np.empty_like(gates)
+    sigmoid_slope(gates[:, : 2 * H], grads[:, : 2 * H])
+    tanh_slope(candidate, grads[:, 2 * H :])
+    grads[:, H : 2 * H] *= h_prev - candidate  # update: dh * (h_prev - n)
+    grads[:, 2 * H :] *= 1 - update  # candidate: dh * (1 - z)
+    # reset: dn' * (W_hn h + b_hn) ("pytorch"), or d(r h) * h_prev ("cho")
+    reset_hidden = run.reset_hidden
+    grads[:, :H] *= h_prev if reset_hidden is not None else present(run.recurrent_candidate)
+    grad_h_rec = grad_h_n.copy()
+    recurrent_grads = _backward_steps(layout, grads, reset, update, grad_h, grad_h_rec)
+    if reset_hidden is None:
+        weight_hh = outer_sum(recurrent_grads, h_prev)
+    else:  # the candidate's recurrent weights multiply r * h
+        weight_hh = np.concatenate([outer_sum(grads[:, : 2 * H], h_prev), outer_sum(grads[:, 2 * H :], reset_hidden)])
+    return DirectionGrads(grads, weight_hh, recurrent_grads.sum(axis=(0, 2)), grad_h, grad_h_rec)
+
+
+def _backward_steps(
+    layout: DirectionLayout,
+    grads: FloatArray,
+    reset: FloatArray,
+    update: FloatArray,
+    grad_h: FloatArray,
+    grad_h_rec: FloatArray,
+) -> FloatArray:
+    """The time loop, last step first: grads (T, 3H, B) enter with local factors and leave as gradients.
+
+    Returns the gradients at the recurrent product: ``grads`` itself for "cho"; for "pytorch" a new array with r and
+    z as in ``grads`` and the candidate's times r.
+    """
+    T, G, B = grads.shape
+    H = G // 3
+    reset_after = layout.gru_convention == "pytorch"
+    recurrent_grads = np.empty_like(grads) if reset_after else grads
+    recurrent = layout.recurrent_weight  # (H, 3H); "cho": (H, 2H): recurrent @ grads_t
+    candidate = recurrent  # "pytorch" has no candidate weights of its own
+    if layout.candidate_weight is not None:
+        candidate = layout.candidate_weight  # "cho": (H, H), the gradient of r * h is candidate @ grads_t
+    reset_hidden_grad = np.empty((H, B), grads.dtype)
+    written = np.empty((H, B), grads.dtype)
+    dot, add, multiply, copyto = matrix_product, np.add, np.multiply, np.copyto
+    steps = backward_order(
+        grad_h,
+        grads[:, :H],
+        grads[:, : 2 * H],
+        grads.reshape(T, 3, H, B)[:, 1:],
+        grads[:, 2 * H :],
+        recurrent_grads,
+        recurrent_grads[:, : 2 * H],
+        recurrent_grads[:, 2 * H :],
+        reset,
+        update,
+    )
+    for dh, reset_t, gates_t, update_candidate_t, candidate_t, back_t, back_gates_t, back_candidate_t, r, z in steps:
+        add(dh, grad_h_rec, dh)
+        multiply(update_candidate_t, dh, update_candidate_t)
+        if reset_after:  # n read r * (W_hn h + b_hn)
+            multiply(reset_t, candidate_t, reset_t)
+            copyto(back_gates_t, gates_t)
+            multiply(candidate_t, r, back_candidate_t)
+            dot(recurrent, back_t, grad_h_rec)
+        else:  # n read W_hn (r * h)
+            dot(candidate, candidate_t, reset_hidden_grad)
+            multiply(reset_t, reset_hidden_grad, reset_t)
+            dot(recurrent, gates_t, grad_h_rec)
+            multiply(reset_hidden_grad, r, written)
+            add(grad_h_rec, written, grad_h_rec)
+        multiply(dh, z, written)
+        add(grad_h_rec, written, grad_h_rec)
+    return recurrent_grads

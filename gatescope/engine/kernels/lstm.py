@@ -1,0 +1,247 @@
+"""LSTM kernels: the forward steps (with and without ONNX peepholes) and their backpropagation through time.
+
+c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t); with peepholes the input and forget gates also read c_{t-1} and the
+output gate c_t. Internal gate order: input, forget, output, candidate (layout.py); arrays (T, features, B)
+(steps.py).
+
+The time loops do only the recurrent product and pointwise updates, writing into preallocated arrays. Per step they
+cost a handful of NumPy calls, so they avoid everything else: rows come from ``zip`` over views made once, ufuncs are
+local names called with a positional ``out``, constants are 0-d arrays. Time them with benchmarks/engine.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gatescope.engine.kernels.steps import (
+    DirectionGrads,
+    DirectionRun,
+    backward_order,
+    constant,
+    matrix_product,
+    outer_sum,
+    project_inputs,
+    sigmoid_slope,
+    tanh_slope,
+)
+from gatescope.engine.layout import DirectionLayout, aligned_empty
+from gatescope.engine.trace import FloatArray
+
+
+def forward(
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, keep_pre: bool = True
+) -> DirectionRun:
+    """Run the steps over x (T, input_size, B) from h0, c0 (H, B); see kernels.run_direction."""
+    assert c0 is not None
+    if layout.peephole is None:
+        return _forward(layout, x, h0, c0, keep_pre)
+    return _forward_peephole(layout, x, h0, c0, layout.peephole, keep_pre)
+
+
+def _forward(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, keep_pre: bool) -> DirectionRun:
+    T, _, B = x.shape
+    G = layout.input_weight.shape[0]
+    H = G // 4
+    dtype = x.dtype
+    # Row t holds the gates of step t (input, forget, output, candidate) followed by c_{t-1}: [i f] and [g c_{t-1}]
+    # are then adjacent, so one multiply forms both i * g and f * c_{t-1}.
+    rows = np.empty((T + 1, 5 * H, B), dtype)
+    rows[0, 4 * H :] = c0
+    gates, c = rows[:T, : 4 * H], rows[:, 4 * H :]
+    pre = project_inputs(layout, x, np.empty((T, G, B), dtype) if keep_pre else gates)
+    h = aligned_empty((T + 1, H, B), dtype)
+    h[0] = h0
+    recurrent = layout.recurrent_weight.T  # (4H, H): recurrent @ h_{t-1}
+    half = constant(0.5, dtype)
+    product = aligned_empty((G, B), dtype)
+    terms = np.empty((2 * H, B), dtype)
+    written, kept = terms[:H], terms[H:]
+    squashed_cell = np.empty((H, B), dtype)
+    dot, add, multiply, tanh = matrix_product, np.add, np.multiply, np.tanh
+    steps = zip(
+        pre, gates, gates[:, : 3 * H], gates[:, : 2 * H], rows[:T, 3 * H :], gates[:, 2 * H : 3 * H], c[1:], h[1:]
+    )
+    h_prev = h[0]
+    for pre_t, gates_t, sigmoids_t, input_forget_t, candidate_cell_t, output_t, c_t, h_t in steps:
+        dot(recurrent, h_prev, product)
+        add(pre_t, product, pre_t)
+        tanh(pre_t, gates_t)
+        multiply(sigmoids_t, half, sigmoids_t)  # tanh(x/2) -> sigmoid(x) = 0.5 + 0.5 * tanh(x/2)
+        add(sigmoids_t, half, sigmoids_t)
+        multiply(input_forget_t, candidate_cell_t, terms)  # [i * g, f * c_{t-1}]: written, kept
+        add(written, kept, c_t)
+        tanh(c_t, squashed_cell)
+        multiply(output_t, squashed_cell, h_t)
+        h_prev = h_t
+    return DirectionRun(pre, gates, h, c)
+
+
+def _forward_peephole(
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, peephole: FloatArray, keep_pre: bool
+) -> DirectionRun:
+    """ONNX peepholes: the input and forget gates read c_{t-1}, the output gate reads c_t."""
+    T, _, B = x.shape
+    G = layout.input_weight.shape[0]
+    H = G // 4
+    dtype = x.dtype
+    pre = project_inputs(layout, x, np.empty((T, G, B), dtype))
+    gates = np.empty_like(pre) if keep_pre else pre
+    c = np.empty((T + 1, H, B), dtype)
+    c[0] = c0
+    h = aligned_empty((T + 1, H, B), dtype)
+    h[0] = h0
+    recurrent = layout.recurrent_weight.T  # (4H, H)
+    peep_input_forget, peep_output = peephole[:2, :, None], peephole[2, :, None]  # (2, H, 1) and (H, 1)
+    half = constant(0.5, dtype)
+    product = aligned_empty((G, B), dtype)
+    look = np.empty((2, H, B), dtype)
+    written = np.empty((H, B), dtype)
+    squashed_cell = np.empty((H, B), dtype)
+    dot, add, multiply, tanh = matrix_product, np.add, np.multiply, np.tanh
+    # Input and forget gates as (2, H, B), so one call adds both peephole terms.
+    input_forget_pre, input_forget = pre.reshape(T, 4, H, B)[:, :2], gates.reshape(T, 4, H, B)[:, :2]
+    steps = zip(
+        pre,
+        input_forget_pre,
+        input_forget,
+        gates[:, :H],
+        gates[:, H : 2 * H],
+        pre[:, 2 * H : 3 * H],
+        gates[:, 2 * H : 3 * H],
+        pre[:, 3 * H :],
+        gates[:, 3 * H :],
+        c[1:],
+        h[1:],
+    )
+    h_prev, c_prev = h[0], c[0]
+    for (
+        pre_t,
+        input_forget_pre_t,
+        input_forget_t,
+        input_t,
+        forget_t,
+        output_pre_t,
+        output_t,
+        candidate_pre_t,
+        candidate_t,
+        c_t,
+        h_t,
+    ) in steps:
+        dot(recurrent, h_prev, product)
+        add(pre_t, product, pre_t)
+        multiply(peep_input_forget, c_prev, look)
+        add(input_forget_pre_t, look, input_forget_pre_t)
+        tanh(input_forget_pre_t, input_forget_t)
+        multiply(input_forget_t, half, input_forget_t)
+        add(input_forget_t, half, input_forget_t)
+        tanh(candidate_pre_t, candidate_t)
+        multiply(forget_t, c_prev, c_t)
+        multiply(input_t, candidate_t, written)
+        add(c_t, written, c_t)
+        multiply(peep_output, c_t, written)
+        add(output_pre_t, written, output_pre_t)
+        tanh(output_pre_t, output_t)
+        multiply(output_t, half, output_t)
+        add(output_t, half, output_t)
+        tanh(c_t, squashed_cell)
+        multiply(output_t, squashed_cell, h_t)
+        h_prev, c_prev = h_t, c_t
+    return DirectionRun(pre, gates, h, c)
+
+
+def backward(
+    layout: DirectionLayout, run: DirectionRun, grad_h: FloatArray, grad_h_n: FloatArray, grad_c_n: FloatArray | None
+) -> DirectionGrads:
+    """Backpropagate through the steps of ``run``.
+
+    grad_h (T, H, B) holds the gradients arriving at each h_t from above and leaves with the totals; grad_h_n and
+    grad_c_n (H, B) are those arriving at the final states.
+    """
+    gates, c = run.gates, run.c
+    assert gates is not None and c is not None and grad_c_n is not None
+    H = c.shape[1]
+    squashed = np.tanh(c[1:])
+    # Local factors for all steps at once; the loop multiplies them by the incoming dh or dc.
+    grads = np.empty_like(gates)
+    sigmoid_slope(gates[:, : 3 * H], grads[:, : 3 * H])
+    tanh_slope(gates[:, 3 * H :], grads[:, 3 * H :])
+    grads[:, :H] *= gates[:, 3 * H :]  # input: dc * g
+    grads[:, H : 2 * H] *= c[:-1]  # forget: dc * c_{t-1}
+    grads[:, 2 * H : 3 * H] *= squashed  # output: dh * tanh(c)
+    grads[:, 3 * H :] *= gates[:, :H]  # candidate: dc * i
+    through_h = np.empty_like(squashed)  # dc_t / dh_t = o * (1 - tanh(c)^2)
+    tanh_slope(squashed, through_h)
+    through_h *= gates[:, 2 * H : 3 * H]
+    grad_c = np.empty_like(squashed)
+    grad_h_rec, grad_c_rec = grad_h_n.copy(), grad_c_n.copy()
+    _backward_steps(layout, grads, gates, through_h, grad_h, grad_c, grad_h_rec, grad_c_rec)
+    return DirectionGrads(
+        pre=grads,
+        weight_hh=outer_sum(grads, run.h[:-1]),
+        bias_hh=grads.sum(axis=(0, 2)),
+        h=grad_h,
+        h0=grad_h_rec,
+        c=grad_c,
+        c0=grad_c_rec,
+        peephole=None if layout.peephole is None else _peephole_grads(grads, c),
+    )
+
+
+def _backward_steps(
+    layout: DirectionLayout,
+    grads: FloatArray,
+    gates: FloatArray,
+    through_h: FloatArray,
+    grad_h: FloatArray,
+    grad_c: FloatArray,
+    grad_h_rec: FloatArray,
+    grad_c_rec: FloatArray,
+) -> None:
+    """The time loop, last step first: grads (T, 4H, B) enter with local factors and leave as gradients."""
+    T, G, B = grads.shape
+    H = G // 4
+    recurrent = layout.recurrent_weight  # (H, 4H): recurrent @ grads_t
+    peephole = layout.peephole
+    peep_input_forget = None if peephole is None else peephole[:2, :, None]  # (2, H, 1)
+    peep_output = None if peephole is None else peephole[2, :, None]  # (H, 1)
+    look = np.empty((2, H, B), grads.dtype)
+    look_input, look_forget = look[0], look[1]
+    written = np.empty((H, B), grads.dtype)
+    dot, add, multiply = matrix_product, np.add, np.multiply
+    steps = backward_order(
+        grad_h,
+        grad_c,
+        grads,
+        grads.reshape(T, 4, H, B)[:, :2],
+        grads[:, 2 * H : 3 * H],
+        grads[:, 3 * H :],
+        through_h,
+        gates[:, H : 2 * H],
+    )
+    for dh, dc, grads_t, input_forget_t, output_t, candidate_t, through_h_t, forget_t in steps:
+        add(dh, grad_h_rec, dh)
+        multiply(output_t, dh, output_t)
+        multiply(dh, through_h_t, dc)
+        add(dc, grad_c_rec, dc)
+        if peep_output is not None:  # the output gate read c_t
+            multiply(output_t, peep_output, written)
+            add(dc, written, dc)
+        multiply(input_forget_t, dc, input_forget_t)
+        multiply(candidate_t, dc, candidate_t)
+        multiply(dc, forget_t, grad_c_rec)
+        if peep_input_forget is not None:  # the input and forget gates read c_{t-1}
+            multiply(input_forget_t, peep_input_forget, look)
+            add(grad_c_rec, look_input, grad_c_rec)
+            add(grad_c_rec, look_forget, grad_c_rec)
+        dot(recurrent, grads_t, grad_h_rec)
+
+
+def _peephole_grads(grads: FloatArray, c: FloatArray) -> FloatArray:
+    """(3, H) gradients of the peephole weights: input and forget read c_{t-1}, output reads c_t."""
+    H = c.shape[1]
+    peephole = np.empty((3, H), grads.dtype)
+    peephole[0] = np.einsum("thb,thb->h", grads[:, :H], c[:-1])
+    peephole[1] = np.einsum("thb,thb->h", grads[:, H : 2 * H], c[:-1])
+    peephole[2] = np.einsum("thb,thb->h", grads[:, 2 * H : 3 * H], c[1:])
+    peephole *= 0.5  # sigmoid gates: the layout halved their pre-activations
+    return peephole
