@@ -142,6 +142,7 @@ def cell_flows(layer: RecurrentLayer, trace: LayerTrace, inputs: FloatArray) -> 
         wires: dict[str, FloatArray] = {"x": inputs, "h_prev": h_prev}
         gates = {gate: values[:, part] for gate, values in trace.gates.items()}
         if trace.kind == "lstm":
+            assert trace.c is not None and trace.c0 is not None, "an LSTM trace records its cell state"
             c = trace.c[:, part]
             c_prev = state_before(c, trace.c0[part], reverse)
             wires.update(
@@ -168,6 +169,7 @@ def cell_flows(layer: RecurrentLayer, trace: LayerTrace, inputs: FloatArray) -> 
                 hidden=h,
             )
         else:
+            assert trace.hidden_preactivation is not None, "an RNN trace records its pre-activation"
             wires.update(preactivation=trace.hidden_preactivation[:, part], hidden=h)
         for values in wires.values():
             values.flags.writeable = False
