@@ -91,7 +91,7 @@ def layer_forward(
         inputs.append(steps if d == 0 else np.ascontiguousarray(steps[::-1]))
         initial_h = np.zeros((H, B), dtype) if h0s is None else h0s[d].T
         initial_c = None if layer.kind != "lstm" else np.zeros((H, B), dtype) if c0s is None else c0s[d].T
-        runs.append(run_direction(layout, inputs[-1], initial_h, initial_c, keep_pre=False))
+        runs.append(run_direction(layout, inputs[-1], initial_h, initial_c, training=True))
     cache = LayerCache(layer, tuple(inputs), tuple(runs))
     return cache.h(), cache
 

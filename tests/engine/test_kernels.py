@@ -86,11 +86,11 @@ def test_backward_steps_are_the_derivative_of_the_forward_steps(variant: str):
         return dataclasses.replace(base, input_bias=bias, recurrent_weight=recurrent, candidate_weight=candidate)
 
     def loss() -> float:
-        run = kernel.forward(layout(), x, h0, c0, keep_pre=False)
+        run = kernel.forward(layout(), x, h0, c0, training=True)
         total = (run.h[1:] * upstream).sum() + (run.h[-1] * final_h).sum()
         return float(total + ((run.c[-1] * final_c).sum() if lstm else 0.0))
 
-    run = kernel.forward(layout(), x, h0, c0, keep_pre=False)
+    run = kernel.forward(layout(), x, h0, c0, training=True)
     grads = kernel.backward(layout(), run, upstream.copy(), final_h, final_c if lstm else None)
 
     tolerance = 1e-6
@@ -154,8 +154,8 @@ def test_training_lets_the_gates_overwrite_the_preactivations_and_nothing_else_c
     rng = np.random.default_rng(11)
     layout = random_layer(rng, input_size=3, units=4, bidirectional=False, **VARIANTS[variant]).layouts[0]
     x, h0, c0 = rng.normal(size=(6, 3, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
-    kept = run_direction(layout, x, h0, c0, keep_pre=True)
-    overwritten = run_direction(layout, x, h0, c0, keep_pre=False)
+    kept = run_direction(layout, x, h0, c0, training=False)
+    overwritten = run_direction(layout, x, h0, c0, training=True)
     np.testing.assert_array_equal(overwritten.h, kept.h)
     activations = "h" if kept.gates is None else "gates"  # an RNN's pre-activations become its states
     np.testing.assert_array_equal(getattr(overwritten, activations), getattr(kept, activations))

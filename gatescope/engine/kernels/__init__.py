@@ -18,7 +18,7 @@ class Kernel(Protocol):
     """What a kernel module provides."""
 
     def forward(
-        self, layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, keep_pre: bool
+        self, layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, training: bool
     ) -> DirectionRun: ...
 
     def backward(
@@ -35,15 +35,16 @@ KERNELS: dict[str, Kernel] = {"lstm": lstm, "gru": gru, "rnn": rnn}
 
 
 def run_direction(
-    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, keep_pre: bool = True
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, training: bool = False
 ) -> DirectionRun:
     """Run one direction over x (T, input_size, B), in the direction's time order; h0, c0 (H, B), c0 LSTM only.
 
     The inputs of every step are projected at once; the kernel's loop then adds the recurrent product step by step.
-    Without ``keep_pre`` the gates overwrite their pre-activations (the backward pass needs only the gates), which
-    halves the memory a training batch takes.
+    A trace (``training`` False) keeps every pre-activation. Training keeps what the backward pass needs instead: the
+    gates overwrite their pre-activations (the backward pass needs only the gates), which halves the memory a training
+    batch takes, and a GRU keeps the product its candidate read at every step.
     """
-    return KERNELS[layout.kind].forward(layout, x, h0, c0, keep_pre)
+    return KERNELS[layout.kind].forward(layout, x, h0, c0, training)
 
 
 def backward_direction(

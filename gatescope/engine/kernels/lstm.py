@@ -29,16 +29,16 @@ from gatescope.engine.trace import FloatArray
 
 
 def forward(
-    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, keep_pre: bool = True
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, training: bool = False
 ) -> DirectionRun:
     """Run the steps over x (T, input_size, B) from h0, c0 (H, B); see kernels.run_direction."""
     assert c0 is not None
     if layout.peephole is None:
-        return _forward(layout, x, h0, c0, keep_pre)
-    return _forward_peephole(layout, x, h0, c0, layout.peephole, keep_pre)
+        return _forward(layout, x, h0, c0, training)
+    return _forward_peephole(layout, x, h0, c0, layout.peephole, training)
 
 
-def _forward(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, keep_pre: bool) -> DirectionRun:
+def _forward(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, training: bool) -> DirectionRun:
     T, _, B = x.shape
     G = layout.input_weight.shape[0]
     H = G // 4
@@ -48,7 +48,7 @@ def _forward(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatAr
     rows = np.empty((T + 1, 5 * H, B), dtype)
     rows[0, 4 * H :] = c0
     gates, c = rows[:T, : 4 * H], rows[:, 4 * H :]
-    pre = project_inputs(layout, x, np.empty((T, G, B), dtype) if keep_pre else gates)
+    pre = project_inputs(layout, x, gates if training else np.empty((T, G, B), dtype))
     h = aligned_empty((T + 1, H, B), dtype)
     h[0] = h0
     recurrent = layout.recurrent_weight.T  # (4H, H): recurrent @ h_{t-1}
@@ -77,7 +77,7 @@ def _forward(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatAr
 
 
 def _forward_peephole(
-    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, peephole: FloatArray, keep_pre: bool
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, peephole: FloatArray, training: bool
 ) -> DirectionRun:
     """ONNX peepholes: the input and forget gates read c_{t-1}, the output gate reads c_t."""
     T, _, B = x.shape
@@ -85,7 +85,7 @@ def _forward_peephole(
     H = G // 4
     dtype = x.dtype
     pre = project_inputs(layout, x, np.empty((T, G, B), dtype))
-    gates = np.empty_like(pre) if keep_pre else pre
+    gates = pre if training else np.empty_like(pre)
     c = np.empty((T + 1, H, B), dtype)
     c[0] = c0
     h = aligned_empty((T + 1, H, B), dtype)

@@ -19,14 +19,14 @@ from gatescope.engine.trace import FloatArray
 
 
 def forward(
-    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None = None, keep_pre: bool = True
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None = None, training: bool = False
 ) -> DirectionRun:
     """Run the steps over x (T, input_size, B) from h0 (H, B); see kernels.run_direction."""
     T, _, B = x.shape
     H = layout.units
     h = aligned_empty((T + 1, H, B), x.dtype)
     h[0] = h0
-    pre = project_inputs(layout, x, np.empty((T, H, B), x.dtype) if keep_pre else h[1:])
+    pre = project_inputs(layout, x, h[1:] if training else np.empty((T, H, B), x.dtype))
     recurrent = layout.recurrent_weight.T  # recurrent @ h_{t-1}
     product = aligned_empty((H, B), x.dtype)
     zero = constant(0.0, pre.dtype)
