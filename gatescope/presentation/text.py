@@ -39,7 +39,10 @@ def percent(value: float) -> str:
 
 
 def scale_text(low: float, high: float) -> str:
-    """A fixed colour scale's range: "0..1", "−1..1", "−2..2"."""
+    """A fixed colour scale's range. The activations' own ranges read as intervals, "0..1" (sigmoid) and "−1..1"
+    (tanh); a symmetric level calibrated on a trace (a cell state, an input) reads "±2.5"."""
+    if low == -high and high != 1:
+        return f"±{number(high)}"
     return f"{number(low)}..{number(high)}"
 
 

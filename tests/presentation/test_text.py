@@ -28,7 +28,8 @@ def test_numbers_use_a_true_minus_and_never_show_minus_zero():
     assert signed(-0.001) == "0.00" and signed(-0.5) == "−0.50" and signed(0.123456, 4) == "0.1235"
     assert term(-0.5) == "(−0.50)" and term(0.5) == "0.50"
     assert number(-1.0) == "−1" and number(0.5) == "0.5" and percent(0.084) == "8%"
-    assert scale_text(0.0, 1.0) == "0..1" and scale_text(-2.0, 2.0) == "−2..2" and scale_text(-1.5, 1.5) == "−1.5..1.5"
+    assert scale_text(0.0, 1.0) == "0..1" and scale_text(-1.0, 1.0) == "−1..1" and scale_text(-3.0, 1.0) == "−3..1"
+    assert scale_text(-2.0, 2.0) == "±2" and scale_text(-1.5, 1.5) == "±1.5"
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def test_lstm_legend_names_gates_tanh_and_cell_state_with_the_layer_limit(qtbot,
     assert legend.captions() == [
         "gates 0..1",
         "tanh (candidate, h) \u22121..1",
-        f"cell state \u2212{m}..{m}",
+        f"cell state ±{m}",
     ]
     assert [scale.sequential for scale in legend.scales] == [True, False, False]
 
