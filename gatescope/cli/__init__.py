@@ -42,6 +42,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gatescope: interrupted", file=sys.stderr)
         return 130
+    except UnicodeEncodeError as error:
+        if error.encoding.lower().replace("-", "").startswith("utf"):
+            raise  # gatescope writes its files in UTF-8: not a terminal that cannot show the text, but a bug
+        character = ascii(error.object[error.start : error.start + 1])
+        print(
+            f"gatescope: error: standard output is in {error.encoding}, which cannot show {character}; use a UTF-8 "
+            f"locale (e.g. LC_ALL=C.UTF-8) or write to a file with --out",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (e.g. piped into `head`): stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -6,9 +6,9 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from gatescope.cli.common import check_output, parse_size
+from gatescope._paths import user_path
+from gatescope.cli.common import check_output, parse_size, read_standard_input
 from gatescope.errors import GatescopeError
 from gatescope.export.settings import BY, AnimationSettings
 from gatescope.export.trace_data import DATA_FORMATS
@@ -34,7 +34,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         choices=FORMATS,
         help="png (a folder of frames), gif, mp4, svg (a folder of frames), or csv, npz, json data",
     )
-    export.add_argument("--out", metavar="PATH", type=Path, required=True, help="file, or folder for png and svg")
+    export.add_argument("--out", metavar="PATH", type=user_path, required=True, help="file, or folder for png and svg")
     single = ", ".join(f"{key} ({title.lower()})" for key, title in EXPORT_VIEWS.items() if key != WHOLE_STAGE)
     export.add_argument(
         "--view",
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from gatescope import load_model
     from gatescope.export import trace_data
 
-    text = sys.stdin.read() if args.text == "-" else args.text
+    text = read_standard_input() if args.text == "-" else args.text
     if args.format in DATA_FORMATS:
         check_output(args.out, args.force)
         model = load_model(args.model)

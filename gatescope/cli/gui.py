@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from gatescope._paths import user_path
 from gatescope.cli.common import check_output, parse_size
 from gatescope.errors import GatescopeError
 from gatescope.ui.registry import CENTRAL_VIEWS
@@ -21,7 +21,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
     gui.add_argument(
         "--screenshot",
         metavar="PATH",
-        type=Path,
+        type=user_path,
         help="render the main window without a display, save it as PNG and exit",
     )
     gui.add_argument("--step", metavar="K", type=int, help="with --screenshot: the token to show (0 = first)")

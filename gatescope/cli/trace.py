@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from gatescope.cli.common import check_output, one_line
+from gatescope._paths import user_path
+from gatescope.cli.common import check_output, one_line, read_standard_input
 from gatescope.errors import GatescopeError
 
 FORMATS = ("table", "json", "csv", "npz")
@@ -32,7 +32,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
     trace.add_argument(
         "--array",
         metavar="FILE.npy",
-        type=Path,
+        type=user_path,
         help="read a float array (T, input_size) from a .npy file instead of text",
     )
     trace.add_argument("--layer", type=int, metavar="N", help="only layer N (0 = bottom); default: every layer")
@@ -42,7 +42,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         metavar="LIST",
         help="table only: units to show, e.g. '0,3,7' or '0-15' (default: the first 8)",
     )
-    trace.add_argument("--out", metavar="PATH", type=Path, help="write to a file instead of standard output")
+    trace.add_argument("--out", metavar="PATH", type=user_path, help="write to a file instead of standard output")
     trace.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     trace.add_argument("--float64", action="store_true", help="compute in float64 instead of float32")
     trace.set_defaults(run=run)
@@ -100,7 +100,7 @@ def _read_input(args: argparse.Namespace) -> str | np.ndarray:
             raise GatescopeError(f"{args.array}: expected one array (.npy), not an archive")
         return array
     if args.text == "-":
-        return sys.stdin.read()
+        return read_standard_input()
     return args.text
 
 

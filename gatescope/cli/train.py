@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from gatescope._paths import user_path
 from gatescope.cli.common import check_output
 from gatescope.errors import GatescopeError
 
@@ -18,8 +18,8 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         "with a model card NAME.md beside it.",
         epilog="example: gatescope train resources/configs/lstm-brackets.toml --out lstm-brackets.npz",
     )
-    training.add_argument("config", metavar="CONFIG", type=Path, help="training config (.toml)")
-    training.add_argument("--out", metavar="MODEL.npz", type=Path, required=True, help="where to write the model")
+    training.add_argument("config", metavar="CONFIG", type=user_path, help="training config (.toml)")
+    training.add_argument("--out", metavar="MODEL.npz", type=user_path, required=True, help="where to write the model")
     training.add_argument("--force", action="store_true", help="overwrite MODEL.npz (and its card) if they exist")
     training.add_argument("--no-card", action="store_true", help="do not write the model card NAME.md")
     training.set_defaults(run=run)

@@ -36,8 +36,10 @@ def run_layer(
     runs = []
     for d, layout in enumerate(layer.layouts):
         x_dir = x if d == 0 else np.ascontiguousarray(x[::-1])
-        run = run_direction(layout, x_dir[:, :, None], h0[d, :, None], None if c0 is None else c0[d, :, None])
-        run.pre[:, : layout.sigmoid_width] *= 2  # record the true pre-activations of the sigmoid gates
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, as a GatescopeError
+            run = run_direction(layout, x_dir[:, :, None], h0[d, :, None], None if c0 is None else c0[d, :, None])
+            run.pre[:, : layout.sigmoid_width] *= 2  # record the true pre-activations of the sigmoid gates
+        _check_no_overflow(run.pre, x, index, reverse=d == 1)
         runs.append(run)
     gates: dict[str, FloatArray] = {}
     preactivations: dict[str, FloatArray] = {}
@@ -58,6 +60,21 @@ def run_layer(
         h0=h0.reshape(-1).copy(),
         c0=None if c0 is None else c0.reshape(-1).copy(),
         gru_convention=layer.gru_convention if layer.kind == "gru" else None,
+    )
+
+
+def _check_no_overflow(pre: FloatArray, x: FloatArray, index: int, reverse: bool) -> None:
+    """GatescopeError when a pre-activation overflowed to infinity or NaN: the trace would hold NaN, silently."""
+    if np.isfinite(pre.max()) and np.isfinite(pre.min()):  # max and min pass on NaN and infinity, without a copy
+        return
+    steps = np.flatnonzero(~np.isfinite(pre).reshape(pre.shape[0], -1).all(axis=1))
+    step = int(pre.shape[0] - 1 - steps[-1] if reverse else steps[0])
+    dtype = pre.dtype
+    largest = float(np.abs(x).max())
+    wider = " or compute in float64 (dtype=np.float64)" if dtype == np.float32 else ""
+    raise GatescopeError(
+        f"layer {index} overflows {dtype} at step {step}: its pre-activations pass ±{np.finfo(dtype).max:.2g} "
+        f"(the values it reads reach {largest:.3g}); scale the input down{wider}"
     )
 
 
@@ -110,7 +127,11 @@ def check_sequence(x: object, input_size: int, dtype: np.dtype[Any]) -> FloatArr
         raise GatescopeError("input has no steps (T = 0)")
     if not np.all(np.isfinite(x)):
         raise GatescopeError("input contains NaN or infinite values")
-    return np.ascontiguousarray(x, dtype=dtype)
+    with np.errstate(over="ignore"):
+        cast = np.ascontiguousarray(x, dtype=dtype)
+    if not np.all(np.isfinite(cast)):
+        raise _too_large("input", x, dtype)
+    return cast
 
 
 def _check_state(
@@ -124,4 +145,17 @@ def _check_state(
         raise GatescopeError(f"{name} has shape {state.shape}; expected {expected} (layers × directions, units)")
     if state.dtype.kind not in "fiu" or not np.all(np.isfinite(state)):
         raise GatescopeError(f"{name} must hold finite real numbers")
-    return state.astype(dtype)
+    with np.errstate(over="ignore"):
+        cast = state.astype(dtype)
+    if not np.all(np.isfinite(cast)):
+        raise _too_large(name, state, dtype)
+    return cast
+
+
+def _too_large(name: str, values: np.ndarray, dtype: np.dtype[Any]) -> GatescopeError:
+    """The error for finite values that become infinite in ``dtype`` (1e300 in float32)."""
+    wider = " or compute in float64 (dtype=np.float64)" if dtype == np.float32 else ""
+    return GatescopeError(
+        f"{name} holds values up to {float(np.abs(values).max()):.3g}, too large for {dtype} (at most "
+        f"±{np.finfo(dtype).max:.2g}); scale them down{wider}"
+    )

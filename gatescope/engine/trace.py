@@ -9,6 +9,8 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
+from gatescope.errors import GatescopeError
+
 FloatArray = npt.NDArray[np.floating]
 
 
@@ -107,7 +109,14 @@ class Trace:
         return len(self.tokens)
 
     def prediction(self, step: int = -1) -> tuple[str, float] | None:
-        """The most likely label and its probability after ``step`` (default: the last token), or None."""
+        """The most likely label and its probability after ``step`` (default: the last token; negative steps count
+        from the end), or None when the model has no head."""
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+            raise GatescopeError(f"step must be a whole number (a token's index), not {type(step).__name__}")
+        if not -self.steps <= step < self.steps:
+            raise GatescopeError(
+                f"step {step}: the trace has steps 0 to {self.steps - 1} (one per token; -1 is the last)"
+            )
         if self.outputs is None:
             return None
         row = self.outputs[step]

@@ -40,12 +40,12 @@ class FrameRenderer:
         if not self.session.set_text(text):
             raise GatescopeError(errors[0] if errors else "this model could not read the text")
         session = self.session
-        self.settings = settings = settings.checked(session.steps, len(session.trace.layers))
+        self.settings = settings = settings.checked(session.steps, len(session.trace.layers), session.units)
         if settings.colour_scheme:
             session.set_colour_scheme(settings.colour_scheme)
         session.set_layer(settings.layer)
         session.set_unit_order(settings.unit_order)
-        session.set_unit(min(max(settings.unit, 0), session.units - 1))
+        session.set_unit(settings.unit)
         self.widget = self._make_view(settings.view)
         self.widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         self.widget.resize(QSize(*settings.size))

@@ -38,8 +38,9 @@ class AnimationSettings:
     unit_order: str = "index"
     colour_scheme: str = ""
 
-    def checked(self, steps: int, layers: int = 1) -> AnimationSettings:
-        """These settings with ``last`` filled in, or a GatescopeError naming what is wrong."""
+    def checked(self, steps: int, layers: int = 1, units: int = 1) -> AnimationSettings:
+        """These settings with ``last`` filled in, or a GatescopeError naming what is wrong; ``units`` counts both
+        directions of a bidirectional layer."""
         self._check_choices()
         self._check_amounts()
         last = steps - 1 if self.last is None else self.last
@@ -49,6 +50,8 @@ class AnimationSettings:
             raise GatescopeError(f"--to {last}: give a token from {self.first} to {steps - 1}")
         if not 0 <= self.layer < layers:
             raise GatescopeError(f"layer {self.layer}: the model has layers 0 to {layers - 1}")
+        if not 0 <= self.unit < units:
+            raise GatescopeError(f"--unit {self.unit}: the model has units 0 to {units - 1}")
         return replace(self, last=last)
 
     def _check_choices(self) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from gatescope._paths import user_path
 from gatescope.engine import LayerTrace, RecurrentLayer, Trace, run_stack
 from gatescope.errors import GatescopeError
 from gatescope.model.tokenize import CharTokenizer, Vocabulary, WordTokenizer
@@ -216,10 +217,10 @@ class Model:
         return Trace(tokens=tokens, layers=layers, outputs=outputs, output_labels=self.output_labels, **extra)
 
     def save(self, path: str | Path) -> None:
-        """Write this model in gatescope's native .npz format (atomically)."""
+        """Write this model in gatescope's native .npz format (atomically; ``~`` expanded)."""
         from gatescope.model.formats.native_layout import save
 
-        save(self, Path(path))
+        save(self, user_path(path))
 
 
 def _as_array(source: object) -> np.ndarray:

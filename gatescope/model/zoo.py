@@ -17,7 +17,10 @@ def models_dir() -> Path:
 def model_path(name: str) -> Path | None:
     """Path of built-in model ``name``, or None when there is no such model."""
     path = models_dir() / f"{name}.npz"
-    return path if path.is_file() else None
+    try:
+        return path if path.is_file() else None
+    except OSError:  # a name no file can have (too long for the file system) is no built-in model
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -130,22 +130,44 @@ def test_failure_in_the_middle_leaves_nothing(qapp, model, tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize(
-    "change, fragment",
+    "change, expected",
     [
-        ({"view": "poster"}, "--view"),
-        ({"first": 9}, "--from 9"),
-        ({"first": 3, "last": 2}, "--to 2"),
-        ({"tween": -1}, "--tween"),
-        ({"scale": 9.0}, "--scale"),
-        ({"size": (50, 50)}, "--size"),
-        ({"format": "avi"}, "--format"),
-        ({"layer": 3}, "layer 3"),
+        ({"view": "poster"}, "--view 'poster': choose one of window, heatmaps, cell, step"),
+        ({"first": 9}, "--from 9: the text has tokens 0 to 8"),
+        ({"first": 3, "last": 2}, "--to 2: give a token from 3 to 8"),
+        ({"tween": -1}, "--tween -1: give 0 (no in-between frames) to 240"),
+        ({"scale": 9.0}, "--scale 9: give 0.25 to 4 (2 = twice the pixels, for slides)"),
+        ({"size": (50, 50)}, "--size 50x50: "),
+        ({"format": "avi"}, "--format 'avi': animation formats are png, gif, mp4, svg"),
+        ({"layer": 3}, "layer 3: the model has layers 0 to 0"),
+        ({"unit": 8}, "--unit 8: the model has units 0 to 7"),
+        ({"unit": -1}, "--unit -1: the model has units 0 to 7"),
     ],
 )
-def test_bad_settings_are_refused_before_anything_is_written(qapp, model, tmp_path, change, fragment):
+def test_bad_settings_are_refused_before_anything_is_written(qapp, model, tmp_path, change, expected):
     settings = AnimationSettings(**{"size": SMALL, "format": "gif", **change})
-    with pytest.raises(GatescopeError, match=fragment.replace("(", r"\(")):
+    with pytest.raises(GatescopeError) as caught:
         export_animation(model, SENTENCE, settings, tmp_path / "a.gif")
+    assert str(caught.value) == expected or (expected.endswith(": ") and str(caught.value).startswith(expected))
+    assert listing(tmp_path) == []
+
+
+def test_settings_check_the_selected_unit_against_the_units_of_a_layer():
+    settings = AnimationSettings(unit=15).checked(steps=9, layers=1, units=16)
+
+    assert settings.unit == 15
+    with pytest.raises(GatescopeError) as caught:
+        AnimationSettings(unit=16).checked(steps=9, layers=1, units=16)
+    assert str(caught.value) == "--unit 16: the model has units 0 to 15"
+
+
+def test_export_command_refuses_a_unit_the_model_does_not_have(qapp, capsys, tmp_path):
+    from gatescope.cli import main
+
+    argv = ["--model", "bracket-counter", "--text", "(a)", "--format", "gif", "--unit", "999"]
+    code = main(["export", *argv, "--out", str(tmp_path / "a.gif")])
+
+    assert (code, capsys.readouterr().err) == (2, "gatescope: error: --unit 999: the model has units 0 to 2\n")
     assert listing(tmp_path) == []
 
 
@@ -319,6 +341,35 @@ def test_export_dialog_remembers_its_settings(qtbot, session, tmp_path):
     )
     assert second.out_path() == tmp_path / "gatescope.mp4"
     assert "frames" in second.summary.text()
+
+
+@pytest.mark.parametrize("typed", ["~n", "~nosuchuser/clip.gif"])
+def test_export_dialog_says_when_the_path_names_an_unknown_user(qtbot, session, typed):
+    from gatescope.ui.window.export_dialog import ExportAnimationDialog
+
+    dialog = ExportAnimationDialog(session, None)
+    qtbot.addWidget(dialog)
+
+    dialog.path_edit.setText(typed)  # on every keystroke: "~n" is on the way to "~nosuchuser"
+
+    user = typed[1:].split("/")[0]
+    assert dialog.summary.text() == (
+        f"⚠ {typed}: there is no user '{user}' on this system (~{user} stands for their home folder); check the name "
+        f"or give the full path"
+    )
+    assert dialog.out_path() is None and not dialog.export_button.isEnabled()
+
+
+def test_export_dialog_expands_the_home_folder(qtbot, session, tmp_path, monkeypatch):
+    from gatescope.ui.window.export_dialog import ExportAnimationDialog
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    dialog = ExportAnimationDialog(session, None)
+    qtbot.addWidget(dialog)
+
+    dialog.path_edit.setText("~/clip.gif")
+
+    assert dialog.out_path() == tmp_path / "clip.gif" and dialog.export_button.isEnabled()
 
 
 def test_cancel_in_the_progress_dialog_leaves_nothing(qtbot, session, tmp_path, monkeypatch):

@@ -79,8 +79,7 @@ def test_unwritable_folder_raises_gatescope_error_and_leaves_nothing(tmp_path: P
     with pytest.raises(GatescopeError) as caught:
         make_model("lstm").save(path)
 
-    assert str(path) in str(caught.value)
-    assert "Permission denied" in str(caught.value)
+    assert str(caught.value) == f"{path}: cannot write it: permission denied; choose a folder you can write to"
     assert os.listdir(tmp_path) == []
 
 
@@ -133,9 +132,15 @@ def test_saved_model_file_gets_the_usual_permissions_not_the_private_temp_file_m
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-@pytest.mark.parametrize("change", ["numpy scalar in provenance", "lone surrogate in vocabulary"])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("numpy scalar in provenance", "Object of type float32 is not JSON serializable"),
+        ("lone surrogate in vocabulary", "surrogates not allowed"),
+    ],
+)
 def test_metadata_that_cannot_be_written_as_json_raises_gatescope_error_and_leaves_nothing(
-    tmp_path: Path, change: str
+    tmp_path: Path, change: str, reason: str
 ) -> None:
     model = make_model("lstm", word_tokens=True)
     if change == "numpy scalar in provenance":
@@ -143,7 +148,10 @@ def test_metadata_that_cannot_be_written_as_json_raises_gatescope_error_and_leav
     else:
         model.vocabulary = Vocabulary(["?", "Hello", "world", "\ud800", ",", "don't"], unknown="?")
 
-    with pytest.raises(GatescopeError):
+    with pytest.raises(GatescopeError) as caught:
         model.save(tmp_path / "model.npz")
 
+    assert str(caught.value).startswith("metadata cannot be written as JSON (")
+    assert reason in str(caught.value)
+    assert str(caught.value).endswith("); use plain str, int, float, bool, list and dict values")
     assert os.listdir(tmp_path) == []

@@ -107,6 +107,28 @@ def test_bad_model_file_shows_its_error_and_keeps_the_current_model(window, tmp_
     assert len(shown) == 1 and "broken.npz" in shown[0] and "not a .npz archive" in shown[0]
 
 
+def test_open_dialog_on_a_name_longer_than_the_file_system_allows_says_why(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    chosen = tmp_path / f"{'a' * 300}.npz"
+    shown = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(chosen), "Models (*.npz)"))
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append((title, text)))
+    before = window.session.model
+
+    window.open_model_dialog()
+
+    path = str(chosen)
+    assert shown == [
+        (
+            "Cannot open this model",
+            f"{path[:40]}…{path[-40:]} ({len(path)} characters): cannot read it: the name is too long for the file "
+            f"system (a name of 304 bytes; at most 255 here); choose a shorter name\n\nThe current model stays loaded.",
+        )
+    ]
+    assert window.session.model is before
+
+
 def test_array_only_model_is_refused_with_a_reason(window, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))

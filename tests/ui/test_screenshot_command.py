@@ -71,6 +71,17 @@ def test_bad_screenshot_arguments_exit_2_with_one_line(tmp_path: Path, capsys, a
     assert not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.parametrize("text", ["", " \n "])
+def test_screenshot_of_a_text_without_tokens_is_refused_not_replaced_by_the_example(tmp_path: Path, capsys, text):
+    from gatescope.cli import main
+
+    code = main(["gui", "--screenshot", str(tmp_path / "x.png"), "--model", "lstm-sentiment", "--text", text])
+
+    assert code == 2
+    assert capsys.readouterr().err == "gatescope: error: the text has no tokens to read: type a word or a character\n"
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_gui_without_a_display_says_how_to_get_a_screenshot(monkeypatch, capsys):
     from gatescope.cli import main
 

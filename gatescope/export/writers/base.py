@@ -7,6 +7,7 @@ import numbers
 import os
 import queue
 import shutil
+import stat
 import tempfile
 import threading
 import weakref
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from gatescope._paths import path_status, temporary_prefix, user_path
 from gatescope.errors import GatescopeError
 
 #: Frames waiting for the background encoder; with the one being encoded this bounds the memory in use.
@@ -33,7 +35,7 @@ class FrameWriter:
     max_side = 1 << 16
 
     def __init__(self, out: Path, *, fps: float, size: tuple[int, int], force: bool = False) -> None:
-        self.out = Path(out)
+        self.out = user_path(out)
         self.fps = checked_fps(fps)
         self.width, self.height = checked_size(size, self.max_side)
         self.force = bool(force)
@@ -132,10 +134,12 @@ class FrameWriter:
 
     def _check_target(self) -> None:
         out, folder = self.out, self.folder
-        if not folder.exists():
+        folder_status = path_status(folder, "write")
+        if folder_status is None:
             raise GatescopeError(f"{out}: folder {folder} does not exist; create it or choose another place")
-        if not folder.is_dir():
+        if not stat.S_ISDIR(folder_status.st_mode):
             raise GatescopeError(f"{out}: {folder} is not a folder; choose a path inside a folder")
+        path_status(out, "write")  # a name the file system refuses (too long, ...): said before anything is written
         if os.path.lexists(out):
             if not self.force:
                 raise GatescopeError(f"{out}: already exists; pass --force to replace it")
@@ -181,7 +185,7 @@ class FileWriter(FrameWriter):
     def __init__(self, out: Path, *, fps: float, size: tuple[int, int], force: bool = False) -> None:
         super().__init__(out, fps=fps, size=size, force=force)
         try:
-            handle, name = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.folder)
+            handle, name = tempfile.mkstemp(prefix=temporary_prefix(self.out), suffix=".tmp", dir=self.folder)
         except OSError as error:
             raise self._temporary_name_error(error) from None
         os.close(handle)

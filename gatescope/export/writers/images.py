@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gatescope._paths import temporary_prefix
 from gatescope.errors import GatescopeError
 from gatescope.export.writers.base import (
     BackgroundEncoder,
@@ -59,7 +60,7 @@ class PngSequenceWriter(FrameWriter):
                     f"{strangers[0]!r}); not replaced: choose a new or empty folder"
                 )
         try:
-            self._temporary = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.folder))
+            self._temporary = Path(tempfile.mkdtemp(prefix=temporary_prefix(self.out), suffix=".tmp", dir=self.folder))
         except OSError as error:
             raise self._temporary_name_error(error) from None
         self._names: list[str] = []
@@ -96,7 +97,7 @@ class PngSequenceWriter(FrameWriter):
     def _place(self) -> list[Path]:
         out = self.out
         if os.path.lexists(out):
-            old = self.folder / f".{out.name}.old-{secrets.token_hex(4)}"
+            old = self.folder / f"{temporary_prefix(out)}old-{secrets.token_hex(4)}"
             os.rename(out, old)
             try:
                 os.rename(self._temporary, out)

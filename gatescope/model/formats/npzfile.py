@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -13,6 +14,7 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
+from gatescope._paths import path_error, path_status, temporary_prefix, user_path
 from gatescope.errors import GatescopeError
 
 #: A JSON object as ``json.loads`` returns it.
@@ -89,11 +91,12 @@ def _read_member(path: Path, name: str, member: IO[bytes]) -> np.ndarray:
 
 def check_readable(path: Path) -> None:
     """GatescopeError unless ``path`` is an existing, readable regular file."""
-    if not path.exists():
+    status = path_status(path)
+    if status is None:
         raise GatescopeError(f"{path}: no such file")
-    if path.is_dir():
+    if stat.S_ISDIR(status.st_mode):
         raise GatescopeError(f"{path}: is a folder, not a file; choose a model file inside it")
-    if not path.is_file():
+    if not stat.S_ISREG(status.st_mode):
         raise GatescopeError(f"{path}: not a regular file")
     if not os.access(path, os.R_OK):
         raise GatescopeError(f"{path}: permission denied")
@@ -123,21 +126,25 @@ def json_array(value: JsonObject) -> np.ndarray:
         ) from None
 
 
-def write_npz_atomic(path: Path, arrays: dict[str, np.ndarray], compress: bool = True) -> None:
+def write_npz_atomic(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], compress: bool = True) -> None:
     """Write an .npz via a temporary file in the same folder, then rename: never a half-written file."""
     save = np.savez_compressed if compress else np.savez
-    write_atomic(Path(path), lambda stream: save(stream, **arrays))  # type: ignore[arg-type]  # numpy's stub: allow_pickle
+    write_atomic(path, lambda stream: save(stream, **arrays))  # type: ignore[arg-type]  # numpy's stub: allow_pickle
 
 
-def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Call ``write(stream)`` on a temporary file beside ``path``, then rename it into place (usual permissions)."""
+def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write(stream)`` on a temporary file beside ``path`` (``~`` expanded), then rename it into place (usual
+    permissions)."""
+    path = user_path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
+    folder_status = path_status(folder, "write")
+    if folder_status is None or not stat.S_ISDIR(folder_status.st_mode):
         raise GatescopeError(f"{path}: folder {folder} does not exist")
+    path_status(path, "write")  # a name the file system refuses (too long, ...): said before anything is written
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        handle, temporary = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=folder)
     except OSError as error:
-        raise GatescopeError(f"{path}: cannot write here ({error.strerror})") from None
+        raise path_error(path, error, "write") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)

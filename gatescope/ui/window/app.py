@@ -82,7 +82,8 @@ def install_exception_hook(parent_getter) -> None:
 
 
 def build_window(model_name: str | None, text: str | None, settings=None):
-    """The main window for a model (name or path) and text; GatescopeError when the model cannot be used."""
+    """The main window for a model (name or path) reading ``text`` (None: an example sentence); GatescopeError when
+    the model cannot be used or cannot read the text."""
     import gatescope
     from gatescope.ui.session import SessionModel
     from gatescope.ui.window.main_window import MainWindow
@@ -92,8 +93,11 @@ def build_window(model_name: str | None, text: str | None, settings=None):
     if not model.reads_text:
         raise GatescopeError(f"{model_name}: this model has no tokenizer or embedding, so it cannot read text")
     session = SessionModel(model)
+    errors: list[str] = []
+    session.error_raised.connect(errors.append)
     if not session.set_text(text if text is not None else DEFAULT_TEXT):
-        session.set_text(DEFAULT_TEXT)
+        raise GatescopeError(errors[0])
+    session.error_raised.disconnect(errors.append)
     return MainWindow(session, settings=settings, model_source=model_name)
 
 
@@ -116,14 +120,14 @@ def run_gui(model_name: str | None = None, text: str | None = None) -> int:
     saved_model = settings.value("session/model", "", type=str)
     saved_text = settings.value("session/text", "", type=str)
     try:
-        window = build_window(
-            model_name or saved_model or None, text if text is not None else (saved_text or None), settings
-        )
+        window = build_window(model_name or saved_model or None, text, settings)
     except GatescopeError as error:
         if model_name or not saved_model:
             raise
-        log.warning("last model %s could not be opened (%s); using the default", saved_model, error)
-        window = build_window(None, text if text is not None else (saved_text or None), settings)
+        log.warning("could not use the last model, %s (%s); using the default model", saved_model, error)
+        window = build_window(None, text, settings)
+    if text is None and saved_text:
+        window.session.set_text(saved_text)  # the last text; one this model cannot read keeps the example (and says so)
     window.show()
     code = app.exec()
     window.deleteLater()

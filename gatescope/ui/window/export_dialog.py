@@ -6,6 +6,7 @@ runs, on a fresh offscreen copy of the chosen view; so the app and the command l
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gatescope._paths import user_path
 from gatescope.engine.phases import PHASES
 from gatescope.errors import GatescopeError
 from gatescope.export.animation import ExportCancelled, export_animation
@@ -164,15 +166,23 @@ class ExportAnimationDialog(QDialog):
         )
 
     def out_path(self) -> Path | None:
+        """The path typed, ``~`` expanded; None when there is none or it names an unknown user (the summary says so)."""
+        try:
+            return self._typed_path()
+        except GatescopeError:
+            return None
+
+    def _typed_path(self) -> Path | None:
         text = self.path_edit.text().strip()
-        return Path(text).expanduser() if text else None
+        return user_path(text) if text else None
 
     def _update_summary(self, *_args) -> None:
         self.first_box.setEnabled(self.range_box.currentIndex() == 1)
         self.last_box.setEnabled(self.range_box.currentIndex() == 1)
         layer = self.session.layer_trace
         try:
-            settings = self.settings().checked(self.session.steps, len(self.session.model.layers))
+            settings = self.settings().checked(self.session.steps, len(self.session.model.layers), self.session.units)
+            self._typed_path()  # a path naming an unknown user: the summary says so
         except GatescopeError as error:
             self.summary.setText(f"⚠ {error}")
             self.export_button.setEnabled(False)
@@ -295,7 +305,7 @@ def export_animation_interactive(
     if out is None:
         return None
     force = False
-    if out.exists():
+    if os.path.lexists(out):  # False for a name the file system refuses: the export then says why
         answer = QMessageBox.question(parent, "Replace it?", f"{out} already exists. Replace it?")
         if answer != QMessageBox.StandardButton.Yes:
             return None
