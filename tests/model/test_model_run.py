@@ -472,10 +472,21 @@ def test_unknown_model_name_lists_the_built_in_names() -> None:
     assert "bracket-counter" in str(caught.value)
 
 
-@pytest.mark.parametrize("source", ["", "   ", 42, None, b"bracket-counter"])
-def test_load_model_with_no_usable_source_raises_gatescope_error(source) -> None:
-    with pytest.raises(GatescopeError):
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("", "no model given: pass a built-in model name or a file path"),
+        ("   ", "no model given: pass a built-in model name or a file path"),
+        (42, "load_model takes a built-in model name or a file path, not int"),
+        (None, "load_model takes a built-in model name or a file path, not NoneType"),
+        (b"bracket-counter", "load_model takes a built-in model name or a file path, not bytes"),
+    ],
+)
+def test_load_model_with_no_usable_source_says_what_it_takes(source, message: str) -> None:
+    with pytest.raises(GatescopeError) as caught:
         gatescope.load_model(source)
+
+    assert str(caught.value) == message
 
 
 def test_summary_mentions_kind_units_layers_and_what_the_model_reads(bracket_counter: Model) -> None:

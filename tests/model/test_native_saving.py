@@ -14,8 +14,11 @@ import gatescope
 from gatescope import GatescopeError
 from gatescope.model.tokenize import Vocabulary
 from tests.helpers import (
+    SmallDisk,
     assert_models_identical,
+    listing,
     make_model,
+    make_text_model,
 )
 
 
@@ -53,6 +56,36 @@ def test_write_failing_midway_raises_gatescope_error_and_keeps_the_old_file(tmp_
     assert "No space left on device" in str(caught.value)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["model.npz"]
+
+
+def test_saving_onto_a_really_full_disk_raises_gatescope_error_and_keeps_the_old_file(small_disk: SmallDisk) -> None:
+    path = small_disk.path / "model.npz"
+    make_model("gru").save(path)
+    before = path.read_bytes()
+    small_disk.fill(leave=8192)  # room for the start of the new file, not for all of it
+    bigger = make_text_model("lstm", units=64)  # about 70 KB compressed
+
+    with pytest.raises(GatescopeError) as caught:
+        bigger.save(path)
+
+    assert str(caught.value) == f"{path}: cannot write (No space left on device)"
+    assert path.read_bytes() == before
+    assert listing(small_disk.path) == [SmallDisk.FILLER, "model.npz"]
+
+
+def test_saving_into_a_read_only_folder_raises_gatescope_error_and_keeps_the_old_file(small_disk: SmallDisk) -> None:
+    # A read-only file system stops root too, unlike a folder's mode bits.
+    path = small_disk.path / "model.npz"
+    make_model("gru").save(path)
+    before = path.read_bytes()
+    small_disk.make_read_only()
+
+    with pytest.raises(GatescopeError) as caught:
+        make_model("lstm").save(path)
+
+    assert str(caught.value) == f"{path}: cannot write here (Read-only file system)"
+    assert path.read_bytes() == before
+    assert listing(small_disk.path) == ["model.npz"]
 
 
 def test_interrupted_save_removes_its_temporary_file_and_lets_the_interrupt_through(
@@ -133,9 +166,15 @@ def test_saved_model_file_gets_the_usual_permissions_not_the_private_temp_file_m
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-@pytest.mark.parametrize("change", ["numpy scalar in provenance", "lone surrogate in vocabulary"])
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ("numpy scalar in provenance", "(Object of type float32 is not JSON serializable)"),
+        ("lone surrogate in vocabulary", "can't encode character '\\ud800'"),
+    ],
+)
 def test_metadata_that_cannot_be_written_as_json_raises_gatescope_error_and_leaves_nothing(
-    tmp_path: Path, change: str
+    tmp_path: Path, change: str, why: str
 ) -> None:
     model = make_model("lstm", word_tokens=True)
     if change == "numpy scalar in provenance":
@@ -143,7 +182,11 @@ def test_metadata_that_cannot_be_written_as_json_raises_gatescope_error_and_leav
     else:
         model.vocabulary = Vocabulary(["?", "Hello", "world", "\ud800", ",", "don't"], unknown="?")
 
-    with pytest.raises(GatescopeError):
+    with pytest.raises(GatescopeError) as caught:
         model.save(tmp_path / "model.npz")
+
+    message = str(caught.value)
+    assert message.startswith("metadata cannot be written as JSON ") and why in message
+    assert message.endswith("; use plain str, int, float, bool, list and dict values")
 
     assert os.listdir(tmp_path) == []
