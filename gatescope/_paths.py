@@ -75,6 +75,11 @@ def path_error(path: Path, error: OSError, doing: str = "read") -> GatescopeErro
             f"{path}: cannot {doing} it: too many levels of symbolic links (a link leads back to itself); fix the "
             f"link or give the real path"
         )
+    if error.errno == errno.EROFS:
+        folder = path.parent if str(path.parent) else Path(".")
+        return GatescopeError(
+            f"{path}: cannot write in {folder} (read-only file system); choose a folder you can write to"
+        )
     if error.errno in (errno.EACCES, errno.EPERM):
         remedy = (
             "choose a folder you can write to" if doing == "write" else "check the permissions of it and its folders"

@@ -5,10 +5,13 @@ Imported by test modules as ``from tests.helpers import ...``; fixtures stay in 
 
 from __future__ import annotations
 
+import errno
 import gc
 import io
 import json
 import os
+import subprocess
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -66,9 +69,33 @@ def image_array(path: Path) -> np.ndarray:
     return rows.reshape(image.height(), image.width(), 3).copy()  # copy: the QImage's memory goes with it
 
 
+def glyph_ink(text: str, font, pixels: int = 40) -> np.ndarray:
+    """Where ink falls when ``text`` is drawn in black on white with ``font`` at ``pixels`` px: a (2p, 2p) bool mask."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFont, QImage, QPainter
+
+    font = QFont(font)
+    font.setPixelSize(pixels)
+    image = QImage(2 * pixels, 2 * pixels, QImage.Format.Format_Grayscale8)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.setFont(font)
+    painter.setPen(Qt.GlobalColor.black)
+    painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    grey = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(image.height(), -1)
+    return grey[:, : image.width()] < 128
+
+
 def listing(folder: Path) -> list[str]:
     """Every name in a folder, hidden ones too, sorted."""
     return sorted(os.listdir(folder))
+
+
+def output_files(out: Path) -> dict[str, bytes]:
+    """Every file of an output (one file, or a folder of frames) by name, with its bytes."""
+    paths = sorted(out.iterdir()) if out.is_dir() else [out]
+    return {path.name: path.read_bytes() for path in paths}
 
 
 def read_mp4(path: Path) -> tuple[dict, list[np.ndarray]]:
@@ -321,6 +348,59 @@ def refusal(path: Path) -> str:
 
 def leftovers(folder: Path) -> list[str]:
     return sorted(name for name in os.listdir(folder) if name.endswith(".tmp") or name.startswith("."))
+
+
+class SmallDisk:
+    """A real file system of a few hundred KiB (a tmpfs) mounted on an empty folder, for tests of a full disk and
+    of a read-only folder: the errors come from the kernel, not from a patched function. Made by the ``small_disk``
+    fixture, which unmounts it after the test."""
+
+    FILLER = "filler"
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self.size = size
+
+    @classmethod
+    def mount(cls, path: Path, size: int = 256 * 1024) -> SmallDisk:
+        """Mount a tmpfs of ``size`` bytes on ``path``, or ``pytest.skip`` saying why this machine cannot."""
+        if not sys.platform.startswith("linux") or os.geteuid() != 0:
+            pytest.skip("a real small file system needs Linux and root, to mount a tmpfs")
+        path.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if result.returncode != 0:  # e.g. a container without CAP_SYS_ADMIN
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip() or result.returncode}")
+        return cls(path, size)
+
+    def unmount(self) -> None:
+        result = subprocess.run(["umount", str(self.path)], capture_output=True, timeout=30)
+        if result.returncode != 0:  # still busy (a process the test started has the folder open): detach it
+            subprocess.run(["umount", "--lazy", str(self.path)], capture_output=True, timeout=30)
+
+    def free(self) -> int:
+        """Bytes an unprivileged write may still use."""
+        stats = os.statvfs(self.path)
+        return stats.f_bavail * stats.f_frsize
+
+    def fill(self, leave: int = 0) -> None:
+        """Take up the free space with a file named FILLER, leaving ``leave`` bytes (a multiple of 4 KiB) free."""
+        with open(self.path / self.FILLER, "ab") as filler:
+            try:
+                filler.write(bytes(max(0, self.free() - leave)))
+                filler.flush()
+            except OSError as error:
+                if error.errno != errno.ENOSPC:
+                    raise
+        assert self.free() <= leave, (self.free(), leave)
+
+    def make_read_only(self) -> None:
+        """Remount read-only: no one, root included, may create, change or delete anything on it."""
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True, capture_output=True, timeout=30)
 
 
 # --- comparing ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 
 import gatescope
 from gatescope.cli import main
+from tests.helpers import SmallDisk, listing
 
 TEXT = "(a(b)c) d"
 
@@ -79,6 +80,22 @@ def test_out_refuses_to_overwrite_without_force(capsys, tmp_path):
     assert code == 0 and json.loads(target.read_text())["tokens"][0] == "("
 
 
+@pytest.mark.parametrize("format", ["json", "csv", "npz", "table"])
+def test_out_onto_a_really_full_disk_says_so_and_keeps_the_old_file(capsys, small_disk: SmallDisk, format: str):
+    target = small_disk.path / f"trace.{format}"
+    target.write_text("the trace written yesterday")
+    small_disk.fill()
+
+    code, out, err = run_cli(
+        capsys, "trace", "bracket-counter", TEXT, "--format", format, "--out", str(target), "--force"
+    )
+
+    assert code == 2 and out == ""
+    assert err == f"gatescope: error: {target}: cannot write (No space left on device)\n"
+    assert target.read_text() == "the trace written yesterday"
+    assert listing(small_disk.path) == sorted([SmallDisk.FILLER, target.name])
+
+
 def test_array_input_runs_a_model_without_tokenizer(capsys, tmp_path):
     x = tmp_path / "x.npy"
     np.save(x, np.ones((4, 4), np.float32))
@@ -140,4 +157,6 @@ def test_python_dash_m_runs_the_same_command_in_a_fresh_process(tmp_path):
         cwd=tmp_path,
         timeout=120,
     )
-    assert failed.returncode == 2 and failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
+    assert failed.returncode == 2
+    assert failed.stderr.startswith("gatescope: error: nope: no such built-in model or file (built-in models: ")
+    assert failed.stderr.count("\n") == 1 and "bracket-counter" in failed.stderr

@@ -20,7 +20,7 @@ from gatescope.errors import GatescopeError
 from gatescope.export import animation
 from gatescope.export.animation import ExportCancelled, export_animation
 from gatescope.export.settings import AnimationSettings, frame_count, frame_plan
-from tests.helpers import SENTENCE, listing, make_text_model, read_mp4
+from tests.helpers import SENTENCE, SmallDisk, listing, make_text_model, output_files, read_mp4
 
 SMALL = (320, 180)
 
@@ -127,6 +127,23 @@ def test_failure_in_the_middle_leaves_nothing(qapp, model, tmp_path, monkeypatch
     with pytest.raises(GatescopeError, match="simulated"):
         export_animation(model, SENTENCE, AnimationSettings(view="step", size=SMALL, format="mp4"), tmp_path / "a.mp4")
     assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt, name", [("gif", "a.gif"), ("svg", "frames")])
+def test_a_really_full_disk_fails_with_its_reason_and_keeps_the_earlier_export(qapp, model, small_disk, fmt, name):
+    out = small_disk.path / name
+    settings = AnimationSettings(view="heatmaps", first=0, last=1, size=SMALL, format=fmt)
+    export_animation(model, SENTENCE, settings, out)
+    before = output_files(out)
+    small_disk.fill()
+
+    with pytest.raises(GatescopeError) as caught:
+        export_animation(model, SENTENCE, AnimationSettings(view="heatmaps", size=SMALL, format=fmt), out, force=True)
+
+    assert str(caught.value).startswith(f"{out}: cannot write frame ")
+    assert str(caught.value).endswith(" (No space left on device)")
+    assert listing(small_disk.path) == sorted([SmallDisk.FILLER, name])
+    assert output_files(out) == before
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from PIL import Image
 from gatescope.errors import GatescopeError
 from gatescope.export import writers
 from gatescope.export.writers import open_writer
-from tests.helpers import listing, read_mp4
+from tests.helpers import SmallDisk, listing, output_files, read_mp4
 
 COLOURS = [(230, 30, 30), (30, 200, 60), (40, 60, 220), (250, 220, 20), (20, 210, 220), (200, 40, 200), (128, 128, 128)]
 FORMATS = ("png", "gif", "mp4")
@@ -231,11 +232,16 @@ def test_bad_arguments_are_refused(tmp_path: Path):
     with pytest.raises(GatescopeError, match="unknown animation format 'webm'; choose one of png, gif, mp4"):
         open_writer("webm", tmp_path / "a.webm", fps=10, size=(32, 24))
     for fps in (0, -1, float("nan"), float("inf")):
-        with pytest.raises(GatescopeError, match="frame rate"):
+        with pytest.raises(GatescopeError) as caught:
             open_writer("gif", tmp_path / "a.gif", fps=fps, size=(32, 24))
-    for size in ((0, 24), (32,), (32.5, 24), (70000, 24)):
-        with pytest.raises(GatescopeError, match="size"):
+        assert str(caught.value) == f"frame rate must be a positive number of frames per second, not {fps!r}"
+    for size in ((0, 24), (32.5, 24), (70000, 24)):
+        with pytest.raises(GatescopeError) as caught:
             open_writer("gif", tmp_path / "a.gif", fps=10, size=size)
+        assert str(caught.value) == f"size must be two whole numbers from 1 to 65535, not {size!r}"
+    with pytest.raises(GatescopeError) as caught:
+        open_writer("gif", tmp_path / "a.gif", fps=10, size=(32,))
+    assert str(caught.value) == "size must be (width, height), not (32,)"
     assert listing(tmp_path) == []
 
 
@@ -255,11 +261,50 @@ def test_a_png_encoding_error_surfaces_as_gatescope_error(tmp_path: Path):
     while not (temporary / "frame_00001.png").exists() and time.monotonic() < deadline:
         time.sleep(0.005)
     shutil.rmtree(temporary)  # e.g. a disk that went away: the next frames cannot be saved
-    with pytest.raises(GatescopeError, match=r"cannot write frame|cannot write \("):
+    with pytest.raises(GatescopeError) as caught:
         for _ in range(20):
             writer.write(solid(32, 24, COLOURS[1]))
         writer.close()
+    # Whether a frame or the finishing step notices first depends on the encoder threads; either names the output
+    # and the reason.
+    assert re.fullmatch(
+        rf"{re.escape(str(tmp_path / 'frames'))}: cannot write (frame \d+ )?\(No such file or directory\)",
+        str(caught.value),
+    )
     assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_a_really_full_disk_surfaces_as_gatescope_error_and_keeps_the_old_output(small_disk: SmallDisk, kind: str):
+    out = small_disk.path / f"run.{kind}"
+    write_all(kind, out, [solid(32, 24, colour) for colour in COLOURS[:2]])
+    before = output_files(out)
+    small_disk.fill(leave=8 * 1024)  # room for two or three frames of noise, not for thirty
+    noise = np.random.default_rng(0).integers(0, 256, (30, 48, 64, 3), np.uint8)  # about 3 KB a frame, compressed
+
+    with pytest.raises(GatescopeError) as caught:
+        write_all(kind, out, list(noise), force=True)
+
+    message = str(caught.value)
+    assert message.startswith(f"{out}: ")
+    assert "No space left on device" in message  # for mp4 in ffmpeg's last words: "Error closing file: No space …"
+    assert listing(small_disk.path) == sorted([SmallDisk.FILLER, out.name])
+    assert output_files(out) == before
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_a_read_only_folder_is_refused_before_anything_is_written(small_disk: SmallDisk, kind: str):
+    # A read-only file system stops root too; its mode bits still say anyone may write, so the reason matters.
+    out = small_disk.path / f"run.{kind}"
+    small_disk.make_read_only()
+
+    with pytest.raises(GatescopeError) as caught:
+        open_writer(kind, out, fps=10, size=(32, 24))
+
+    assert str(caught.value) == (
+        f"{out}: cannot write in {small_disk.path} (read-only file system); choose a folder you can write to"
+    )
+    assert listing(small_disk.path) == []
 
 
 def test_ffmpeg_dying_surfaces_as_gatescope_error_and_cleans_up(tmp_path: Path):
@@ -267,10 +312,13 @@ def test_ffmpeg_dying_surfaces_as_gatescope_error_and_cleans_up(tmp_path: Path):
     writer.write(solid(320, 240, COLOURS[0]))
     writer._process.kill()
     writer._process.wait()
-    with pytest.raises(GatescopeError, match="ffmpeg"):
+    with pytest.raises(GatescopeError) as caught:
         for _ in range(50):
             writer.write(solid(320, 240, COLOURS[1]))
         writer.close()
+    # ffmpeg's death shows either while a frame is piped in or when it is asked to finish.
+    died = r"ffmpeg (stopped while receiving frame \d+|failed with exit code -?\d+)"
+    assert re.match(rf"{re.escape(str(tmp_path / 'run.mp4'))}: {died}", str(caught.value))
     assert listing(tmp_path) == []
 
 

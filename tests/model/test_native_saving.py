@@ -14,8 +14,11 @@ import gatescope
 from gatescope import GatescopeError
 from gatescope.model.tokenize import Vocabulary
 from tests.helpers import (
+    SmallDisk,
     assert_models_identical,
+    listing,
     make_model,
+    make_text_model,
 )
 
 
@@ -53,6 +56,38 @@ def test_write_failing_midway_raises_gatescope_error_and_keeps_the_old_file(tmp_
     assert "No space left on device" in str(caught.value)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["model.npz"]
+
+
+def test_saving_onto_a_really_full_disk_raises_gatescope_error_and_keeps_the_old_file(small_disk: SmallDisk) -> None:
+    path = small_disk.path / "model.npz"
+    make_model("gru").save(path)
+    before = path.read_bytes()
+    small_disk.fill(leave=8192)  # room for the start of the new file, not for all of it
+    bigger = make_text_model("lstm", units=64)  # about 70 KB compressed
+
+    with pytest.raises(GatescopeError) as caught:
+        bigger.save(path)
+
+    assert str(caught.value) == f"{path}: cannot write (No space left on device)"
+    assert path.read_bytes() == before
+    assert listing(small_disk.path) == [SmallDisk.FILLER, "model.npz"]
+
+
+def test_saving_into_a_read_only_folder_raises_gatescope_error_and_keeps_the_old_file(small_disk: SmallDisk) -> None:
+    # A read-only file system stops root too, unlike a folder's mode bits.
+    path = small_disk.path / "model.npz"
+    make_model("gru").save(path)
+    before = path.read_bytes()
+    small_disk.make_read_only()
+
+    with pytest.raises(GatescopeError) as caught:
+        make_model("lstm").save(path)
+
+    assert str(caught.value) == (
+        f"{path}: cannot write in {small_disk.path} (read-only file system); choose a folder you can write to"
+    )
+    assert path.read_bytes() == before
+    assert listing(small_disk.path) == ["model.npz"]
 
 
 def test_interrupted_save_removes_its_temporary_file_and_lets_the_interrupt_through(

@@ -129,11 +129,11 @@ def test_data_hash_covers_text_and_label():
 
 
 def test_bad_arguments_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^unknown phenomenon 'sarcasm'; expected None or one of \('plain', "):
         generate_reviews(10, seed=0, phenomenon="sarcasm")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^vocabulary must be 'train' or 'heldout', got 'everything'$"):
         generate_reviews(10, seed=0, vocabulary="everything")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^n must be a non-negative integer, got -1$"):
         generate_reviews(-1, seed=0)
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QFontDatabase
 
-from tests.helpers import image_array
+from tests.helpers import glyph_ink, image_array
 
 
 @pytest.mark.slow
@@ -46,8 +45,24 @@ def test_screenshot_command_writes_the_window_as_png(tmp_path: Path):
     assert len(colours) > 200  # heatmaps, strips and curves, not a blank window
 
 
-def test_fonts_are_installed_so_text_is_not_boxes(qapp):
-    assert len(QFontDatabase.families()) > 0
+def test_text_renders_as_letter_shapes_not_missing_glyph_boxes(qapp):
+    # The font the app's labels, chips and headings use. Without a usable font Qt still lists its alias families
+    # (Sans Serif, Serif, Monospace) but draws every letter as the same box, or as nothing.
+    from PySide6.QtWidgets import QApplication
+
+    font = QApplication.font()
+    box = glyph_ink("\ue000", font)  # a private-use character no font draws: Qt's missing-glyph box
+    letters = {letter: glyph_ink(letter, font) for letter in "aegoxIW"}
+
+    for letter, ink in letters.items():
+        assert ink.any(), f"{letter!r} draws nothing"
+        assert not np.array_equal(ink, box), f"{letter!r} draws the missing-glyph box"
+    assert len({ink.tobytes() for ink in letters.values()}) == len(letters)  # each letter its own shape
+    rows = {letter: np.flatnonzero(ink.any(axis=1)) for letter, ink in letters.items()}
+    columns = {letter: np.flatnonzero(ink.any(axis=0)) for letter, ink in letters.items()}
+    assert rows["x"][0] > rows["I"][0]  # a lowercase letter stops at the x-height, below the capitals
+    assert rows["g"][-1] > rows["x"][-1]  # "g" descends below the baseline
+    assert np.ptp(columns["W"]) > 2 * np.ptp(columns["I"])  # "W" is wide, "I" narrow
 
 
 @pytest.mark.parametrize(

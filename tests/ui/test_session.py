@@ -58,9 +58,9 @@ def test_phases_walk_the_computation_then_the_tokens(session):
 
 
 def test_phase_is_validated_and_stepping_by_token_shows_the_whole_step(session):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^phase 6 is out of range 0\.\.5$"):
         session.set_phase(6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^phase -1 is out of range 0\.\.5$"):
         session.set_step(1, phase=-1)
     session.set_step(1, phase=2)
     phases = emitted(session.phase_changed)
@@ -90,7 +90,7 @@ def test_setting_the_same_step_emits_nothing(session):
 
 def test_out_of_range_step_is_refused_and_state_kept(session):
     session.set_step(2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^step 99 is out of range 0\.\.8$"):
         session.set_step(99)
     assert session.step == 2
 
@@ -130,5 +130,5 @@ def test_layer_choice_on_stacked_model():
     session.set_unit(15)
     session.set_layer(1)
     assert session.layer_trace.index == 1 and session.units == 16 and session.unit == 15
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^layer 2 is out of range 0\.\.1$"):
         session.set_layer(2)

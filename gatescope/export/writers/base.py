@@ -146,9 +146,8 @@ class FrameWriter:
             if out.is_dir() and not out.is_symlink() and not self.makes_folder:
                 raise GatescopeError(f"{out}: is a folder; choose a file name")
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise GatescopeError(
-                f"{out}: cannot write in {folder} (permission denied); choose a folder you can write to"
-            )
+            why = "read-only file system" if read_only_file_system(folder) else "permission denied"
+            raise GatescopeError(f"{out}: cannot write in {folder} ({why}); choose a folder you can write to")
 
     def _temporary_name_error(self, error: OSError) -> GatescopeError:
         return GatescopeError(
@@ -291,6 +290,14 @@ def remove_quietly(path: Path) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def read_only_file_system(folder: Path) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only (where its mode bits do not matter, even for root)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        return False
 
 
 def os_reason(error: OSError) -> str:

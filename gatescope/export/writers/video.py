@@ -57,7 +57,10 @@ class GifWriter(FileWriter):
 
     def _discard(self) -> None:
         self._encoder.cancel()
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError:  # its buffered bytes cannot be flushed (a full disk): the file is closed and removed anyway
+            pass
         self._remove_temporary()
 
 
