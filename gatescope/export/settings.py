@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from gatescope.engine.phases import PHASES
 from gatescope.errors import GatescopeError
+from gatescope.export.limits import check_frames
 from gatescope.export.writers import FORMATS
 from gatescope.ui.registry import EXPORT_VIEWS
 
@@ -40,8 +41,7 @@ class AnimationSettings:
 
     def checked(self, steps: int, layers: int = 1) -> AnimationSettings:
         """These settings with ``last`` filled in, or a GatescopeError naming what is wrong."""
-        self._check_choices()
-        self._check_amounts()
+        self.precheck()
         last = steps - 1 if self.last is None else self.last
         if not 0 <= self.first < steps:
             raise GatescopeError(f"--from {self.first}: the text has tokens 0 to {steps - 1}")
@@ -50,6 +50,13 @@ class AnimationSettings:
         if not 0 <= self.layer < layers:
             raise GatescopeError(f"layer {self.layer}: the model has layers 0 to {layers - 1}")
         return replace(self, last=last)
+
+    def precheck(self) -> None:
+        """The checks that need neither the text nor the model: choices, amounts, and whether frames of this size
+        can be encoded and fit in memory (refused before any model is loaded or frame drawn)."""
+        self._check_choices()
+        self._check_amounts()
+        check_frames(self.format, self.size, self.scale, self.pixel_size)
 
     def _check_choices(self) -> None:
         if self.view not in EXPORT_VIEWS:
