@@ -79,20 +79,12 @@ def run(args: argparse.Namespace) -> int:
         trace_data.write_trace(trace, args.out, args.format, None, model.name)
         print(args.out)
         return 0
-    size = parse_size(args.size, low=(160, 120))
-    model = load_model(args.model)
-    if not model.reads_text:
-        raise GatescopeError(f"{args.model}: this model has no tokenizer or embedding, so it cannot read text")
-    from gatescope.export.animation import export_animation
-    from gatescope.ui.application import headless_application
-    from gatescope.ui.theme import apply_theme
-
     settings = AnimationSettings(
         view=args.view,
         by=args.by,
         tween=args.tween,
         fps=args.fps,
-        size=size,
+        size=parse_size(args.size, low=(160, 120)),
         scale=args.scale,
         first=args.first,
         last=args.last,
@@ -100,6 +92,14 @@ def run(args: argparse.Namespace) -> int:
         layer=args.layer,
         unit=args.unit,
     )
+    settings.precheck()  # frame size and memory, before the model is loaded or Qt started
+    model = load_model(args.model)
+    if not model.reads_text:
+        raise GatescopeError(f"{args.model}: this model has no tokenizer or embedding, so it cannot read text")
+    from gatescope.export.animation import export_animation
+    from gatescope.ui.application import headless_application
+    from gatescope.ui.theme import apply_theme
+
     app = headless_application()
     apply_theme(args.theme)
     report = _terminal_progress(f"{args.out.name}")

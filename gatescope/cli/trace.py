@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from gatescope._paths import user_path
-from gatescope.cli.common import check_output, one_line, read_standard_input
+from gatescope.cli.common import check_output, read_standard_input
 from gatescope.errors import GatescopeError
 
 FORMATS = ("table", "json", "csv", "npz")
@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.array is None):
         raise GatescopeError("give either TEXT or --array FILE.npy (exactly one)")
     model = load_model(args.model, dtype=np.float64 if args.float64 else np.float32)
+    units = _parse_units(args.units, model.units * (2 if model.bidirectional else 1)) if args.format == "table" else []
     trace = model.run(_read_input(args))
     layers = None
     if args.layer is not None:
@@ -70,15 +71,12 @@ def run(args: argparse.Namespace) -> int:
         trace_data.write_trace(trace, args.out, args.format, layers, model.name)
         print(args.out)
         return 0
-    if args.format == "json":
-        text = trace_data.to_json(trace, layers, model.name) + "\n"
-    elif args.format == "csv":
-        text = trace_data.csv_text(trace, layers)
-    else:
-        from gatescope.cli.table import format_trace_table
+    if args.format in ("json", "csv"):
+        trace_data.write_text(trace, sys.stdout, args.format, layers, model.name)
+        return 0
+    from gatescope.cli.table import format_trace_table
 
-        units = _parse_units(args.units, model.units * (2 if model.bidirectional else 1))
-        text = format_trace_table(model, trace, layers, units)
+    text = format_trace_table(model, trace, layers, units)
     if args.out is None:
         sys.stdout.write(text)
     else:
@@ -89,32 +87,27 @@ def run(args: argparse.Namespace) -> int:
 
 def _read_input(args: argparse.Namespace) -> str | np.ndarray:
     if args.array is not None:
-        from gatescope.model.formats.npzfile import check_readable
+        from gatescope.model.formats.npzfile import read_npy
 
-        check_readable(args.array)
-        try:
-            array = np.load(args.array, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as error:
-            raise GatescopeError(f"{args.array}: not a readable .npy array ({one_line(str(error))})") from None
-        if not isinstance(array, np.ndarray):
-            raise GatescopeError(f"{args.array}: expected one array (.npy), not an archive")
-        return array
+        return read_npy(args.array)
     if args.text == "-":
         return read_standard_input()
     return args.text
 
 
 def _parse_units(spec: str | None, available: int) -> list[int]:
+    """The units ``--units`` names, in its order without repeats; every range is checked against the model's units
+    before it is expanded, so '0-99999999' costs nothing."""
     if spec is None:
         return list(range(min(8, available)))
-    units: list[int] = []
+    ranges: list[tuple[int, int]] = []
     try:
         for part in spec.split(","):
             first, _, last = part.strip().partition("-")
-            units.extend(range(int(first), int(last or first) + 1))
+            ranges.append((int(first), int(last or first)))
     except ValueError:
         raise GatescopeError(f"--units {spec!r}: expected numbers like '0,3,7' or '0-15'") from None
-    bad = [unit for unit in units if not 0 <= unit < available]
-    if bad or not units:
+    ranges = [(first, last) for first, last in ranges if first <= last]  # '5-3' names no unit, as before
+    if not ranges or any(first < 0 or last >= available for first, last in ranges):
         raise GatescopeError(f"--units {spec!r}: units run from 0 to {available - 1}")
-    return units
+    return list(dict.fromkeys(unit for first, last in ranges for unit in range(first, last + 1)))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from gatescope.engine.phases import PHASES
 from gatescope.errors import GatescopeError
+from gatescope.export.limits import check_frames
 from gatescope.export.writers import FORMATS
 from gatescope.ui.registry import EXPORT_VIEWS
 
@@ -41,8 +42,7 @@ class AnimationSettings:
     def checked(self, steps: int, layers: int = 1, units: int = 1) -> AnimationSettings:
         """These settings with ``last`` filled in, or a GatescopeError naming what is wrong; ``units`` counts both
         directions of a bidirectional layer."""
-        self._check_choices()
-        self._check_amounts()
+        self.precheck()
         last = steps - 1 if self.last is None else self.last
         if not 0 <= self.first < steps:
             raise GatescopeError(f"--from {self.first}: the text has tokens 0 to {steps - 1}")
@@ -53,6 +53,13 @@ class AnimationSettings:
         if not 0 <= self.unit < units:
             raise GatescopeError(f"--unit {self.unit}: the model has units 0 to {units - 1}")
         return replace(self, last=last)
+
+    def precheck(self) -> None:
+        """The checks that need neither the text nor the model: choices, amounts, and whether frames of this size
+        can be encoded and fit in memory (refused before any model is loaded or frame drawn)."""
+        self._check_choices()
+        self._check_amounts()
+        check_frames(self.format, self.size, self.scale, self.pixel_size)
 
     def _check_choices(self) -> None:
         if self.view not in EXPORT_VIEWS:

@@ -18,13 +18,17 @@ import numpy.typing as npt
 
 from gatescope.engine.cells import RecurrentLayer, gate_count, layer_from_state_dict
 from gatescope.errors import GatescopeError
+from gatescope.model.formats.budget import size_text
 from gatescope.model.formats.native_layout import FORMAT_NAME, FORMAT_VERSION, METADATA
-from gatescope.model.formats.npzfile import JsonObject, array_names, is_npz, read_json_array, read_npz
+from gatescope.model.formats.npzfile import JsonObject, NpzArchive, array_names, is_npz, read_json_array
 from gatescope.model.model import Head, Model
 from gatescope.model.state_dict import weight_names
 from gatescope.model.tokenize import CharTokenizer, Vocabulary, WordTokenizer, tokenizer_from_dict
 
 T = TypeVar("T")
+
+#: Bytes of JSON metadata read at most (a vocabulary of a million words takes about 15 MB).
+MAX_METADATA_BYTES = 50_000_000
 
 
 def sniff(path: Path) -> bool:
@@ -33,24 +37,37 @@ def sniff(path: Path) -> bool:
 
 
 def read_metadata(path: Path) -> JsonObject:
-    """Only the metadata (fast: no weights are read); used to list built-in models."""
-    arrays = read_npz(path, only=METADATA)
-    if METADATA not in arrays:
-        raise GatescopeError(f"{path}: no {METADATA!r} entry; not a gatescope model file")
-    return read_json_array(path, arrays[METADATA], METADATA)
+    """Only the metadata (fast: no other member is opened); used to list built-in models."""
+    with NpzArchive(path) as archive:
+        return _read_metadata(path, archive)
 
 
 def load(path: Path, dtype: npt.DTypeLike = np.float32) -> Model:
-    """Read and validate a native model file; every problem is a GatescopeError naming the file."""
-    arrays = read_npz(path)
-    if METADATA not in arrays:
+    """Read and validate a native model file; every problem is a GatescopeError naming the file. The metadata says
+    which arrays there must be: any other is refused by name, and no weight is inflated before that."""
+    with NpzArchive(path) as archive:
+        meta = _read_metadata(path, archive)
+        try:
+            cell = _described_cell(meta)
+            expected = _expected_arrays(meta, cell)
+            _check_names(expected, set(archive.names) - {METADATA})
+            arrays = archive.read([name for name in archive.names if name in expected])
+            return _build(path, meta, cell, arrays, np.dtype(dtype))
+        except GatescopeError as error:
+            message = str(error)
+            raise GatescopeError(message if message.startswith(str(path)) else f"{path}: {message}") from None
+
+
+def _read_metadata(path: Path, archive: NpzArchive) -> JsonObject:
+    if METADATA not in archive.names:
         raise GatescopeError(f"{path}: no {METADATA!r} entry; not a gatescope model file")
-    meta = read_json_array(path, arrays.pop(METADATA), METADATA)
-    try:
-        return _build(path, meta, arrays, np.dtype(dtype))
-    except GatescopeError as error:
-        message = str(error)
-        raise GatescopeError(message if message.startswith(str(path)) else f"{path}: {message}") from None
+    declared = archive.declared_size(METADATA)
+    if declared > MAX_METADATA_BYTES:
+        raise GatescopeError(
+            f"{path}: its {METADATA!r} entry declares {size_text(declared)}, more than the "
+            f"{size_text(MAX_METADATA_BYTES)} of metadata gatescope reads; refused as too large"
+        )
+    return read_json_array(path, archive.read([METADATA])[METADATA], METADATA)
 
 
 @dataclass(frozen=True)
@@ -68,14 +85,29 @@ class _Cell:
     nonlinearity: str
 
 
-def _build(path: Path, meta: JsonObject, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
+def _described_cell(meta: JsonObject) -> _Cell:
+    """The recurrent stack the metadata describes, once its format, provenance and layer count are valid."""
     _check_format(meta)
     cell = _cell(meta)
     if not isinstance(meta.get("provenance") or {}, dict):
         raise GatescopeError("metadata 'provenance' must be an object")
     if cell.layers < 1:
         raise GatescopeError(f"cell 'layers' must be at least 1, not {cell.layers}")
-    _check_arrays(meta, cell, arrays)
+    return cell
+
+
+def _expected_arrays(meta: JsonObject, cell: _Cell) -> set[str]:
+    """Exactly the arrays the metadata describes: the stack's weights, the embedding and the head when present."""
+    expected = set(weight_names(cell.layers, cell.bidirectional, cell.bias, cell.peepholes))
+    if meta.get("tokenizer") is not None:
+        expected.add("embedding")
+    if meta.get("head") is not None:
+        expected |= {"head_weight", "head_bias"}
+    return expected
+
+
+def _build(path: Path, meta: JsonObject, cell: _Cell, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
+    _check_arrays(cell, arrays)
     tokenizer, vocabulary = _text_reader(meta)
     return Model(
         layers=_layers(cell, arrays, dtype),
@@ -120,18 +152,11 @@ def _cell(meta: JsonObject) -> _Cell:
     )
 
 
-def _check_arrays(meta: JsonObject, cell: _Cell, arrays: dict[str, np.ndarray]) -> None:
-    """Every array is floating point, exactly the ones the metadata describes are there, and the recurrent weights
-    have the metadata's number of units."""
+def _check_arrays(cell: _Cell, arrays: dict[str, np.ndarray]) -> None:
+    """Every array is floating point and the recurrent weights have the metadata's number of units."""
     for name, array in arrays.items():
         if array.dtype.kind != "f":
             raise GatescopeError(f"array {name!r} is {array.dtype}; model weights must be floating point")
-    expected = set(weight_names(cell.layers, cell.bidirectional, cell.bias, cell.peepholes))
-    if meta.get("tokenizer") is not None:
-        expected.add("embedding")
-    if meta.get("head") is not None:
-        expected |= {"head_weight", "head_bias"}
-    _check_names(expected, set(arrays))
     recurrent = arrays["weight_hh_l0"]
     if recurrent.ndim == 2 and recurrent.shape[1] != cell.units:
         raise GatescopeError(

@@ -1,4 +1,5 @@
-"""Read and write .npz archives safely: arrays only, headers checked before any data is read, nothing executed."""
+"""Read and write .npz archives safely: arrays only, only those asked for, their declared sizes checked against a
+budget (:mod:`budget`) before any data is inflated, nothing executed."""
 
 from __future__ import annotations
 
@@ -16,12 +17,10 @@ import numpy as np
 
 from gatescope._paths import path_error, path_status, temporary_prefix, user_path
 from gatescope.errors import GatescopeError
+from gatescope.model.formats.budget import ReadBudget, array_bytes, read_exactly, size_text
 
 #: A JSON object as ``json.loads`` returns it.
 JsonObject = dict[str, Any]
-
-#: One array may hold at most this many bytes (a guard against crafted headers claiming huge shapes).
-MAX_ARRAY_BYTES = 1 << 31
 
 
 def is_npz(path: Path) -> bool:
@@ -43,32 +42,119 @@ def array_names(path: Path) -> list[str]:
 
 def read_npz(path: Path, only: str | None = None) -> dict[str, np.ndarray]:
     """All arrays of an .npz (or just ``only``), refusing object arrays, pickles and oversized headers."""
+    with NpzArchive(path) as archive:
+        return archive.read([name for name in archive.names if only is None or name == only])
+
+
+class NpzArchive:
+    """An .npz opened for reading: its array names come from the zip directory at once; an array's data is
+    inflated only when :meth:`read` asks for it, after its declared sizes passed the file's :class:`ReadBudget`."""
+
+    def __init__(self, path: Path, budget: ReadBudget | None = None) -> None:
+        check_readable(path)
+        if not zipfile.is_zipfile(path):
+            raise GatescopeError(f"{path}: not a .npz archive (it is not a zip file)")
+        self.path = path
+        self.budget = budget or ReadBudget(path)
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+            raise GatescopeError(f"{path}: damaged or truncated archive ({error})") from None
+        try:
+            self._members = self._list_members()
+        except BaseException:
+            self._zip.close()
+            raise
+
+    def _list_members(self) -> dict[str, zipfile.ZipInfo]:
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in self._zip.infolist():
+            if info.is_dir():
+                continue
+            if not info.filename.endswith(".npy"):
+                raise GatescopeError(f"{self.path}: unexpected member {info.filename!r}; a .npz holds only .npy arrays")
+            name = info.filename[:-4]
+            if name in members:
+                raise GatescopeError(f"{self.path}: array {name!r} appears twice")
+            members[name] = info
+        return members
+
+    @property
+    def names(self) -> list[str]:
+        """The arrays in the archive, in its order."""
+        return list(self._members)
+
+    def declared_size(self, name: str) -> int:
+        """Bytes the zip directory says array ``name`` inflates to (its .npy header included); nothing is read."""
+        return self._members[name].file_size
+
+    def read(self, names: list[str]) -> dict[str, np.ndarray]:
+        """The arrays ``names``: their declared sizes are all charged to the budget before the first is inflated."""
+        self.budget.reserve({name: self._members[name].file_size for name in names})
+        arrays: dict[str, np.ndarray] = {}
+        try:
+            for name in names:
+                info = self._members[name]
+                with self._zip.open(info) as member:
+                    arrays[name] = _read_member(self.path, name, member, info.file_size, self.budget)
+        except GatescopeError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
+            raise GatescopeError(f"{self.path}: damaged or truncated archive ({error})") from None
+        return arrays
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> NpzArchive:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+
+def read_npy(path: Path, budget: ReadBudget | None = None) -> np.ndarray:
+    """The array in a .npy file, its header checked against the budget and the file's size before any data is read."""
     check_readable(path)
-    if not zipfile.is_zipfile(path):
-        raise GatescopeError(f"{path}: not a .npz archive (it is not a zip file)")
-    arrays: dict[str, np.ndarray] = {}
+    budget = budget or ReadBudget(path)
     try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                if not info.filename.endswith(".npy"):
-                    raise GatescopeError(f"{path}: unexpected member {info.filename!r}; a .npz holds only .npy arrays")
-                name = info.filename[:-4]
-                if only is not None and name != only:
-                    continue
-                if name in arrays:
-                    raise GatescopeError(f"{path}: array {name!r} appears twice")
-                with archive.open(info) as member:
-                    arrays[name] = _read_member(path, name, member)
+        with path.open("rb") as stream:
+            if stream.read(4) == b"PK\x03\x04":
+                raise GatescopeError(f"{path}: expected one array (.npy), not an archive (.npz)")
+            stream.seek(0)
+            size = os.fstat(stream.fileno()).st_size
+            budget.reserve({path.name: size})
+            return _read_member(path, path.name, stream, size, budget)
     except GatescopeError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as error:
-        raise GatescopeError(f"{path}: damaged or truncated archive ({error})") from None
-    return arrays
+    except (EOFError, OSError, ValueError) as error:
+        raise GatescopeError(f"{path}: not a readable .npy array ({error})") from None
 
 
-def _read_member(path: Path, name: str, member: IO[bytes]) -> np.ndarray:
+def _read_member(path: Path, name: str, member: IO[bytes], declared: int, budget: ReadBudget) -> np.ndarray:
+    """One .npy stream whose container declares ``declared`` bytes: the header first, then exactly its data."""
+    shape, fortran_order, dtype = _read_header(path, name, member)
+    nbytes = array_bytes(shape, dtype)
+    budget.check_array(name, nbytes)
+    holds = declared - member.tell()
+    if holds < nbytes:
+        raise GatescopeError(f"{path}: array {name!r} is truncated ({holds:,} of {nbytes:,} bytes)")
+    if holds > nbytes:
+        raise GatescopeError(
+            f"{path}: array {name!r} holds {holds:,} bytes, more than its header declares ({nbytes:,}); damaged"
+        )
+    # Fortran order stores the transpose of shape[::-1] in C order: read that, then lay it out in C order.
+    try:
+        array = np.empty(shape[::-1] if fortran_order else shape, dtype=dtype)
+    except MemoryError:
+        raise GatescopeError(
+            f"{path}: not enough memory to read array {name!r} ({size_text(nbytes)}); close other programs"
+        ) from None
+    read_exactly(member, array, f"{path}: array {name!r}")
+    return np.ascontiguousarray(array.T) if fortran_order else array
+
+
+def _read_header(path: Path, name: str, member: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
     version = np.lib.format.read_magic(member)
     if version == (1, 0):
         shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
@@ -78,15 +164,9 @@ def _read_member(path: Path, name: str, member: IO[bytes]) -> np.ndarray:
         raise GatescopeError(f"{path}: array {name!r} uses unsupported .npy version {version}")
     if dtype.hasobject:
         raise GatescopeError(f"{path}: array {name!r} holds Python objects; refused (loading it could run code)")
-    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if size > MAX_ARRAY_BYTES:
-        raise GatescopeError(f"{path}: array {name!r} claims {size:,} bytes; refused as too large")
-    data = member.read(size + 1)
-    if len(data) != size:
-        raise GatescopeError(f"{path}: array {name!r} is truncated ({len(data):,} of {size:,} bytes)")
-    array = np.frombuffer(data, dtype=dtype)
-    shaped: np.ndarray = array.reshape(shape, order="F" if fortran_order else "C")
-    return shaped.copy()
+    if any(side < 0 for side in shape):
+        raise GatescopeError(f"{path}: array {name!r} has a negative side in its shape {shape}; damaged")
+    return tuple(shape), bool(fortran_order), dtype
 
 
 def check_readable(path: Path) -> None:

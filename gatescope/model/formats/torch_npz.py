@@ -8,6 +8,7 @@ Kind, layer count, directions and sizes are inferred from the names and shapes. 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy.typing as npt
 
 from gatescope.engine.cells import layer_from_state_dict
 from gatescope.errors import GatescopeError
-from gatescope.model.formats.npzfile import array_names, is_npz, read_npz
+from gatescope.model.formats.npzfile import NpzArchive, array_names, is_npz
 from gatescope.model.model import Model
 from gatescope.model.state_dict import weight_names
 
@@ -32,17 +33,29 @@ def sniff(path: Path) -> bool:
 
 
 def load(path: Path, dtype: npt.DTypeLike = np.float32) -> Model:
-    """Build a text-less Model (run it on float arrays) from a state_dict .npz."""
-    arrays = read_npz(path)
-    try:
-        return _build(path, arrays, np.dtype(dtype))
-    except GatescopeError as error:
-        message = str(error)
-        raise GatescopeError(message if message.startswith(str(path)) else f"{path}: {message}") from None
+    """Build a text-less Model (run it on float arrays) from a state_dict .npz. The names alone must describe one
+    recurrent module before any array is inflated."""
+    with NpzArchive(path) as archive:
+        try:
+            plan = _plan(archive.names)
+            return _build(path, plan, archive.read(archive.names), np.dtype(dtype))
+        except GatescopeError as error:
+            message = str(error)
+            raise GatescopeError(message if message.startswith(str(path)) else f"{path}: {message}") from None
 
 
-def _build(path: Path, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
-    matches = {name: _NAME.match(name) for name in arrays}
+@dataclass(frozen=True)
+class _Plan:
+    """What the array names say: the module's prefix, its number of layers and whether it is bidirectional."""
+
+    prefix: str
+    num_layers: int
+    bidirectional: bool
+
+
+def _plan(names: list[str]) -> _Plan:
+    """The module the names describe, or a GatescopeError naming what does not fit (no data is needed)."""
+    matches = {name: _NAME.match(name) for name in names}
     unknown = sorted(name for name, match in matches.items() if match is None)
     if unknown:
         raise GatescopeError(
@@ -59,18 +72,23 @@ def _build(path: Path, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
     prefix = prefixes.pop()
     if any(match and match.group("what") == "weight_hr" for match in matches.values()):
         raise GatescopeError("LSTM with proj_size (weight_hr_l*) is not supported")
-    for name, array in arrays.items():
-        if array.dtype.kind != "f":
-            raise GatescopeError(f"array {name!r} is {array.dtype}; weights must be floating point")
     num_layers = 1 + max(int(match.group("layer")) for match in matches.values() if match)
     bidirectional = any(match.group("reverse") for match in matches.values() if match)
     has_bias = any(match.group("what").startswith("bias") for match in matches.values() if match)
     expected = {prefix + name for name in weight_names(num_layers, bidirectional, has_bias, peepholes=False)}
-    missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
+    missing, extra = sorted(expected - set(names)), sorted(set(names) - expected)
     if missing:
         raise GatescopeError(f"missing arrays {', '.join(missing)}")
     if extra:
         raise GatescopeError(f"unexpected arrays {', '.join(extra)}")
+    return _Plan(prefix, num_layers, bidirectional)
+
+
+def _build(path: Path, plan: _Plan, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Model:
+    for name, array in arrays.items():
+        if array.dtype.kind != "f":
+            raise GatescopeError(f"array {name!r} is {array.dtype}; weights must be floating point")
+    prefix, num_layers, bidirectional = plan.prefix, plan.num_layers, plan.bidirectional
     weight_ih, weight_hh = arrays[f"{prefix}weight_ih_l0"], arrays[f"{prefix}weight_hh_l0"]
     if weight_hh.ndim != 2 or weight_ih.ndim != 2 or weight_hh.shape[1] == 0:
         raise GatescopeError(f"weight_ih_l0 {weight_ih.shape} and weight_hh_l0 {weight_hh.shape} must be 2-D")
