@@ -57,12 +57,6 @@ def path_status(path: Path, doing: str = "read") -> os.stat_result | None:
         raise GatescopeError(f"{str(path)!r}: a file name cannot contain a NUL character") from None
 
 
-def temporary_prefix(path: Path) -> str:
-    """The start of a temporary name beside ``path``: recognisably its, yet short enough for any name ``path`` may
-    have (the file system's limit holds for the temporary name too)."""
-    return f".{path.name[:40]}."
-
-
 def path_error(path: Path, error: OSError, doing: str = "read") -> GatescopeError:
     """The GatescopeError for an OSError met while ``doing`` ("read" or "write") ``path``."""
     if error.errno == errno.ENAMETOOLONG:

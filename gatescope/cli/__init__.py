@@ -1,5 +1,6 @@
 """The command line, one module per command: ``gatescope`` (the app), ``trace``, ``export``, ``train``, ``models``.
-Bad input: one line on stderr and exit code 2; Ctrl-C: exit code 130."""
+Bad input: one line on stderr and exit code 2. Ctrl-C: one line and exit code 130; SIGTERM and SIGHUP, which
+``export``, ``gui --screenshot`` and the app stop on as cleanly (gatescope.interrupts): 143 and 129."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from gatescope.cli import export, gui, models, trace, train
 from gatescope.cli.common import EXIT_USAGE, Parser, one_line
 from gatescope.errors import GatescopeError
+from gatescope.interrupts import Interrupted
 
 #: In the order ``gatescope --help`` lists them.
 COMMANDS = (trace, gui, export, models, train)
@@ -39,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GatescopeError as error:
         print(f"gatescope: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
+    except Interrupted as stop:
+        print(f"gatescope: {stop}", file=sys.stderr)
+        return stop.exit_code
     except KeyboardInterrupt:
         print("gatescope: interrupted", file=sys.stderr)
         return 130

@@ -13,6 +13,7 @@ from gatescope.errors import GatescopeError
 from gatescope.export.settings import BY, AnimationSettings
 from gatescope.export.trace_data import DATA_FORMATS
 from gatescope.export.writers import FORMATS as ANIMATION_FORMATS
+from gatescope.interrupts import NOTHING_WRITTEN, SignalNote, deferred_signals
 from gatescope.ui.registry import EXPORT_VIEWS, WHOLE_STAGE
 
 FORMATS = (*ANIMATION_FORMATS, *DATA_FORMATS)
@@ -93,6 +94,15 @@ def run(args: argparse.Namespace) -> int:
         unit=args.unit,
     )
     settings.precheck()  # frame size and memory, before the model is loaded or Qt started
+    with deferred_signals() as signals:
+        return _export_animation(args, text, settings, signals)
+
+
+def _export_animation(args: argparse.Namespace, text: str, settings: AnimationSettings, signals: SignalNote) -> int:
+    """The animation formats, with SIGINT, SIGTERM and SIGHUP noted and obeyed between frames (gatescope.interrupts):
+    the export stops, removes its temporary output and the command exits 128 + the signal's number."""
+    from gatescope import load_model
+
     model = load_model(args.model)
     if not model.reads_text:
         raise GatescopeError(f"{args.model}: this model has no tokenizer or embedding, so it cannot read text")
@@ -100,30 +110,48 @@ def run(args: argparse.Namespace) -> int:
     from gatescope.ui.application import headless_application
     from gatescope.ui.theme import apply_theme
 
+    signals.check(NOTHING_WRITTEN)
     app = headless_application()
     apply_theme(args.theme)
-    report = _terminal_progress(f"{args.out.name}")
-    paths = export_animation(model, text, settings, args.out, force=args.force, progress=report)
-    sys.stderr.write("\n" if sys.stderr.isatty() else "")
+    report = _TerminalProgress(args.out.name, signals.keep_going)
+    try:
+        paths = export_animation(model, text, settings, args.out, force=args.force, progress=report)
+    except GatescopeError:  # cancelled by the signal, or failed under it (e.g. a helper process it reached)
+        signals.check(NOTHING_WRITTEN)
+        raise
+    finally:
+        report.end_line()
     del app
     print(args.out if args.format in ("png", "svg") else paths[0])
     return 0
 
 
-def _terminal_progress(name: str) -> Callable[[int, int, float], bool]:
-    """A progress callback that redraws one line on a terminal (and stays quiet when stderr is not one)."""
-    shown = {"at": 0.0}
+class _TerminalProgress:
+    """The progress callback: redraws one line on a terminal (quiet when stderr is not one) and answers whether to
+    keep going."""
 
-    def report(done: int, total: int, seconds_left: float) -> bool:
+    def __init__(self, name: str, keep_going: Callable[[], bool]) -> None:
+        self.name = name
+        self.keep_going = keep_going
+        self.shown_at = 0.0
+        self.drawn = False
+
+    def __call__(self, done: int, total: int, seconds_left: float) -> bool:
         now = time.monotonic()
-        if sys.stderr.isatty() and (now - shown["at"] > 0.1 or done == total):
-            shown["at"] = now
+        if sys.stderr.isatty() and (now - self.shown_at > 0.1 or done == total):
+            self.shown_at = now
             width = 30
             filled = int(width * done / total)
             sys.stderr.write(
-                f"\r{name}: [{'#' * filled}{'.' * (width - filled)}] frame {done}/{total}, {seconds_left:4.0f} s left "
+                f"\r{self.name}: [{'#' * filled}{'.' * (width - filled)}] frame {done}/{total}, "
+                f"{seconds_left:4.0f} s left "
             )
             sys.stderr.flush()
-        return True
+            self.drawn = True
+        return self.keep_going()
 
-    return report
+    def end_line(self) -> None:
+        """End the progress line, so that what follows (the path, an error) starts a line of its own."""
+        if self.drawn:
+            sys.stderr.write("\n")
+            self.drawn = False

@@ -7,6 +7,7 @@ import argparse
 from gatescope._paths import user_path
 from gatescope.cli.common import check_output, parse_size
 from gatescope.errors import GatescopeError
+from gatescope.interrupts import NOTHING_WRITTEN, deferred_signals
 from gatescope.ui.registry import CENTRAL_VIEWS
 
 
@@ -24,6 +25,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         type=user_path,
         help="render the main window without a display, save it as PNG and exit",
     )
+    gui.add_argument("--force", action="store_true", help="with --screenshot: replace PATH if it exists")
     gui.add_argument("--step", metavar="K", type=int, help="with --screenshot: the token to show (0 = first)")
     gui.add_argument("--size", metavar="WxH", default="1400x900", help="with --screenshot: window size (1400x900)")
     gui.add_argument(
@@ -53,18 +55,36 @@ def run(args: argparse.Namespace) -> int:
         for option in ("step", "phase", "compare"):
             if getattr(args, option, None) is not None:
                 raise GatescopeError(f"--{option} goes with --screenshot")
-        from gatescope.ui.window.app import run_gui
+        if getattr(args, "force", False):
+            raise GatescopeError("--force goes with --screenshot")
+        with deferred_signals() as signals:  # from before Qt is imported: no signal is raised inside Qt
+            from gatescope.ui.window.app import run_gui
 
-        return run_gui(model, text)
+            return run_gui(model, text, signals)
     size = parse_size(args.size)
     if screenshot.suffix.lower() != ".png":
         raise GatescopeError(f"--screenshot {screenshot}: the file name must end in .png")
-    check_output(screenshot, force=True)
-    from gatescope.ui.window.app import save_screenshot
+    check_output(screenshot, args.force)
+    # Signals are noted, not raised, while Qt renders: the screenshot stops before its file takes its place.
+    with deferred_signals() as signals:
+        from gatescope.ui.window.app import save_screenshot
 
-    print(
-        save_screenshot(
-            screenshot, model, text, args.step, size, view=args.view, phase=args.phase, compare=args.compare
-        )
-    )
+        signals.check(NOTHING_WRITTEN)
+        try:
+            path = save_screenshot(
+                screenshot,
+                model,
+                text,
+                args.step,
+                size,
+                view=args.view,
+                phase=args.phase,
+                compare=args.compare,
+                force=args.force,
+                proceed=signals.keep_going,
+            )
+        except GatescopeError:  # cancelled by the signal, or failed under it
+            signals.check(NOTHING_WRITTEN)
+            raise
+    print(path)
     return 0

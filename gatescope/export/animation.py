@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from gatescope.errors import GatescopeError
 from gatescope.export.render import render_image, render_svg, rgb
 from gatescope.export.settings import AnimationSettings, Frame, frame_plan
-from gatescope.export.writers import open_writer
+from gatescope.export.writers import ExportCancelled, open_writer
 from gatescope.model.model import Model
 from gatescope.ui.registry import WHOLE_STAGE, view_entry
 from gatescope.ui.session import SessionModel
@@ -103,7 +103,8 @@ def export_animation(
     """Render every frame of ``settings`` into ``out``; returns the written path(s).
 
     Cancelling (``progress`` returns False) or any failure leaves nothing behind: frames stream to a temporary file
-    or folder that is renamed into place only when the last frame is in.
+    or folder that is renamed into place only when the last frame is in. ``progress`` is asked after every frame and
+    once more, as (total, total, 0), when the output is on the disk and about to be renamed into place.
     """
     renderer = FrameRenderer(model, text, settings)
     try:
@@ -121,10 +122,7 @@ def export_animation(
                     if not progress(number, len(plan), left):
                         writer.abort()
                         raise ExportCancelled(f"{out}: export cancelled; nothing was written")
-            return writer.close()
+            still_wanted = None if progress is None else (lambda: progress(len(plan), len(plan), 0.0))
+            return writer.close(proceed=still_wanted)
     finally:
         renderer.close()
-
-
-class ExportCancelled(GatescopeError):
-    """The user cancelled; nothing was written."""

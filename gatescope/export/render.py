@@ -3,6 +3,7 @@ painted here, so the app, ``gatescope export`` and ``gatescope gui --screenshot`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -56,9 +57,10 @@ def render_svg(widget: QWidget, size: tuple[int, int] | None = None) -> bytes:
     return bytes(data.data())
 
 
-def save_png(widget: QWidget, path: Path, force: bool = False) -> Path:
-    """One frame of ``widget`` as a PNG file, written atomically (a failure leaves any earlier file untouched)."""
+def save_png(widget: QWidget, path: Path, force: bool = False, proceed: Callable[[], bool] | None = None) -> Path:
+    """One frame of ``widget`` as a PNG file, written atomically (a failure leaves any earlier file untouched).
+    ``proceed`` is asked when the file is on the disk, before it takes its place: False cancels (ExportCancelled)."""
     frame = rgb(render_image(widget))
     with PngImageWriter(Path(path), size=(frame.shape[1], frame.shape[0]), force=force) as writer:
         writer.write(frame)
-        return writer.close()[0]
+        return writer.close(proceed=proceed)[0]

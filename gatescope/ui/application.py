@@ -4,11 +4,17 @@ what Qt's offscreen platform says on every window."""
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from PySide6.QtCore import qInstallMessageHandler
+from PySide6.QtCore import QSocketNotifier, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 from threadpoolctl import threadpool_limits
+
+from gatescope.interrupts import STOPPING_SIGNALS, SignalNote
 
 #: Qt messages that say nothing useful to a user (the offscreen platform prints this on every window shown).
 QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
@@ -49,3 +55,48 @@ def quiet_qt_messages() -> None:
             sys.stderr.write(message + "\n")
 
     previous = qInstallMessageHandler(handler)
+
+
+@contextmanager
+def closing_on_signals(app: QApplication, note: SignalNote) -> Iterator[None]:
+    """While the event loop runs, a stopping signal noted in ``note`` — Ctrl-C in the app's terminal, SIGTERM or
+    SIGHUP, with handlers the caller installed by :func:`gatescope.interrupts.deferred_signals` — closes every
+    window as its close button would (the main window saves its preferences; an export in progress is cancelled with
+    its progress dialog) and ends the event loop; the note then says which signal it was. A signal noted before the
+    block counts.
+
+    Left to Python, the signal would wait for the next Python slot — a mouse move, a timer — and raise
+    KeyboardInterrupt inside it, which the exception hook reports as an error while the app goes on. Qt waits for
+    events in C++, so the signal also writes its number to a socket Qt watches (``signal.set_wakeup_fd``): the app
+    wakes up at once and closes from its own event loop. The wake-up descriptor that was there before comes back when
+    the block ends."""
+    receiver, sender = socket.socketpair()
+    for end in (receiver, sender):
+        end.setblocking(False)
+    previous_fd = signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
+    notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read)
+
+    def on_wake_up() -> None:
+        try:
+            numbers = receiver.recv(64)
+        except OSError:
+            numbers = b""
+        for number in numbers:  # the handler may not have run yet; the socket has the number already
+            if number in STOPPING_SIGNALS:
+                note.note(number)
+        if note.received is not None:
+            app.closeAllWindows()
+            app.exit(128 + note.received)
+
+    notifier.activated.connect(on_wake_up)
+    if note.received is not None:
+        sender.send(bytes([note.received]))  # came while the app was starting: close as soon as the loop runs
+    try:
+        yield
+    finally:
+        notifier.setEnabled(False)
+        notifier.activated.disconnect(on_wake_up)
+        signal.set_wakeup_fd(previous_fd)
+        notifier.deleteLater()
+        receiver.close()
+        sender.close()

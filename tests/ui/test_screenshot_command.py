@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import glyph_ink, image_array
+from tests.helpers import glyph_ink, image_array, listing
 
 
 @pytest.mark.slow
@@ -105,3 +106,77 @@ def test_gui_without_a_display_says_how_to_get_a_screenshot(monkeypatch, capsys)
     monkeypatch.setattr(sys, "platform", "linux")
     assert main(["gui"]) == 2
     assert "--screenshot" in capsys.readouterr().err
+
+
+SCREENSHOT = ["--model", "bracket-counter", "--text", "(a)", "--size", "1200x800"]
+
+
+def screenshot(capsys, target: Path, *extra: str) -> tuple[int, str]:
+    from gatescope.cli import main
+
+    code = main(["gui", "--screenshot", str(target), *SCREENSHOT, *extra])
+    return code, capsys.readouterr().err
+
+
+def test_an_existing_file_is_replaced_only_with_force(tmp_path: Path, capsys):
+    target = tmp_path / "window.png"
+    target.write_bytes(b"keep me")
+
+    code, err = screenshot(capsys, target)
+    assert code == 2 and err.count("\n") == 1 and "--force" in err
+    assert target.read_bytes() == b"keep me" and listing(tmp_path) == ["window.png"]
+
+    code, err = screenshot(capsys, target, "--force")
+    assert code == 0 and err == ""
+    assert image_array(target).shape == (800, 1200, 3) and listing(tmp_path) == ["window.png"]
+
+
+def test_force_without_screenshot_is_refused(capsys):
+    from gatescope.cli import main
+
+    assert main(["gui", "--force"]) == 2
+    assert "--force goes with --screenshot" in capsys.readouterr().err
+
+
+@pytest.fixture
+def mount_point(tmp_path: Path):
+    """Mount a filesystem on a fresh folder (``mount(options...)``); unmounted after the test. Needs root."""
+    mounted: list[Path] = []
+
+    def mount(*options: str) -> Path:
+        point = tmp_path / f"mount{len(mounted)}"
+        point.mkdir()
+        result = subprocess.run(["mount", *options, str(point)], capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a filesystem here (needs root and a system that allows it): {result.stderr}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in reversed(mounted):
+        subprocess.run(["umount", str(point)], check=True)
+
+
+def test_a_full_disk_keeps_the_old_screenshot_and_exits_2(mount_point, capsys):
+    disk = mount_point("-t", "tmpfs", "-o", "size=64k", "tmpfs")
+    old = os.urandom(40_000)  # 10 of the disk's 16 blocks: a 1200x800 window does not fit in the rest
+    (disk / "window.png").write_bytes(old)
+
+    code, err = screenshot(capsys, disk / "window.png", "--force")
+    assert code == 2 and err.count("\n") == 1 and err.startswith("gatescope: error: ")
+    assert "No space left on device" in err
+    assert (disk / "window.png").read_bytes() == old and listing(disk) == ["window.png"]
+
+    code, err = screenshot(capsys, disk / "new.png")
+    assert code == 2 and err.count("\n") == 1 and "No space left on device" in err
+    assert listing(disk) == ["window.png"]
+
+
+def test_a_read_only_folder_keeps_the_old_screenshot_and_exits_2(mount_point, capsys):
+    disk = mount_point("-t", "tmpfs", "-o", "size=1m", "tmpfs")
+    (disk / "window.png").write_bytes(b"keep me")
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+
+    code, err = screenshot(capsys, disk / "window.png", "--force")
+    assert code == 2 and err.count("\n") == 1 and err.startswith("gatescope: error: ")
+    assert (disk / "window.png").read_bytes() == b"keep me" and listing(disk) == ["window.png"]

@@ -1,8 +1,10 @@
 """Streaming frame writers for animation export: a PNG sequence, an animated GIF or an H.264 MP4. No Qt.
 
 Frames arrive one at a time as ``(height, width, 3)`` uint8 RGB arrays; no writer keeps more than a few of them.
-Output is atomic: everything is written under a temporary name beside ``out`` and renamed into place by ``close()``;
-``abort()`` (or an exception inside a ``with`` block) removes every temporary file.
+Output is atomic: everything is written under a temporary name beside ``out``, flushed to the disk and renamed into
+place by ``close()``; ``abort()`` (or an exception inside a ``with`` block) removes every temporary file. Temporary
+names follow one pattern, ``.gatescope-<pid>-<host>-<random>.<name>.tmp``, and a writer opened in a folder first
+removes those a killed process left there (:mod:`gatescope.atomic`).
 
     with open_writer("gif", Path("run.gif"), fps=12, size=(1280, 720)) as writer:
         for frame in frames:
@@ -25,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatescope.errors import GatescopeError
-from gatescope.export.writers.base import FrameWriter
+from gatescope.export.writers.base import ExportCancelled, FrameWriter
 from gatescope.export.writers.images import PngImageWriter, PngSequenceWriter, SvgSequenceWriter, frame_name
 from gatescope.export.writers.video import GifWriter, Mp4Writer
 
@@ -47,4 +49,4 @@ def open_writer(format: str, out: Path, *, fps: float, size: tuple[int, int], fo
     return kinds[format](Path(out), fps=fps, size=size, force=force)
 
 
-__all__ = ["FORMATS", "FrameWriter", "PngImageWriter", "frame_name", "open_writer"]
+__all__ = ["FORMATS", "ExportCancelled", "FrameWriter", "PngImageWriter", "frame_name", "open_writer"]

@@ -6,9 +6,7 @@ import math
 import numbers
 import os
 import queue
-import shutil
 import stat
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable
@@ -18,12 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from gatescope._paths import path_status, temporary_prefix, user_path
+from gatescope._paths import path_status, user_path
+from gatescope.atomic import remove_leftovers, sync_folder_quietly, sync_path, temporary_file
 from gatescope.errors import GatescopeError
 
 #: Frames waiting for the background encoder; with the one being encoded this bounds the memory in use.
 QUEUE_FRAMES = 3
 _STOP = object()
+
+
+class ExportCancelled(GatescopeError):
+    """The user (or a stopping signal) cancelled; nothing was written."""
 
 
 class FrameWriter:
@@ -44,6 +47,7 @@ class FrameWriter:
         self._state = "starting"  # "open" once a subclass has set everything up; then "closed" or "aborted"
         self._written: list[Path] = []
         self._check_target()
+        remove_leftovers(self.folder)
 
     @property
     def frames_written(self) -> int:
@@ -62,13 +66,17 @@ class FrameWriter:
         frame = self._checked_frame(frame)
         try:
             self._write(frame)
-        except BaseException:
+        except BaseException as error:
             self.abort()
+            if isinstance(error, OSError):
+                raise GatescopeError(f"{self.out}: cannot write ({os_reason(error)})") from None
             raise
         self._frames += 1
 
-    def close(self) -> list[Path]:
-        """Finish the file(s), move them into place and return the written path(s). Calling it again is harmless."""
+    def close(self, proceed: Callable[[], bool] | None = None) -> list[Path]:
+        """Finish the file(s), move them into place and return the written path(s). Calling it again is harmless.
+
+        ``proceed`` is asked once everything is on the disk, just before the rename: False aborts (ExportCancelled)."""
         if self._state == "closed":
             return list(self._written)
         if self._state == "aborted":
@@ -77,6 +85,8 @@ class FrameWriter:
             if self._frames == 0:
                 raise GatescopeError(f"{self.out}: no frames were written; nothing to save")
             self._finish()
+            if proceed is not None and not proceed():
+                raise ExportCancelled(f"{self.out}: export cancelled; nothing was written")
             if not self.force and os.path.lexists(self.out):
                 raise GatescopeError(f"{self.out}: appeared while writing; pass --force to replace it")
             self._written = self._place()
@@ -184,15 +194,15 @@ class FileWriter(FrameWriter):
     def __init__(self, out: Path, *, fps: float, size: tuple[int, int], force: bool = False) -> None:
         super().__init__(out, fps=fps, size=size, force=force)
         try:
-            handle, name = tempfile.mkstemp(prefix=temporary_prefix(self.out), suffix=".tmp", dir=self.folder)
+            self._temporary = temporary_file(self.folder, self.out)
         except OSError as error:
             raise self._temporary_name_error(error) from None
-        os.close(handle)
-        self._temporary = Path(name)
 
     def _place(self) -> list[Path]:
+        sync_path(self._temporary)  # on the disk before it takes the place of anything
         os.chmod(self._temporary, self._final_mode(0o666))
         os.replace(self._temporary, self.out)
+        sync_folder_quietly(self.folder)
         return [self.out]
 
     def _remove_temporary(self) -> None:
@@ -280,16 +290,6 @@ def checked_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
 def encoding_error(out: Path, number: int, error: Exception) -> GatescopeError:
     why = os_reason(error) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
     return GatescopeError(f"{out}: cannot write frame {number} ({why})")
-
-
-def remove_quietly(path: Path) -> None:
-    try:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 def read_only_file_system(folder: Path) -> bool:

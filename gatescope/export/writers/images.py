@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import os
-import secrets
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from gatescope._paths import temporary_prefix
-from gatescope.errors import GatescopeError
-from gatescope.export.writers.base import (
-    BackgroundEncoder,
-    FileWriter,
-    FrameWriter,
-    encoding_error,
+from gatescope.atomic import (
     remove_quietly,
+    set_aside_name,
+    sync_folder_quietly,
+    sync_path,
+    synced,
+    temporary_folder,
 )
+from gatescope.errors import GatescopeError
+from gatescope.export.writers.base import BackgroundEncoder, FileWriter, FrameWriter, encoding_error
 
 #: zlib level for PNG frames: about 1.5 times as fast as Pillow's default 6 on diagrams; files about twice as big.
 PNG_COMPRESS_LEVEL = 1
@@ -35,7 +34,8 @@ class PngImageWriter(FileWriter):
     def _write(self, frame: np.ndarray) -> None:
         if self._frames:
             raise GatescopeError(f"{self.out}: a PNG image holds one frame")
-        Image.fromarray(frame).save(self._temporary, format="PNG")
+        with synced(self._temporary) as handle:
+            Image.fromarray(frame).save(handle, format="PNG")
 
     def _finish(self) -> None:
         pass
@@ -60,7 +60,7 @@ class PngSequenceWriter(FrameWriter):
                     f"{strangers[0]!r}); not replaced: choose a new or empty folder"
                 )
         try:
-            self._temporary = Path(tempfile.mkdtemp(prefix=temporary_prefix(self.out), suffix=".tmp", dir=self.folder))
+            self._temporary = temporary_folder(self.folder, self.out)
         except OSError as error:
             raise self._temporary_name_error(error) from None
         self._names: list[str] = []
@@ -83,21 +83,21 @@ class PngSequenceWriter(FrameWriter):
     def _encode(self, item: tuple[int, np.ndarray]) -> None:
         number, frame = item
         try:
-            Image.fromarray(frame).save(
-                self._temporary / frame_name(number, self.suffix), "PNG", compress_level=PNG_COMPRESS_LEVEL
-            )
+            with synced(self._temporary / frame_name(number, self.suffix)) as handle:
+                Image.fromarray(frame).save(handle, "PNG", compress_level=PNG_COMPRESS_LEVEL)
         except Exception as error:
             raise encoding_error(self.out, number, error) from error
 
     def _finish(self) -> None:
         for encoder in self._encoders:
-            encoder.finish()
+            encoder.finish()  # each frame was synced to the disk by its encoder
+        sync_path(self._temporary)
         os.chmod(self._temporary, self._final_mode(0o777))
 
     def _place(self) -> list[Path]:
         out = self.out
         if os.path.lexists(out):
-            old = self.folder / f"{temporary_prefix(out)}old-{secrets.token_hex(4)}"
+            old = set_aside_name(self.folder, out)
             os.rename(out, old)
             try:
                 os.rename(self._temporary, out)
@@ -107,6 +107,7 @@ class PngSequenceWriter(FrameWriter):
             remove_quietly(old)
         else:
             os.rename(self._temporary, out)
+        sync_folder_quietly(self.folder)
         return [out / name for name in self._names]
 
     def _discard(self) -> None:
@@ -135,7 +136,8 @@ class SvgSequenceWriter(PngSequenceWriter):
     def _encode(self, item: tuple[int, bytes]) -> None:
         number, frame = item
         try:
-            (self._temporary / frame_name(number, self.suffix)).write_bytes(frame)
+            with synced(self._temporary / frame_name(number, self.suffix)) as handle:
+                handle.write(frame)
         except OSError as error:
             raise encoding_error(self.out, number, error) from error
 

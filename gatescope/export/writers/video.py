@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 import tempfile
@@ -90,9 +91,13 @@ class Mp4Writer(FileWriter):
         #: The encoded size: the requested one rounded up to even numbers (yuv420p needs even sides).
         self.encoded_size = (self.width + self.width % 2, self.height + self.height % 2)
         self._log = tempfile.TemporaryFile()
+        # ffmpeg runs in a process group of its own: the terminal's Ctrl-C or hang-up reaches gatescope alone, which
+        # stops at a safe point and kills ffmpeg itself (_discard). Should gatescope die outright, ffmpeg reads the
+        # end of its input, ends, and its temporary file is a leftover the next export removes.
+        own_group = {"process_group": 0} if os.name == "posix" else {}
         try:
             self._process = subprocess.Popen(
-                self._command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log
+                self._command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log, **own_group
             )
         except (OSError, RuntimeError) as error:
             self._log.close()

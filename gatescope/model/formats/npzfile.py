@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -15,7 +14,8 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
-from gatescope._paths import path_error, path_status, temporary_prefix, user_path
+from gatescope._paths import path_error, path_status, user_path
+from gatescope.atomic import remove_leftovers, sync_folder_quietly, sync_path, temporary_file
 from gatescope.errors import GatescopeError
 from gatescope.model.formats.budget import ReadBudget, array_bytes, read_exactly, size_text
 
@@ -213,25 +213,29 @@ def write_npz_atomic(path: str | os.PathLike[str], arrays: dict[str, np.ndarray]
 
 
 def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
-    """Call ``write(stream)`` on a temporary file beside ``path`` (``~`` expanded), then rename it into place (usual
-    permissions)."""
+    """Call ``write(stream)`` on a temporary file beside ``path`` (``~`` expanded), flush it to disk, then rename it
+    into place (usual permissions); temporary names as :mod:`gatescope.atomic` gives them, so that what a killed
+    process left is recognised and removed by the next write into the folder."""
     path = user_path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder_status = path_status(folder, "write")
     if folder_status is None or not stat.S_ISDIR(folder_status.st_mode):
         raise GatescopeError(f"{path}: folder {folder} does not exist")
     path_status(path, "write")  # a name the file system refuses (too long, ...): said before anything is written
+    remove_leftovers(folder)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=folder)
+        temporary = temporary_file(folder, path)
     except OSError as error:
         raise path_error(path, error, "write") from None
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with temporary.open("wb") as stream:
             write(stream)
+        sync_path(temporary)  # on the disk before it takes the place of anything
         os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(temporary, path)
+        sync_folder_quietly(folder)
     except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise GatescopeError(f"{path}: cannot write ({error.strerror})") from None
         raise

@@ -6,10 +6,12 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from gatescope.errors import GatescopeError
-from gatescope.ui.application import application, headless_application
+from gatescope.interrupts import SignalNote, deferred_signals
+from gatescope.ui.application import application, closing_on_signals, headless_application
 
 DEFAULT_TEXT = "the plot was dull but the ending was wonderful"
 PREFERRED_MODELS = ("lstm-sentiment", "bracket-counter")
@@ -101,8 +103,15 @@ def build_window(model_name: str | None, text: str | None, settings=None):
     return MainWindow(session, settings=settings, model_source=model_name)
 
 
-def run_gui(model_name: str | None = None, text: str | None = None) -> int:
-    """Open the app (restoring the last model and text unless given); returns the exit code."""
+def run_gui(model_name: str | None = None, text: str | None = None, signals: SignalNote | None = None) -> int:
+    """Open the app (restoring the last model and text unless given); returns the exit code.
+
+    SIGINT (Ctrl-C in its terminal), SIGTERM and SIGHUP close it as its close button would, then raise Interrupted.
+    ``signals`` is the note of the caller's :func:`deferred_signals` (installed before Qt is imported, so that a
+    signal while the app starts is noted too, not raised inside Qt); without one, run_gui installs them itself."""
+    if signals is None:
+        with deferred_signals() as signals:
+            return run_gui(model_name, text, signals)
     from PySide6.QtCore import QSettings
 
     if sys.platform.startswith("linux") and not any(
@@ -129,8 +138,10 @@ def run_gui(model_name: str | None = None, text: str | None = None) -> int:
     if text is None and saved_text:
         window.session.set_text(saved_text)  # the last text; one this model cannot read keeps the example (and says so)
     window.show()
-    code = app.exec()
+    with closing_on_signals(app, signals):
+        code = app.exec()
     window.deleteLater()
+    signals.check()  # Ctrl-C, SIGTERM or SIGHUP closed the app: one line and 128 + its number
     return code
 
 
@@ -143,12 +154,15 @@ def save_screenshot(
     view: str = "heatmaps",
     phase: str | None = None,
     compare: str | None = None,
+    force: bool = False,
+    proceed: Callable[[], bool] | None = None,
 ) -> Path:
     """Render the main window headless (default preferences, no saved settings) and save it as PNG: one frame,
-    painted and written the way exports are.
+    painted and written the way exports are, atomically (an existing ``path`` is replaced only with ``force``).
 
     ``view`` is the central view in front ("heatmaps" or "cell"); ``phase`` (number or name, e.g. "forget") shows
     the step up to that phase of the cell. ``compare`` names a second model: the compare window is rendered instead.
+    ``proceed`` is asked before the file takes its place; False cancels (ExportCancelled, nothing written).
     """
     from gatescope.export.render import save_png
 
@@ -172,7 +186,7 @@ def save_screenshot(
         for _ in range(3):
             app.processEvents()
         window.stage.settle()
-        return save_png(window, path, force=True)
+        return save_png(window, path, force=force, proceed=proceed)
     finally:
         window.close()
         window.deleteLater()
