@@ -93,11 +93,13 @@ class Trace:
     spans: list[tuple[int, int]] | None = None
     text: str | None = None
     inputs: FloatArray | None = None  # (T, input_size) what layer 0 read: the embedded tokens, or the given array
+    logits: FloatArray | None = None  # (T, outputs) the head's raw output before its activation; None without a head
 
     def __post_init__(self) -> None:
         if not self.unknown:
             object.__setattr__(self, "unknown", [False] * len(self.tokens))
         _freeze(self.outputs)
+        _freeze(self.logits)
         _freeze(self.inputs)
 
     def layer_input(self, layer: int) -> FloatArray | None:

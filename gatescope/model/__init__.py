@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,29 @@ from gatescope._paths import path_status, user_path
 from gatescope.errors import GatescopeError
 from gatescope.model.formats import load_file
 from gatescope.model.model import Head, Model
+from gatescope.model.options import VocabSource, apply_options
 from gatescope.model.zoo import list_models, model_card, model_path
 
 
-def load_model(source: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:
-    """A built-in model by name (see list_models) or a model file by path (``~`` expanded)."""
+def load_model(
+    source: str | Path,
+    dtype: npt.DTypeLike = np.float32,
+    *,
+    vocab: VocabSource | None = None,
+    labels: Sequence[str] | str | None = None,
+    head: str | None = None,
+) -> Model:
+    """A built-in model by name (see list_models) or a model file by path (``~`` expanded): gatescope's own .npz,
+    a PyTorch state_dict or checkpoint, safetensors, Keras (.keras, .h5) or ONNX, recognised by content.
+
+    What a file cannot say, give here: ``vocab`` (a vocabulary file, a token → id dict or a token list) lets a model
+    with an embedding read text, ``labels`` names the head's outputs (a list, or "a,b"), ``head`` is its activation
+    ("softmax", "sigmoid" or "none" for raw logits).
+    """
+    return apply_options(_load(source, dtype), vocab=vocab, labels=labels, head=head)
+
+
+def _load(source: str | Path, dtype: npt.DTypeLike) -> Model:
     if not isinstance(source, (str, Path)):
         raise GatescopeError(f"load_model takes a built-in model name or a file path, not {type(source).__name__}")
     dtype = _checked_dtype(dtype)

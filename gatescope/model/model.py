@@ -16,6 +16,8 @@ from gatescope.errors import GatescopeError
 from gatescope.model.tokenize import CharTokenizer, Vocabulary, WordTokenizer
 
 HEAD_ACTIVATIONS = ("softmax", "sigmoid", "linear")
+#: What users may call a head's activation (``head=`` of load_model, ``--head``): "none" is the raw logits.
+HEAD_CHOICES = {"softmax": "softmax", "sigmoid": "sigmoid", "none": "linear", "linear": "linear"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,9 +50,18 @@ class Head:
     def outputs(self) -> int:
         return int(self.weight.shape[0])
 
+    def logits(self, hidden: np.ndarray) -> np.ndarray:
+        """(T, m) hidden states -> (T, n_outputs) raw outputs, before the activation."""
+        logits: np.ndarray = hidden @ self.weight.T.astype(hidden.dtype) + self.bias.astype(hidden.dtype)
+        return logits
+
     def __call__(self, hidden: np.ndarray) -> np.ndarray:
         """(T, m) hidden states -> (T, n_outputs) outputs after the activation."""
-        logits: np.ndarray = hidden @ self.weight.T.astype(hidden.dtype) + self.bias.astype(hidden.dtype)
+        return self.activate(self.logits(hidden))
+
+    def activate(self, logits: np.ndarray) -> np.ndarray:
+        """The activation applied to raw outputs (T, n_outputs), as a new array."""
+        logits = np.array(logits, copy=True)
         if self.activation == "softmax":
             logits -= logits.max(axis=1, keepdims=True)
             np.exp(logits, out=logits)
@@ -69,7 +80,8 @@ class Model:
     layers: list[RecurrentLayer]
     tokenizer: WordTokenizer | CharTokenizer | None = None
     vocabulary: Vocabulary | None = None
-    embedding: np.ndarray | None = None  # (vocabulary size, input_size)
+    # (vocabulary size, input_size). Without a tokenizer and vocabulary the model reads token ids (an integer array).
+    embedding: np.ndarray | None = None
     head: Head | None = None
     name: str = ""
     description: str = ""
@@ -111,16 +123,17 @@ class Model:
                 )
 
     def _validate_text_parts(self) -> None:
-        """A tokenizer, a vocabulary and an embedding together (or none), the embedding one row per token."""
+        """A tokenizer and a vocabulary together (or neither), and then an embedding with one row per token; an
+        embedding alone reads token ids."""
         first = self.layers[0]
-        text_parts = (self.tokenizer, self.vocabulary, self.embedding)
-        if any(part is not None for part in text_parts) and any(part is None for part in text_parts):
+        if (self.tokenizer is None) != (self.vocabulary is None) or (
+            self.vocabulary is not None and self.embedding is None
+        ):
             raise GatescopeError("a model that reads text needs a tokenizer, a vocabulary and an embedding together")
         if self.embedding is not None:
-            assert self.vocabulary is not None
             if self.embedding.ndim != 2:
                 raise GatescopeError(f"embedding must be 2-D (vocabulary, features), not {self.embedding.shape}")
-            if self.embedding.shape[0] != len(self.vocabulary):
+            if self.vocabulary is not None and self.embedding.shape[0] != len(self.vocabulary):
                 raise GatescopeError(
                     f"embedding has {self.embedding.shape[0]} rows but the vocabulary has {len(self.vocabulary)} tokens"
                 )
@@ -156,6 +169,16 @@ class Model:
         return self.tokenizer is not None
 
     @property
+    def reads_ids(self) -> bool:
+        """True for a model with an embedding but no vocabulary: it reads token ids (an integer array)."""
+        return self.embedding is not None and self.tokenizer is None
+
+    @property
+    def id_count(self) -> int | None:
+        """Rows of the embedding (valid ids are 0 .. id_count - 1), or None without one."""
+        return None if self.embedding is None else int(self.embedding.shape[0])
+
+    @property
     def output_labels(self) -> list[str] | None:
         return None if self.head is None else self.head.labels
 
@@ -170,7 +193,12 @@ class Model:
     def summary(self) -> str:
         """One line: kind, sizes, what it reads and predicts."""
         direction = "bidirectional " if self.bidirectional else ""
-        reads = f"{self.tokenizer.kind}-level text" if self.tokenizer else f"{self.input_size} features a step"
+        if self.tokenizer is not None:
+            reads = f"{self.tokenizer.kind}-level text"
+        elif self.embedding is not None:
+            reads = f"token ids 0-{self.embedding.shape[0] - 1}"
+        else:
+            reads = f"{self.input_size} features a step"
         outputs = f", predicts {', '.join(self.output_labels)}" if self.output_labels else ""
         return (
             f"{len(self.layers)}-layer {direction}{self.kind.upper()}, {self.units} units, reads {reads}"
@@ -178,7 +206,8 @@ class Model:
         )
 
     def run(self, source: str | npt.ArrayLike, h0: np.ndarray | None = None, c0: np.ndarray | None = None) -> Trace:
-        """Run on text (tokenize, embed) or on a float array (T, input_size); record every gate at every step.
+        """Run on text (tokenize, embed), on token ids (an integer array (T,), for a model with an embedding) or on a
+        float array (T, input_size); record every gate at every step.
 
         h0, c0 : (layers * directions, units) initial states, PyTorch's layout; zeros when None.
         """
@@ -186,6 +215,8 @@ class Model:
             return self._run_text(source, h0, c0)
         if isinstance(source, (bytes, bytearray)):
             raise GatescopeError("text must be str, not bytes: decode it first (e.g. data.decode('utf-8'))")
+        if isinstance(source, np.ndarray) and source.dtype.kind in "iu":
+            return self._run_ids(source, h0, c0)
         x = source if isinstance(source, np.ndarray) else _as_array(source)
         layers = run_stack(self.layers, x, h0, c0)
         # A copy: the trace freezes what it keeps, and the caller's array must stay theirs to change.
@@ -212,9 +243,37 @@ class Model:
             inputs=inputs,
         )
 
+    def _run_ids(self, ids: np.ndarray, h0: np.ndarray | None, c0: np.ndarray | None) -> Trace:
+        if self.embedding is None:
+            raise GatescopeError(
+                f"this model has no embedding, so it cannot read token ids; pass a float array of shape "
+                f"(T, {self.input_size})"
+            )
+        if ids.ndim != 1:
+            raise GatescopeError(f"token ids must be a 1-D integer array (T,), not shape {ids.shape}")
+        if ids.size == 0:
+            raise GatescopeError("no token ids to read: give at least one")
+        rows = self.embedding.shape[0]
+        bad = ids[(ids < 0) | (ids >= rows)]
+        if bad.size:
+            raise GatescopeError(
+                f"token id {int(bad[0])} is out of range: this model's embedding has ids 0 to {rows - 1}"
+            )
+        inputs = self.embedding[ids.astype(np.intp)]
+        layers = run_stack(self.layers, inputs, h0, c0)
+        names = (
+            [str(int(i)) for i in ids] if self.vocabulary is None else [self.vocabulary.tokens()[int(i)] for i in ids]
+        )
+        return self._trace(names, layers, inputs=inputs)
+
     def _trace(self, tokens: list[str], layers: list[LayerTrace], **extra: Any) -> Trace:
-        outputs = None if self.head is None else self.head(layers[-1].h)
-        return Trace(tokens=tokens, layers=layers, outputs=outputs, output_labels=self.output_labels, **extra)
+        outputs = logits = None
+        if self.head is not None:
+            logits = self.head.logits(layers[-1].h)
+            outputs = logits if self.head.activation == "linear" else self.head.activate(logits)
+        return Trace(
+            tokens=tokens, layers=layers, outputs=outputs, logits=logits, output_labels=self.output_labels, **extra
+        )
 
     def save(self, path: str | Path) -> None:
         """Write this model in gatescope's native .npz format (atomically; ``~`` expanded)."""

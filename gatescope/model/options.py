@@ -1,0 +1,78 @@
+"""What a model file cannot say, given by the user: the vocabulary, the output labels and the head's activation.
+
+``load_model(path, vocab=..., labels=..., head=...)``, the command line's ``--vocab``, ``--labels`` and ``--head``,
+and the GUI's import dialog all end here, applied to the model a format reader built from the file alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gatescope.errors import GatescopeError
+from gatescope.model.model import HEAD_CHOICES, Head, Model
+
+#: What ``vocab=`` accepts: a vocabulary file's path, a token → id mapping, or tokens listed in id order.
+VocabSource = str | Path | Mapping[str, int] | Sequence[str]
+
+
+def apply_options(
+    model: Model,
+    vocab: VocabSource | None = None,
+    labels: Sequence[str] | str | None = None,
+    head: str | None = None,
+) -> Model:
+    """A copy of ``model`` with the user's vocabulary, labels and head activation (each only when given)."""
+    changes: dict[str, Any] = {}
+    provenance = dict(model.provenance)
+    if vocab is not None:
+        from gatescope.model.vocab_files import read_vocabulary
+
+        if model.embedding is None:
+            raise GatescopeError(
+                "this model has no embedding, so a vocabulary cannot apply: it reads float arrays (T, features)"
+            )
+        tokenizer, vocabulary = read_vocabulary(vocab, rows=int(model.embedding.shape[0]))
+        changes.update(tokenizer=tokenizer, vocabulary=vocabulary)
+        provenance["vocabulary"] = str(vocab) if isinstance(vocab, (str, Path)) else f"{len(vocab)} tokens given"
+    if labels is not None or head is not None:
+        if model.head is None:
+            given = "labels" if labels is not None else "a head activation"
+            raise GatescopeError(f"this model has no output layer (head), so {given} cannot apply")
+        changes["head"] = _head_with(model.head, labels, head)
+        if head is not None:
+            provenance.pop("head_assumed", None)
+            provenance["head_activation"] = head
+    if not changes:
+        return model
+    changes["provenance"] = provenance
+    return dataclasses.replace(model, **changes)
+
+
+def _head_with(current: Head, labels: Sequence[str] | str | None, head: str | None) -> Head:
+    activation = current.activation
+    if head is not None:
+        if not isinstance(head, str) or head.lower() not in HEAD_CHOICES:
+            raise GatescopeError(f"head={head!r}: expected one of softmax, sigmoid, none")
+        activation = HEAD_CHOICES[head.lower()]
+    names = current.labels
+    if labels is not None:
+        names = parse_labels(labels)
+        if len(names) != current.outputs:
+            raise GatescopeError(
+                f"{len(names)} labels given ({', '.join(names)}) but the model's head has {current.outputs} outputs"
+            )
+    return Head(current.weight, current.bias, activation, names)
+
+
+def parse_labels(labels: Sequence[str] | str) -> list[str]:
+    """Labels from a list or a comma-separated string ("negative,positive"), stripped; none empty or repeated."""
+    names = [part.strip() for part in labels.split(",")] if isinstance(labels, str) else list(labels)
+    if not names or any(not isinstance(name, str) or not name for name in names):
+        raise GatescopeError(f"labels must be non-empty names, e.g. negative,positive (got {labels!r})")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise GatescopeError(f"label {repeated[0]!r} is given twice; every output needs its own name")
+    return names
