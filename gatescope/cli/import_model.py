@@ -37,7 +37,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gatescope import __version__, load_model
-    from gatescope.frameworks.check import Comparison, compare_with_framework, parity_sentence
+    from gatescope.frameworks.check import Comparison, Unchecked, compare_with_framework, parity_sentence
     from gatescope.model.card import file_sha256, imported_card
 
     if args.out.suffix.lower() != ".npz":
@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     card = imported_card(model, args.model, file_sha256(args.model), parity_sentence(result, given), __version__)
     dataclasses.replace(model, card=card).save(args.out)
     print(args.out)
+    if isinstance(result, Unchecked):
+        remedy = f" ({result.remedy} lets gatescope check it)" if result.remedy else ""
+        print(f"gatescope: note: not compared with its framework: {result.reason}{remedy}", file=sys.stderr)
     if isinstance(result, Comparison) and not result.passed:
         worst = result.worst
         print(

@@ -103,18 +103,28 @@ def compare_with_framework(path: Path, model: Model, given: CheckInput) -> Compa
     except ModuleNotFoundError as error:
         if error.name is not None and FRAMEWORKS[key].startswith(error.name):
             return Unchecked(f"this gatescope has no {title} reference run ({FRAMEWORKS[key]} is missing)")
-        return Unchecked(f"{title} is not installed here ({error.name})", f"pip install {package}")
+        return _unavailable(title, package, error)
     package = str(getattr(module, "PACKAGE", package))
     try:
         reference = module.reference(path, model, given.reference)
     except ImportError as error:
-        return Unchecked(f"{title} is not installed here ({error.name or package})", f"pip install {package}")
+        return _unavailable(title, package, error)
     except GatescopeError:
         raise
     except Exception as error:  # the framework's own failure, whatever its kind: one line, not a traceback
         raise GatescopeError(f"{path}: {title} could not run it: {type(error).__name__}: {error}") from None
     trace = model.run(given.source)
     return Comparison(title, package, _version(package), differences(trace, reference, title))
+
+
+def _unavailable(title: str, package: str, error: ImportError) -> Unchecked:
+    """Why the framework cannot run here: a package that is missing (and the pip command that installs it), or what
+    the framework itself said (e.g. Keras asking for TensorFlow for a TextVectorization layer)."""
+    missing = (error.name or "").split(".")[0]
+    if missing:
+        needs = "" if missing == package else f"{title} needs {missing}, which "
+        return Unchecked(f"{needs or f'{title} ({missing}) '}is not installed here", f"pip install {missing}")
+    return Unchecked(f"{title} cannot run it here: {' '.join(str(error).split())}")
 
 
 def differences(trace: Trace, reference: dict[str, Any], framework: str) -> list[Difference]:

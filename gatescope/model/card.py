@@ -32,11 +32,12 @@ def imported_card(model: Model, source: Path, sha256: str, parity: str, version:
         f"- architecture: {provenance.get('architecture') or model.summary()}",
         f"- imported with gatescope {version}",
         "",
-        "## What the file did not say",
+        "## Vocabulary, labels and head",
         "",
         f"- vocabulary: {_vocabulary_line(model)}",
         f"- labels: {_labels_line(model)}",
         f"- head activation: {_head_line(model)}",
+        *_nonlinearity_lines(model),
         "",
         "## Parity with the framework",
         "",
@@ -55,10 +56,11 @@ def _vocabulary_line(model: Model) -> str:
         if model.embedding is None:
             return f"none: the model reads {model.input_size} numbers a step"
         return f"none: the model reads token ids 0–{model.embedding.shape[0] - 1}"
-    reading = model.provenance.get("vocabulary_reading", "")
-    if given:
-        return f"`{Path(str(given)).name}`, given by the user ({len(model.vocabulary):,} tokens; {reading})"
-    return f"from the model file ({len(model.vocabulary):,} tokens)"
+    size = f"{len(model.vocabulary):,} tokens"
+    if model.provenance.get("vocabulary_given"):
+        reading = model.provenance.get("vocabulary_reading", "")
+        return f"`{Path(str(given)).name}`, given by the user ({size}; {reading})"
+    return f"from the model file ({size}{'; ' + str(given) if given else ''})"
 
 
 def _labels_line(model: Model) -> str:
@@ -80,3 +82,11 @@ def _head_line(model: Model) -> str:
     if model.provenance.get("head_assumed"):
         return f"{activation} (assumed: the file does not say; give --head to choose)"
     return f"{activation} (from the model file)"
+
+
+def _nonlinearity_lines(model: Model) -> list[str]:
+    """For a vanilla RNN, its nonlinearity and whether the file said it (a PyTorch state_dict cannot)."""
+    if model.kind != "rnn":
+        return []
+    source = "assumed: the file does not say" if model.provenance.get("nonlinearity_assumed") else "from the model file"
+    return [f"- nonlinearity: {model.layers[0].nonlinearity} ({source})"]

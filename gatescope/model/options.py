@@ -26,7 +26,7 @@ def apply_options(
 ) -> Model:
     """A copy of ``model`` with the user's vocabulary, labels and head activation (each only when given), its
     provenance saying what was given: ``vocabulary`` (the file, or how many tokens), ``vocabulary_reading`` (its kind
-    and how it is read), ``labels_given``, ``head_activation`` (and no more ``head_assumed``)."""
+    and how it is read), ``vocabulary_given``, ``labels_given``, ``head_activation`` (and no more ``head_assumed``)."""
     changes: dict[str, Any] = {}
     provenance = dict(model.provenance)
     if vocab is not None:
@@ -38,6 +38,7 @@ def apply_options(
         changes.update(tokenizer=read.tokenizer, vocabulary=read.vocabulary)
         provenance["vocabulary"] = str(vocab) if isinstance(vocab, (str, Path)) else f"{len(vocab)} tokens given"
         provenance["vocabulary_reading"] = f"{read.kind}; {read.reading}"
+        provenance["vocabulary_given"] = True
     if labels is not None or head is not None:
         if model.head is None:
             given = "labels" if labels is not None else "a head activation"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,7 +105,18 @@ def test_check_without_the_framework_says_which_package_to_install_and_exits_3(c
     code, out, _ = run_cli(capsys, "check", model_file)
 
     assert code == 3
-    assert "not checked: fake is not installed here (torch); pip install fake-framework lets gatescope check it" in out
+    assert (
+        "not checked: fake needs torch, which is not installed here; pip install torch lets gatescope check it" in out
+    )
+
+
+def test_check_when_the_framework_cannot_run_the_file_here_says_what_it_said_and_exits_3(capsys, fake, model_file):
+    fake.FAILURE = ImportError("Layer TextVectorization requires TensorFlow. Install it via `pip install tensorflow`.")
+
+    code, out, _ = run_cli(capsys, "check", model_file)
+
+    assert code == 3
+    assert "not checked: fake cannot run it here: Layer TextVectorization requires TensorFlow." in out
 
 
 def test_check_of_a_format_no_framework_wrote_exits_3_saying_so(capsys, tmp_path):
@@ -206,9 +218,7 @@ def test_import_without_the_framework_says_in_the_card_that_parity_was_not_check
     code, _, _ = run_cli(capsys, "import", model_file, "--out", out_path)
 
     assert code == 0
-    assert "Not checked here (install fake-framework to check: `pip install fake-framework`" in (
-        gatescope.load_model(out_path).card
-    )
+    assert "Not checked here (install torch to check: `pip install torch`" in (gatescope.load_model(out_path).card)
 
 
 def test_import_that_differs_from_the_framework_writes_the_file_warns_and_exits_1(capsys, fake, model_file):
@@ -247,3 +257,21 @@ def test_import_errors_are_one_line_with_exit_2_and_write_nothing(capsys, fake, 
 
     assert code == 2 and out == "" and err.count("\n") == 1 and message in err
     assert not (model_file.parent / "m.npz").exists()
+
+
+def test_import_of_a_real_pytorch_checkpoint_records_its_format_and_stored_vocabulary(capsys, monkeypatch, tmp_path):
+    # The stand-in runs in place of torch, so that this test never imports torch, installed or not.
+    monkeypatch.setitem(FRAMEWORKS, "pytorch", "tests.cli.fake_framework")
+    source = Path(__file__).parents[1] / "model" / "imports" / "pytorch" / "rnn_vocab_checkpoint.pt"
+    out_path = tmp_path / "rnn.npz"
+
+    code, _, _ = run_cli(capsys, "import", source, "--out", out_path)
+
+    assert code == 0
+    model = gatescope.load_model(out_path)
+    assert model.reads_text and f"sha256 `{file_sha256(source)}`" in model.card
+    assert "format: PyTorch" in model.card and "vocabulary: from the model file" in model.card
+    assert "labels: negative, neutral, positive (from the model file)" in model.card
+    assert "nonlinearity: tanh (assumed: the file does not say)" in model.card
+    assert "Largest difference from PyTorch" in model.card
+    np.testing.assert_array_equal(model.run("the film").outputs, gatescope.load_model(source).run("the film").outputs)
