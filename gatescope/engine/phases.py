@@ -101,9 +101,10 @@ def state_before(after: FloatArray, initial: FloatArray, reverse: bool) -> Float
 
 def layer_state_before(layer: LayerTrace, after: FloatArray, initial: FloatArray) -> FloatArray:
     """(T, units) state each step of a layer started from (h or c): forward units from the row above (their initial
-    state at step 0), reverse units, which read right to left, from the row below (theirs at the last token)."""
+    state at step 0), reverse units (a bidirectional layer's second half, or every unit of a reverse layer), which
+    read right to left, from the row below (theirs at the last token)."""
     if not layer.bidirectional:
-        return state_before(after, initial, reverse=False)
+        return state_before(after, initial, reverse=layer.reverse)
     H = layer.units
     forward = state_before(after[:, :H], initial[:H], reverse=False)
     return np.concatenate([forward, state_before(after[:, H:], initial[H:], reverse=True)], axis=1)
