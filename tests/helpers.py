@@ -418,10 +418,10 @@ def assert_same_arrays(actual: np.ndarray | None, expected: np.ndarray | None, w
 
 def assert_layer_traces_identical(actual: LayerTrace, expected: LayerTrace) -> None:
     where = f"layer {expected.index}"
-    assert (actual.kind, actual.units, actual.bidirectional, actual.gru_convention) == (
+    assert (actual.kind, actual.units, actual.directions, actual.gru_convention) == (
         expected.kind,
         expected.units,
-        expected.bidirectional,
+        expected.directions,
         expected.gru_convention,
     )
     assert list(actual.gates) == list(expected.gates)
@@ -458,6 +458,7 @@ def assert_models_identical(actual: Model, expected: Model) -> None:
             assert got.gru_convention == want.gru_convention
         if want.kind == "rnn":
             assert got.nonlinearity == want.nonlinearity
+        assert got.options() == want.options()
         assert len(got.directions) == len(want.directions)
         for d, (got_dir, want_dir) in enumerate(zip(got.directions, want.directions)):
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole"):

@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 
 METADATA = "__gatescope__"
 FORMAT_NAME = "gatescope-model"
-FORMAT_VERSION = 1
+#: The newest version this gatescope reads and writes. Version 2 adds ``cell.layer_options``; a model without any
+#: is written as version 1, which every gatescope reads the same.
+FORMAT_VERSION = 2
+#: The version of files whose layers all have PyTorch's options.
+PLAIN_FORMAT_VERSION = 1
 METADATA_KEYS = (
     "format",
     "format_version",
@@ -60,9 +64,12 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
         cell["gru_convention"] = first.gru_convention
     if first.kind == "rnn":
         cell["nonlinearity"] = first.nonlinearity
+    layer_options = [layer.options() for layer in model.layers]
+    if any(layer_options):  # one object per layer: the options it sets away from their defaults
+        cell["layer_options"] = layer_options
     meta: dict[str, Any] = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if any(layer_options) else PLAIN_FORMAT_VERSION,
         "name": model.name,
         "description": model.description,
         "cell": cell,
