@@ -5,6 +5,7 @@ Imported by test modules as ``from tests.helpers import ...``; fixtures stay in 
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gc
 import io
@@ -57,6 +58,11 @@ def make_text_model(
         name=f"random-{kind}",
         description=f"random {kind} for tests",
     )
+
+
+def read_right_to_left(model: Model) -> Model:
+    """The same model with every layer reading the sequence right to left (an ONNX direction="reverse" stack)."""
+    return dataclasses.replace(model, layers=[dataclasses.replace(layer, reverse=True) for layer in model.layers])
 
 
 def image_array(path: Path) -> np.ndarray:

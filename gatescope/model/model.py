@@ -170,6 +170,8 @@ class Model:
     def summary(self) -> str:
         """One line: kind, sizes, what it reads and predicts."""
         direction = "bidirectional " if self.bidirectional else ""
+        if all(layer.reverse for layer in self.layers):
+            direction = "reverse "
         reads = f"{self.tokenizer.kind}-level text" if self.tokenizer else f"{self.input_size} features a step"
         outputs = f", predicts {', '.join(self.output_labels)}" if self.output_labels else ""
         return (

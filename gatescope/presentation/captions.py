@@ -174,10 +174,11 @@ def step_heading(
 
 
 def diagram_heading(flow: CellFlow, bidirectional: bool) -> str:
-    """The title over one direction's cell diagram: "LSTM cell", "GRU cell — reverse, reads right to left", and what
-    sets the cell apart: peepholes, or a reset gate applied before the recurrent weights (Cho 2014)."""
+    """The title over one direction's cell diagram: "LSTM cell", "GRU cell — reverse, reads right to left" (on a
+    bidirectional layer, or a layer that reads right to left alone), and what sets the cell apart: peepholes, or a
+    reset gate applied before the recurrent weights (Cho 2014)."""
     text = f"{flow.kind.upper()} cell"
-    if bidirectional:
+    if bidirectional or flow.direction == "reverse":
         text += " — forward, reads left to right" if flow.direction == "forward" else " — reverse, reads right to left"
     if flow.peepholes:
         text += " with peepholes (i and f also read c(t−1), o reads c(t))"
