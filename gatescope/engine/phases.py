@@ -14,7 +14,7 @@ Phases per cell kind (``PHASES``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -121,6 +121,7 @@ class CellFlow:
     gru_convention: str | None = None
     nonlinearity: str = "tanh"
     peepholes: bool = False
+    options: Mapping[str, object] = field(default_factory=dict)  # RecurrentLayer.options(): an imported layer's
 
     @property
     def steps(self) -> int:
@@ -183,6 +184,7 @@ def cell_flows(layer: RecurrentLayer, trace: LayerTrace, inputs: FloatArray) -> 
                 trace.gru_convention,
                 getattr(layer, "nonlinearity", "tanh"),
                 peepholes=any(w.peephole is not None for w in layer.directions),
+                options=layer.options(),
             )
         )
     return flows

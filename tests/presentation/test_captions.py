@@ -93,6 +93,17 @@ def test_a_layer_that_reads_right_to_left_is_headed_and_read_aloud_so():
     assert "before any token" in phase_caption(flow, 8, 0, 1, trace.tokens)
 
 
+def test_diagram_headings_name_what_an_imported_layers_options_change():
+    model = make_text_model("lstm", units=6)
+    layer = dataclasses.replace(model.layers[0], clip=3.0, input_forget=True, gate_activation="hard_sigmoid_keras2")
+    model = dataclasses.replace(model, layers=[layer])
+    (flow,) = trace_flows(model.layers, model.run(SENTENCE), 0)
+    assert diagram_heading(flow, bidirectional=False) == (
+        "LSTM cell; hard sigmoid gates, clip(0.2 x + 0.5, 0, 1); forget gate f = 1 − i; "
+        "every pre-activation clipped to ±3"
+    )
+
+
 def test_every_phase_of_every_kind_has_a_caption_that_names_the_unit():
     for kind in ("lstm", "gru", "rnn"):
         trace, (flow,) = flows_for(kind)
