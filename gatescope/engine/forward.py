@@ -2,8 +2,8 @@
 
 The steps themselves are the kernels' (kernels/), run on a batch of one sequence; this module validates the input,
 runs each direction (a reverse one over the reversed sequence), scales the recorded sigmoid pre-activations back from
-the halves the kernels keep, and joins the directions into a LayerTrace. A forward layer's trace holds views into the
-kernel's arrays instead of copies.
+the halves the kernels keep, and joins the directions into a LayerTrace. A one-direction layer's trace holds views
+into the kernel's arrays instead of copies.
 
 Recorded pre-activations are what each activation read: with ONNX's clip, the clipped values; hard sigmoid gates'
 are their true pre-activations (the kernels keep those unhalved); with input_forget, the forget gate's is the input
@@ -87,10 +87,10 @@ def _check_no_overflow(pre: FloatArray, x: FloatArray, index: int, reverse: bool
 
 def _join(parts: list[FloatArray], reverse: bool = False) -> FloatArray:
     """One (T, H) array per direction -> the trace's (T, D*H): forward units first, the reverse direction's rows put
-    back in input order. A forward layer keeps the run's array itself (a view, no copy); a ``reverse`` one (one
-    direction, reading right to left) a copy in input order."""
+    back in input order. A one-direction layer keeps the run's array itself, a view (rows reversed for a ``reverse``
+    layer, which reads right to left), no copy."""
     if len(parts) == 1:
-        return np.ascontiguousarray(parts[0][::-1]) if reverse else parts[0]
+        return parts[0][::-1] if reverse else parts[0]
     H = parts[0].shape[1]
     joined = np.empty((parts[0].shape[0], 2 * H), parts[0].dtype)
     joined[:, :H] = parts[0]
