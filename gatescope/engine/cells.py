@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -194,9 +195,7 @@ class RecurrentLayer:
 
     def _validate_options(self) -> None:
         clip = self.clip
-        if clip is not None and (
-            isinstance(clip, bool) or not isinstance(clip, (int, float)) or not (0 < clip < float("inf"))
-        ):
+        if clip is not None and (isinstance(clip, bool) or not isinstance(clip, Real) or not (0 < clip < float("inf"))):
             raise GatescopeError(
                 f"clip must be a positive finite number (pre-activations are bounded to ±clip), not {clip!r}"
             )

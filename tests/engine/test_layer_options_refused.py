@@ -43,7 +43,8 @@ def test_the_state_dict_builder_passes_the_options_on():
     }
     layer = layer_from_state_dict(arrays, 0, "lstm", bidirectional=False, clip=2, input_forget=True, reverse=True)
     assert layer.options() == {"clip": 2.0, "input_forget": True, "reverse": True}
-    assert isinstance(layer.clip, float)
+    assert type(layer.clip) is float
+    assert layer_from_state_dict(arrays, 0, "lstm", bidirectional=False, clip=np.float32(0.5)).clip == 0.5
     with pytest.raises(GatescopeError, match="unknown gate activation 'relu'"):
         layer_from_state_dict(arrays, 0, "lstm", bidirectional=False, gate_activation="relu")
 
