@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gatescope.errors import GatescopeError
-from gatescope.model.formats import native, torch_npz
+from gatescope.model.formats import keras_file, native, torch_npz
 from gatescope.model.formats.npzfile import check_readable, is_npz
 
 if TYPE_CHECKING:
@@ -25,8 +25,11 @@ class FileFormat(Protocol):
 
 
 #: Tried in order; the first whose sniff says yes loads the file.
-FORMATS: tuple[FileFormat, ...] = (native, torch_npz)
-DESCRIPTIONS = "a gatescope model (.npz) or a PyTorch LSTM/GRU/RNN state_dict saved with numpy.savez (.npz)"
+FORMATS: tuple[FileFormat, ...] = (native, torch_npz, keras_file)
+DESCRIPTIONS = (
+    "a gatescope model (.npz), a PyTorch LSTM/GRU/RNN state_dict saved with numpy.savez (.npz) or a Keras model "
+    "(.keras, .h5)"
+)
 
 
 def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:
