@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gatescope.model.formats.keras_config import INFERENCE_NO_OPS
+
 if TYPE_CHECKING:
     from gatescope.model.model import Model
 
@@ -24,18 +26,7 @@ PACKAGE = "keras"
 #: Largest difference tolerated between a layer's own output and its cell stepped by hand.
 STEPPING_TOLERANCE = 1e-4
 _RECURRENT = ("LSTM", "GRU", "SimpleRNN", "Bidirectional")
-_PASSED_OVER = (
-    "InputLayer",
-    "TextVectorization",
-    "Dropout",
-    "SpatialDropout1D",
-    "GaussianDropout",
-    "GaussianNoise",
-    "AlphaDropout",
-    "ActivityRegularization",
-    "Activation",
-    "Softmax",
-)
+_PASSED_OVER = ("InputLayer", "TextVectorization", "Activation", "Softmax", *INFERENCE_NO_OPS)
 
 
 def reference(path: Path, model: Model, inputs: np.ndarray) -> dict[str, np.ndarray]:

@@ -98,8 +98,8 @@ class SafeH5:
                 kind = type(link).__name__
                 target = _link_target(link)
                 raise GatescopeError(
-                    f"{self.where}: {_path(group, name)} is an HDF5 {kind}{target}; links out of the weights are "
-                    f"refused (a model file must hold its own data). Save the model again with Keras"
+                    f"{self.where}: {_path(group, name)} is an HDF5 {kind}{target}; gatescope follows no links in a "
+                    f"model file (it must hold its own data): save the model again with Keras"
                 )
             node = group[name]
         except GatescopeError:
