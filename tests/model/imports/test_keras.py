@@ -188,3 +188,13 @@ def test_load_file_reads_a_keras_file_through_the_format_registry() -> None:
     model = load_file(FIXTURES / "rnn_1_features.keras")
 
     assert model.kind == "rnn" and model.input_size == 4 and not model.reads_ids
+
+
+def test_a_keras_file_loads_in_float64_too() -> None:
+    path = FIXTURES / "lstm_2_bidirectional.keras"
+    expected = _expected(path)
+
+    model = gatescope.load_model(path, dtype=np.float64)
+
+    assert model.dtype == np.float64 and model.embedding is not None and model.embedding.dtype == np.float64
+    np.testing.assert_allclose(model.run(expected["input"]).outputs, expected["outputs"], atol=TOLERANCE)

@@ -340,3 +340,14 @@ def _rewritten_archive(
         for name, data in members.items():
             archive.writestr(name, data)
     return path
+
+
+def test_a_config_nested_past_python_s_recursion_limit_is_refused(tmp_path: Path) -> None:
+    members = _archive_members(FIXTURES / "lstm_1.keras")
+    members["config.json"] = b"[" * 200_000 + b"]" * 200_000
+    path = tmp_path / "deep.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+    _refused(path, "config.json is not valid JSON")
