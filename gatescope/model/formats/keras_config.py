@@ -406,7 +406,8 @@ def _recurrent(name: str, class_name: str, config: Mapping[str, Any], keras_majo
         activation=activation,
         gate_activation=gate_activation,
         use_bias=_flag(name, config, "use_bias", True),
-        reset_after=_flag(name, config, "reset_after", keras_major >= 2) if kind == "gru" else True,
+        # Configs without the option predate it (Keras 2.0), whose GRU applied the reset gate before the product.
+        reset_after=_flag(name, config, "reset_after", False) if kind == "gru" else True,
         go_backwards=_flag(name, config, "go_backwards", False),
         return_sequences=_flag(name, config, "return_sequences", False),
         stateful=_flag(name, config, "stateful", False),

@@ -150,9 +150,10 @@ def _direction_weights(
     expected = [("kernel", (input_size, rows)), ("recurrent_kernel", (units, rows)), ("bias", bias_shape)]
     for (name, shape), array in zip(expected, weights):
         if array.shape != shape:
+            hint = f" (the config says reset_after={spec.reset_after})" if spec.kind == "gru" and name == "bias" else ""
             raise GatescopeError(
                 f"{where}: {name} has shape {array.shape}; expected {shape} for {units} units reading "
-                f"{input_size} features"
+                f"{input_size} features{hint}"
             )
     kernel, recurrent = _torch_blocks(spec.kind, weights[0]).T, _torch_blocks(spec.kind, weights[1]).T
     zeros = np.zeros(rows, dtype)

@@ -140,7 +140,7 @@ def test_a_go_backwards_stack_shows_keras_outputs_in_token_order() -> None:
     trace = model.run(expected["input"])
 
     np.testing.assert_allclose(trace.outputs[::-1], expected["keras_output"], atol=TOLERANCE)  # Keras: last first
-    assert [layer.reverse for layer in model.layers] == [True, True]  # type: ignore[attr-defined]
+    assert [getattr(layer, "reverse", None) for layer in model.layers] == [True, True]
 
 
 def test_gru_conventions_follow_reset_after() -> None:
@@ -163,7 +163,7 @@ def test_a_keras2_file_reads_hard_sigmoid_as_keras2_did() -> None:
 
     model = gatescope.load_model(path)
 
-    assert model.layers[0].gate_activation == "hard_sigmoid_keras2"  # type: ignore[attr-defined]
+    assert getattr(model.layers[0], "gate_activation", None) == "hard_sigmoid_keras2"
     assert model.provenance["keras_version"] == "2.15.0"
 
 
