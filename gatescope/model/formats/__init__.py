@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gatescope.errors import GatescopeError
-from gatescope.model.formats import native, torch_npz
+from gatescope.model.formats import native, onnx_graph, torch_npz
 from gatescope.model.formats.npzfile import check_readable, is_npz
 
 if TYPE_CHECKING:
@@ -25,8 +25,10 @@ class FileFormat(Protocol):
 
 
 #: Tried in order; the first whose sniff says yes loads the file.
-FORMATS: tuple[FileFormat, ...] = (native, torch_npz)
-DESCRIPTIONS = "a gatescope model (.npz) or a PyTorch LSTM/GRU/RNN state_dict saved with numpy.savez (.npz)"
+FORMATS: tuple[FileFormat, ...] = (native, torch_npz, onnx_graph)
+DESCRIPTIONS = (
+    "a gatescope model (.npz), a PyTorch LSTM/GRU/RNN state_dict saved with numpy.savez (.npz) or an ONNX model (.onnx)"
+)
 
 
 def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:
@@ -37,6 +39,11 @@ def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:
         if module.sniff(path):
             return module.load(path, dtype)
     if not is_npz(path):
+        if onnx_graph.damaged(path):
+            raise GatescopeError(
+                f"{path}: damaged or truncated ONNX model (its protobuf fields end before the graph does or are "
+                f"malformed); export or download it again"
+            )
         with path.open("rb") as stream:
             if stream.read(4) == b"PK\x03\x04":
                 raise GatescopeError(

@@ -56,6 +56,11 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
         "bias": bool(has_bias),
         "peepholes": first.peepholes,
     }
+    if model.h0 is not None:  # with c0 for an LSTM: the model fills in the other state
+        cell["initial_state"] = True
+        arrays["initial_h"] = model.h0
+        if model.c0 is not None:
+            arrays["initial_c"] = model.c0
     if first.kind == "gru":
         cell["gru_convention"] = first.gru_convention
     if first.kind == "rnn":
