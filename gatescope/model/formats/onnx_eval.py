@@ -51,6 +51,7 @@ class Graph:
     order, and the tensors whose values depend on an input's values ("tainted")."""
 
     def __init__(self, path: Path, graph: GraphProto, opset: int, tensors: TensorReader) -> None:
+        _check_names_are_text(path, graph)
         self.path = path
         self.opset = opset
         self.tensors = tensors
@@ -103,6 +104,7 @@ class Graph:
                     f"provides; the graph is malformed"
                 )
         ready = [index for index, names in waiting.items() if not names]
+        queued = set(ready)
         order: list[int] = []
         while ready:
             index = ready.pop()
@@ -110,7 +112,8 @@ class Graph:
             for name in self.nodes[index].output:
                 for reader in self.readers.get(name, []):
                     waiting[reader].discard(name)
-                    if not waiting[reader] and reader not in order and reader not in ready:
+                    if not waiting[reader] and reader not in queued:
+                        queued.add(reader)
                         ready.append(reader)
         if len(order) != len(self.nodes):
             raise GatescopeError(f"{self.path}: the graph has a cycle; ONNX graphs must be acyclic")
@@ -197,7 +200,8 @@ class Evaluator:
         inputs = [self.values[name].array if name else None for name in node.input]
         where = f"{self.graph.path}: {self.graph.describe(index)}"
         try:
-            outputs = operator(inputs, attributes(node, self.graph.tensors, where), self.graph.opset)
+            with np.errstate(all="ignore"):  # an overflow makes inf or NaN, which the reader's checks refuse
+                outputs = operator(inputs, attributes(node, self.graph.tensors, where), self.graph.opset)
         except GatescopeError as error:
             raise GatescopeError(f"{where}: {error}") from None
         except (ValueError, IndexError, TypeError, OverflowError, ZeroDivisionError, np.exceptions.AxisError) as error:
@@ -214,6 +218,17 @@ class UnboundTensorError(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
+
+
+def _check_names_are_text(path: Path, graph: GraphProto) -> None:
+    """Every name the reader compares is text: the Python protobuf hands back bytes for invalid UTF-8."""
+    names: list[object] = [value.name for value in (*graph.input, *graph.output)]
+    names += [tensor.name for tensor in graph.initializer]
+    for node in graph.node:
+        names += [node.name, node.op_type, node.domain, *node.input, *node.output]
+        names += [attribute.name for attribute in node.attribute]
+    if any(not isinstance(name, str) for name in names):
+        raise GatescopeError(f"{path}: the graph holds names that are not valid UTF-8 text; the file is damaged")
 
 
 def _declared_shape(value: Any) -> tuple[int | str, ...] | None:

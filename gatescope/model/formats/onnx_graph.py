@@ -22,7 +22,7 @@ from gatescope.model.formats.onnx_eval import STANDARD_DOMAINS, Graph
 from gatescope.model.formats.onnx_head import describe_activation
 from gatescope.model.formats.onnx_plan import Plan, plan
 from gatescope.model.formats.onnx_recurrent import RecurrentNode, read_node
-from gatescope.model.formats.onnx_tensors import TensorReader
+from gatescope.model.formats.onnx_tensors import TensorReader, text
 from gatescope.model.formats.onnx_wire import looks_like_onnx
 from gatescope.model.model import Head, Model
 
@@ -113,7 +113,8 @@ def _model(path: Path, proto: ModelProto, graph: Graph, found: Plan, nodes: list
             head_notes["head_reads"] = "the last step in the file; gatescope reads out every step"
     h0, c0 = _initial_states(nodes)
     architecture = _architecture(embedding, nodes, head, found)
-    producer = " ".join(part for part in (proto.producer_name, proto.producer_version) if part) or "an unknown tool"
+    parts = (text(proto.producer_name), text(proto.producer_version))
+    producer = " ".join(part for part in parts if part) or "an unknown tool"
     notes = found.notes + [note for node in nodes for note in node.notes]
     provenance: dict[str, Any] = {
         "format": FORMAT_NAME,

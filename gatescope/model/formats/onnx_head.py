@@ -99,6 +99,10 @@ def read_head(graph: Graph, path: list[int]) -> HeadPlan | None:
     activation = activations[0] if activations else None
     logits = graph.nodes[activation].input[0] if activation is not None else graph.nodes[path[-1]].output[0]
     file_activation = None if activation is None else graph.nodes[activation].op_type
+    if not (np.all(np.isfinite(weight)) and np.all(np.isfinite(bias))):
+        raise GatescopeError(
+            f"{graph.path}: the head's weights ({graph.describe(linear[0])}) contain NaN or infinite values"
+        )
     return HeadPlan(weight, bias, file_activation, logits)
 
 
@@ -145,7 +149,7 @@ def head_output(head: HeadPlan, hidden: np.ndarray) -> np.ndarray:
     """What the graph outputs for (T, features) hidden states: the head's logits after the file's activation."""
     logits: np.ndarray = hidden @ head.weight.T + head.bias
     if head.file_activation == "Sigmoid":
-        return np.asarray(1 / (1 + np.exp(-logits)))
+        return np.asarray(0.5 * np.tanh(0.5 * logits) + 0.5)
     if head.file_activation in ("Softmax", "LogSoftmax"):
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_probabilities: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

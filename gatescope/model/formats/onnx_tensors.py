@@ -102,7 +102,7 @@ class TensorReader:
     def _external_bytes(self, tensor: TensorProto, what: str, nbytes: int) -> bytes:
         """The tensor's bytes from a file inside the model's folder, after its location, offset and length are
         checked against that file; any path that leaves the folder is refused."""
-        info = {entry.key: entry.value for entry in tensor.external_data}
+        info = {text(entry.key): text(entry.value) for entry in tensor.external_data}
         location = info.get("location", "")
         target = self._external_file(location, what)
         try:
@@ -177,6 +177,11 @@ def _as_numpy(array: np.ndarray, element_type: int) -> np.ndarray:
     array = array.astype(array.dtype.newbyteorder("="), copy=False)
     array.flags.writeable = False
     return array
+
+
+def text(value: str | bytes) -> str:
+    """A protobuf string field as text: the Python protobuf hands back bytes when they are not valid UTF-8."""
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
 
 
 def _type_name(element_type: int) -> str:

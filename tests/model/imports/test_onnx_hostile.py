@@ -234,6 +234,44 @@ def test_an_initial_state_computed_from_the_input_is_refused(tmp_path: Path) -> 
     assert "computed from" in refusal(save(model, tmp_path / "state.onnx"))
 
 
+def test_names_that_are_not_utf8_are_refused(tmp_path: Path) -> None:
+    data = text_model().SerializeToString().replace(b"recurrent", b"recurr\xffnt")
+    path = tmp_path / "bytes.onnx"
+    path.write_bytes(data)
+    assert "not valid UTF-8" in refusal(path)
+
+
+def test_a_recurrent_node_without_its_weights_is_refused(tmp_path: Path) -> None:
+    model = text_model()
+    node = next(node for node in model.graph.node if node.op_type == "LSTM")
+    del node.input[2:]
+    assert "reads X, W and R" in refusal(save(model, tmp_path / "no_r.onnx"))
+
+
+def test_head_weights_that_are_not_finite_are_refused(tmp_path: Path) -> None:
+    model = text_model()
+    weight = next(tensor for tensor in model.graph.initializer if tensor.name == "head_weight")
+    weight.CopyFrom(numpy_helper.from_array(np.full((H, OUTPUTS), np.inf, np.float32), "head_weight"))
+    assert "NaN or infinite" in refusal(save(model, tmp_path / "inf.onnx"))
+
+
+def test_a_softmax_across_time_is_not_taken_for_a_head(tmp_path: Path) -> None:
+    model = text_model()
+    softmax = next(node for node in model.graph.node if node.op_type == "Softmax")
+    softmax.attribute[0].i = 0  # over the steps, not the classes
+    assert "is not what gatescope computes" in refusal(save(model, tmp_path / "time.onnx"))
+
+
+def test_a_second_linear_layer_after_the_recurrent_ones_is_refused(tmp_path: Path) -> None:
+    model = text_model()
+    model.graph.initializer.append(numpy_helper.from_array(np.eye(OUTPUTS, dtype=np.float32), "second_weight"))
+    add = next(node for node in model.graph.node if node.op_type == "Add")
+    add.output[0] = "hidden_logits"
+    second = helper.make_node("MatMul", ["hidden_logits", "second_weight"], ["logits"], name="second")
+    model.graph.node.insert(len(model.graph.node) - 1, second)
+    assert "node 'second' (MatMul) is a second layer" in refusal(save(model, tmp_path / "mlp.onnx"))
+
+
 # --- odd files that still load ------------------------------------------------------------------------------------
 
 
