@@ -88,12 +88,17 @@ class Model:
     provenance: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
     card: str | None = None  # Markdown model card, when one ships beside the file
+    # Initial states (layers * directions, units), PyTorch's layout, that the file fixes (ONNX initial_h / initial_c):
+    # ``run`` starts from them unless given others. None: zeros. An LSTM given one of them gets zeros for the other.
+    h0: np.ndarray | None = None
+    c0: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self._validate()
         if self.embedding is not None:
             self.embedding = np.ascontiguousarray(self.embedding, dtype=self.dtype)
             self.embedding.flags.writeable = False
+        self._set_initial_states()
 
     def _validate(self) -> None:
         self._validate_stack()
@@ -121,6 +126,27 @@ class Model:
                 raise GatescopeError(
                     f"layer {number} reads {layer.input_size} features but layer {number - 1} gives {below.output_size}"
                 )
+
+    def _set_initial_states(self) -> None:
+        """Validate h0 / c0 against the stack and keep them as read-only arrays of the model's dtype."""
+        if self.h0 is None and self.c0 is None:
+            return
+        if self.c0 is not None and self.kind != "lstm":
+            raise GatescopeError(f"c0 is a cell state, which only LSTM layers have; this is a {self.kind.upper()}")
+        shape = (len(self.layers) * len(self.layers[0].directions), self.units)
+        states = {"h0": self.h0, "c0": self.c0 if self.kind == "lstm" else None}
+        for name, state in states.items():
+            if state is None and (name == "h0" or self.kind == "lstm"):
+                state = np.zeros(shape, self.dtype)
+            if state is None:
+                continue
+            state = np.array(state, dtype=self.dtype)
+            if state.shape != shape:
+                raise GatescopeError(f"{name} has shape {state.shape}; expected {shape} (layers × directions, units)")
+            if not np.all(np.isfinite(state)):
+                raise GatescopeError(f"{name} contains NaN or infinite values")
+            state.flags.writeable = False
+            setattr(self, name, state)
 
     def _validate_text_parts(self) -> None:
         """A tokenizer and a vocabulary together (or neither), and then an embedding with one row per token; an
@@ -211,8 +237,11 @@ class Model:
         """Run on text (tokenize, embed), on token ids (an integer array (T,), for a model with an embedding) or on a
         float array (T, input_size); record every gate at every step.
 
-        h0, c0 : (layers * directions, units) initial states, PyTorch's layout; zeros when None.
+        h0, c0 : (layers * directions, units) initial states, PyTorch's layout; when None, the model's own
+        (``Model.h0`` / ``Model.c0``, which a file may fix), else zeros.
         """
+        h0 = self.h0 if h0 is None else h0
+        c0 = self.c0 if c0 is None else c0
         if isinstance(source, str):
             return self._run_text(source, h0, c0)
         if isinstance(source, (bytes, bytearray)):

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gatescope.errors import GatescopeError
-from gatescope.model.formats import keras_file, native, safetensors_file, torch_npz, torch_zip
+from gatescope.model.formats import keras_file, native, onnx_graph, safetensors_file, torch_npz, torch_zip
 from gatescope.model.formats.npzfile import check_readable, is_npz
 
 if TYPE_CHECKING:
@@ -25,10 +25,11 @@ class FileFormat(Protocol):
 
 
 #: Tried in order; the first whose sniff says yes loads the file.
-FORMATS: tuple[FileFormat, ...] = (native, torch_npz, torch_zip, safetensors_file, keras_file)
+FORMATS: tuple[FileFormat, ...] = (native, torch_npz, torch_zip, safetensors_file, keras_file, onnx_graph)
 DESCRIPTIONS = (
     "a gatescope model (.npz), a PyTorch state_dict of an LSTM/GRU/RNN model saved with torch.save (.pt, .pth, "
-    ".bin) or numpy.savez (.npz), a safetensors file (.safetensors) or a Keras model (.keras, .h5)"
+    ".bin) or numpy.savez (.npz), a safetensors file (.safetensors), a Keras model (.keras, .h5) or an ONNX model "
+    "(.onnx)"
 )
 
 
@@ -40,6 +41,11 @@ def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:
         if module.sniff(path):
             return module.load(path, dtype)
     if not is_npz(path):
+        if onnx_graph.damaged(path):
+            raise GatescopeError(
+                f"{path}: damaged or truncated ONNX model (its protobuf fields end before the graph does or are "
+                f"malformed); export or download it again"
+            )
         with path.open("rb") as stream:
             if stream.read(4) == b"PK\x03\x04":
                 raise GatescopeError(

@@ -14,7 +14,6 @@ reversed; the numbers are Keras' own, re-ordered.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,25 +120,8 @@ def recurrent_layer(
         "nonlinearity": spec.activation if spec.kind == "rnn" else "tanh",
     }
     wanted = {"gate_activation": (spec.gate_activation, "sigmoid"), "reverse": (reverse, False)}
-    options.update(_engine_options(spec, wanted))
+    options.update({option: value for option, (value, default) in wanted.items() if value != default})
     return RecurrentLayer(spec.kind, input_size or 0, spec.units, tuple(directions), **options)
-
-
-def _engine_options(spec: RecurrentSpec, wanted: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
-    """Options beyond the defaults, refused clearly when this engine does not have them yet."""
-    known = {item.name for item in dataclasses.fields(RecurrentLayer)}
-    options = {}
-    for option, (value, default) in wanted.items():
-        if value == default:
-            continue
-        if option not in known:
-            setting = "go_backwards=True" if option == "reverse" else f"recurrent_activation='hard_sigmoid' ({value})"
-            raise GatescopeError(
-                f"layer {spec.name!r} ({spec.cell_class}) uses {setting}, which this version of gatescope's engine "
-                f"cannot run yet"
-            )
-        options[option] = value
-    return options
 
 
 def _direction_weights(

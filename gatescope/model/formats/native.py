@@ -4,7 +4,8 @@ names and gate order) plus a JSON metadata entry.
 Arrays: ``embedding`` (V, E) for text models and for models that read token ids (metadata ``"embedding": true``, no
 tokenizer); per layer ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
 ``bias_hh_l{k}`` (no biases when ``bias`` is false), ``peephole_l{k}`` (3, H: input, forget, output) for peephole
-LSTMs, each with a ``_reverse`` twin for bidirectional layers; ``head_weight`` (n, D*H) and ``head_bias`` (n,).
+LSTMs, each with a ``_reverse`` twin for bidirectional layers; ``head_weight`` (n, D*H) and ``head_bias`` (n,);
+``initial_h`` and, for an LSTM, ``initial_c`` (layers * D, H) when the model fixes its initial states.
 Metadata: ``__gatescope__``, UTF-8 JSON stored as uint8 (see ``METADATA_KEYS``; ``card`` is an optional Markdown
 model card, ``vocabulary.unknown`` is null for a vocabulary without an unknown token). Read with allow_pickle=False.
 From format version 2, ``cell.layer_options`` may list one object per layer holding the options of imported layers
@@ -89,6 +90,7 @@ class _Cell:
     gru_convention: str
     nonlinearity: str
     layer_options: tuple[dict[str, Any], ...]
+    initial_state: bool  # arrays initial_h (and initial_c for an LSTM): the states every run starts from
 
 
 def _described_cell(meta: JsonObject) -> _Cell:
@@ -111,6 +113,8 @@ def _expected_arrays(meta: JsonObject, cell: _Cell) -> set[str]:
         expected.add("embedding")
     if meta.get("head") is not None:
         expected |= {"head_weight", "head_bias"}
+    if cell.initial_state:
+        expected |= {"initial_h", "initial_c"} if cell.kind == "lstm" else {"initial_h"}
     return expected
 
 
@@ -128,6 +132,8 @@ def _build(path: Path, meta: JsonObject, cell: _Cell, arrays: dict[str, np.ndarr
         provenance=meta.get("provenance") or {},
         source=path,
         card=_card(meta),
+        h0=arrays.get("initial_h"),
+        c0=arrays.get("initial_c"),
     )
 
 
@@ -167,6 +173,7 @@ def _cell(meta: JsonObject) -> _Cell:
         gru_convention=_optional(cell, "gru_convention", str, "pytorch"),
         nonlinearity=_optional(cell, "nonlinearity", str, "tanh"),
         layer_options=tuple(_layer_options(entry) for entry in _optional(cell, "layer_options", list, [])),
+        initial_state=_optional(cell, "initial_state", bool, False),
     )
 
 

@@ -54,6 +54,11 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
                 arrays[f"peephole_l{k}{suffix}"] = direction.peephole
     cell = _cell(model, has_bias)
     layer_options = cell.get("layer_options")
+    if model.h0 is not None:  # with c0 for an LSTM: the model fills in the other state
+        cell["initial_state"] = True
+        arrays["initial_h"] = model.h0
+        if model.c0 is not None:
+            arrays["initial_c"] = model.c0
     meta: dict[str, Any] = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION if layer_options else PLAIN_FORMAT_VERSION,

@@ -3,33 +3,22 @@ the head, to 1e-5 (fixtures written by Keras itself: scripts/make_keras_fixtures
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import gatescope
-from gatescope.engine import RecurrentLayer
 from gatescope.model.formats import keras_file, load_file
 
 FIXTURES = Path(__file__).parent / "keras"
 MODEL_FILES = sorted(path for path in FIXTURES.iterdir() if path.suffix in (".keras", ".h5"))
 TOLERANCE = 1e-5
-#: Engine options some fixtures need (added by the engine branch of issue 15), by a word in the case's name.
-_ENGINE_OPTIONS = {"hard_sigmoid": "gate_activation", "go_backwards": "reverse"}
 
 
 def _expected(path: Path) -> dict[str, np.ndarray]:
     with np.load(FIXTURES / f"{path.stem}.expected.npz", allow_pickle=False) as arrays:
         return {name: arrays[name] for name in arrays.files}
-
-
-def _skip_without_engine_options(path: Path) -> None:
-    fields = {field.name for field in dataclasses.fields(RecurrentLayer)}
-    for word, option in _ENGINE_OPTIONS.items():
-        if word in path.name and option not in fields:
-            pytest.skip(f"the engine has no {option!r} option yet (issue 15's engine branch adds it)")
 
 
 def _run(path: Path, expected: dict[str, np.ndarray]) -> gatescope.Trace:
@@ -41,7 +30,6 @@ def _run(path: Path, expected: dict[str, np.ndarray]) -> gatescope.Trace:
 
 @pytest.mark.parametrize("path", MODEL_FILES, ids=lambda path: path.name)
 def test_every_layer_and_the_head_match_keras(path: Path) -> None:
-    _skip_without_engine_options(path)
     expected = _expected(path)
 
     trace = _run(path, expected)
@@ -133,7 +121,6 @@ def test_a_last_step_model_predicts_like_keras_at_the_last_token() -> None:
 
 def test_a_go_backwards_stack_shows_keras_outputs_in_token_order() -> None:
     path = FIXTURES / "lstm_2_go_backwards.keras"
-    _skip_without_engine_options(path)
     expected = _expected(path)
     model = gatescope.load_model(path)
 
@@ -159,7 +146,6 @@ def test_a_relu_simple_rnn_keeps_its_nonlinearity() -> None:
 
 def test_a_keras2_file_reads_hard_sigmoid_as_keras2_did() -> None:
     path = FIXTURES / "keras2_lstm_bidirectional_hard_sigmoid.h5"
-    _skip_without_engine_options(path)
 
     model = gatescope.load_model(path)
 
