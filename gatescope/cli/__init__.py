@@ -1,6 +1,7 @@
-"""The command line, one module per command: ``gatescope`` (the app), ``trace``, ``export``, ``train``, ``models``.
-Bad input: one line on stderr and exit code 2. Ctrl-C: one line and exit code 130; SIGTERM and SIGHUP, which
-``export``, ``gui --screenshot`` and the app stop on as cleanly (gatescope.interrupts): 143 and 129."""
+"""The command line, one module per command: ``gatescope`` (the app), ``trace``, ``export``, ``train``, ``models``,
+``import``, ``check``. Bad input: one line on stderr and exit code 2. Ctrl-C: one line and exit code 130; SIGTERM and
+SIGHUP, which ``export``, ``gui --screenshot`` and the app stop on as cleanly (gatescope.interrupts): 143 and 129.
+``check`` also exits 1 (numbers differ from the framework's) and 3 (not checked); ``import`` 1 (written, differs)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gatescope.cli import export, gui, models, trace, train
+from gatescope.cli import check, export, gui, import_model, models, trace, train
 from gatescope.cli.common import EXIT_USAGE, Parser, one_line
 from gatescope.errors import GatescopeError
 from gatescope.interrupts import Interrupted
 
 #: In the order ``gatescope --help`` lists them.
-COMMANDS = (trace, gui, export, models, train)
+COMMANDS = (trace, gui, export, models, import_model, check, train)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from gatescope._paths import user_path
 from gatescope.cli.common import check_output, parse_size, read_standard_input
+from gatescope.cli.model_options import add_input_options, add_load_options, given_input, load_options, read_input
 from gatescope.errors import GatescopeError
 from gatescope.export.settings import BY, AnimationSettings
 from gatescope.export.trace_data import DATA_FORMATS
@@ -28,7 +29,8 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         epilog='example: gatescope export --model lstm-sentiment --text "not good at all" --format gif --out a.gif',
     )
     export.add_argument("--model", metavar="M", required=True, help="built-in model name or model file")
-    export.add_argument("--text", metavar="T", required=True, help="the text to read ('-' reads standard input)")
+    export.add_argument("--text", metavar="T", help="the text to read ('-' reads standard input)")
+    add_input_options(export)
     export.add_argument(
         "--format",
         required=True,
@@ -63,6 +65,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--layer", metavar="N", type=int, default=0, help="the layer shown (default 0)")
     export.add_argument("--theme", choices=("light", "dark"), default="light", help="colours of the app (light)")
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
+    add_load_options(export)
     export.set_defaults(run=run)
 
 
@@ -70,11 +73,10 @@ def run(args: argparse.Namespace) -> int:
     from gatescope import load_model
     from gatescope.export import trace_data
 
-    text = read_standard_input() if args.text == "-" else args.text
     if args.format in DATA_FORMATS:
         check_output(args.out, args.force)
-        model = load_model(args.model)
-        trace = model.run(text)
+        model = load_model(args.model, **load_options(args))
+        trace = model.run(read_input(args, model, args.text))
         if not 0 <= args.layer < len(trace.layers):
             raise GatescopeError(f"--layer {args.layer}: this model has layers 0 to {len(trace.layers) - 1}")
         trace_data.write_trace(trace, args.out, args.format, None, model.name)
@@ -94,6 +96,12 @@ def run(args: argparse.Namespace) -> int:
         unit=args.unit,
     )
     settings.precheck()  # frame size and memory, before the model is loaded or Qt started
+    if given_input(args, args.text) != "text":
+        raise GatescopeError(
+            "an animation reads a text (--text); for token ids (--ids) or numbers (--input), export the trace as "
+            "data: --format csv, npz or json"
+        )
+    text = read_standard_input() if args.text == "-" else args.text
     with deferred_signals() as signals:
         return _export_animation(args, text, settings, signals)
 
@@ -103,9 +111,12 @@ def _export_animation(args: argparse.Namespace, text: str, settings: AnimationSe
     the export stops, removes its temporary output and the command exits 128 + the signal's number."""
     from gatescope import load_model
 
-    model = load_model(args.model)
+    model = load_model(args.model, **load_options(args))
     if not model.reads_text:
-        raise GatescopeError(f"{args.model}: this model has no tokenizer or embedding, so it cannot read text")
+        raise GatescopeError(
+            f"{args.model}: this model has no vocabulary, so it cannot read text; give one with --vocab FILE, or "
+            f"export the trace as data (--format csv, npz or json) with --ids or --input"
+        )
     from gatescope.export.animation import export_animation
     from gatescope.ui.application import headless_application
     from gatescope.ui.theme import apply_theme

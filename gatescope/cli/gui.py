@@ -6,6 +6,7 @@ import argparse
 
 from gatescope._paths import user_path
 from gatescope.cli.common import check_output, parse_size
+from gatescope.cli.model_options import add_load_options, load_options
 from gatescope.errors import GatescopeError
 from gatescope.interrupts import NOTHING_WRITTEN, deferred_signals
 from gatescope.ui.registry import CENTRAL_VIEWS
@@ -17,6 +18,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         help="open the desktop app (the default command)",
         description="Open the desktop app, or render it headless with --screenshot.",
     )
+    gui.add_argument("file", metavar="MODEL", nargs="?", help="a model file or built-in model name (or use --model)")
     gui.add_argument("--model", metavar="M", help="built-in model name or model file (default: the last one used)")
     gui.add_argument("--text", metavar="T", help="text to read (default: the last text, or an example)")
     gui.add_argument(
@@ -44,13 +46,22 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         "name (LSTM: combine forget input cell output hidden; GRU: combine reset update candidate "
         "hidden; RNN: combine hidden)",
     )
+    add_load_options(gui)
     gui.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     model = getattr(args, "model", None)
+    if getattr(args, "file", None) is not None:
+        if model is not None:
+            raise GatescopeError(f"give the model once: {args.file} or --model {model}")
+        model = args.file
     text = getattr(args, "text", None)
     screenshot = getattr(args, "screenshot", None)
+    options = load_options(args) if hasattr(args, "vocab") else {}  # no command at all: the app, no options
+    if options and model is None:
+        option = next(iter(options))
+        raise GatescopeError(f"--{option} goes with a model: gatescope gui MODEL --{option} …")
     if screenshot is None:
         for option in ("step", "phase", "compare"):
             if getattr(args, option, None) is not None:
@@ -60,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         with deferred_signals() as signals:  # from before Qt is imported: no signal is raised inside Qt
             from gatescope.ui.window.app import run_gui
 
-            return run_gui(model, text, signals)
+            return run_gui(model, text, signals, load_options=options)
     size = parse_size(args.size)
     if screenshot.suffix.lower() != ".png":
         raise GatescopeError(f"--screenshot {screenshot}: the file name must end in .png")
@@ -82,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
                 compare=args.compare,
                 force=args.force,
                 proceed=signals.keep_going,
+                load_options=options,
             )
         except GatescopeError:  # cancelled by the signal, or failed under it
             signals.check(NOTHING_WRITTEN)

@@ -1,4 +1,5 @@
-"""``gatescope trace``: run a model on a text (or an array) and print or write every gate, cell and hidden state."""
+"""``gatescope trace``: run a model on a text (token ids, or numbers) and print or write every gate, cell and hidden
+state."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import sys
 import numpy as np
 
 from gatescope._paths import user_path
-from gatescope.cli.common import check_output, read_standard_input
+from gatescope.cli.common import check_output
+from gatescope.cli.model_options import add_input_options, add_load_options, load_options, read_input
 from gatescope.errors import GatescopeError
 
 FORMATS = ("table", "json", "csv", "npz")
@@ -27,14 +29,9 @@ def add_to(commands: argparse._SubParsersAction) -> None:
         "text",
         metavar="TEXT",
         nargs="?",
-        help="the text to read ('-' reads standard input); omit it when using --array",
+        help="the text to read ('-' reads standard input); omit it when using --ids or --input",
     )
-    trace.add_argument(
-        "--array",
-        metavar="FILE.npy",
-        type=user_path,
-        help="read a float array (T, input_size) from a .npy file instead of text",
-    )
+    add_input_options(trace)
     trace.add_argument("--layer", type=int, metavar="N", help="only layer N (0 = bottom); default: every layer")
     trace.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     trace.add_argument(
@@ -45,6 +42,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
     trace.add_argument("--out", metavar="PATH", type=user_path, help="write to a file instead of standard output")
     trace.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     trace.add_argument("--float64", action="store_true", help="compute in float64 instead of float32")
+    add_load_options(trace)
     trace.set_defaults(run=run)
 
 
@@ -57,11 +55,9 @@ def run(args: argparse.Namespace) -> int:
         raise GatescopeError("--format npz writes a binary file: give --out PATH")
     if args.out is not None:
         check_output(args.out, args.force)
-    if (args.text is None) == (args.array is None):
-        raise GatescopeError("give either TEXT or --array FILE.npy (exactly one)")
-    model = load_model(args.model, dtype=np.float64 if args.float64 else np.float32)
+    model = load_model(args.model, dtype=np.float64 if args.float64 else np.float32, **load_options(args))
     units = _parse_units(args.units, model.units * (2 if model.bidirectional else 1)) if args.format == "table" else []
-    trace = model.run(_read_input(args))
+    trace = model.run(read_input(args, model, args.text))
     layers = None
     if args.layer is not None:
         if not 0 <= args.layer < len(trace.layers):
@@ -83,16 +79,6 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(args.out, lambda stream: stream.write(text.encode("utf-8")))
         print(args.out)
     return 0
-
-
-def _read_input(args: argparse.Namespace) -> str | np.ndarray:
-    if args.array is not None:
-        from gatescope.model.formats.npzfile import read_npy
-
-        return read_npy(args.array)
-    if args.text == "-":
-        return read_standard_input()
-    return args.text
 
 
 def _parse_units(spec: str | None, available: int) -> list[int]:

@@ -7,15 +7,15 @@ and the GUI's import dialog all end here, applied to the model a format reader b
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from gatescope.errors import GatescopeError
 from gatescope.model.model import HEAD_CHOICES, Head, Model
+from gatescope.model.vocab_files import VocabSource, read_vocabulary_source
 
-#: What ``vocab=`` accepts: a vocabulary file's path, a token → id mapping, or tokens listed in id order.
-VocabSource = str | Path | Mapping[str, int] | Sequence[str]
+__all__ = ["VocabSource", "apply_options", "parse_labels"]
 
 
 def apply_options(
@@ -24,24 +24,28 @@ def apply_options(
     labels: Sequence[str] | str | None = None,
     head: str | None = None,
 ) -> Model:
-    """A copy of ``model`` with the user's vocabulary, labels and head activation (each only when given)."""
+    """A copy of ``model`` with the user's vocabulary, labels and head activation (each only when given), its
+    provenance saying what was given: ``vocabulary`` (the file, or how many tokens), ``vocabulary_reading`` (its kind
+    and how it is read), ``vocabulary_given``, ``labels_given``, ``head_activation`` (and no more ``head_assumed``)."""
     changes: dict[str, Any] = {}
     provenance = dict(model.provenance)
     if vocab is not None:
-        from gatescope.model.vocab_files import read_vocabulary
-
         if model.embedding is None:
             raise GatescopeError(
                 "this model has no embedding, so a vocabulary cannot apply: it reads float arrays (T, features)"
             )
-        tokenizer, vocabulary = read_vocabulary(vocab, rows=int(model.embedding.shape[0]))
-        changes.update(tokenizer=tokenizer, vocabulary=vocabulary)
+        read = read_vocabulary_source(vocab, rows=int(model.embedding.shape[0]))
+        changes.update(tokenizer=read.tokenizer, vocabulary=read.vocabulary)
         provenance["vocabulary"] = str(vocab) if isinstance(vocab, (str, Path)) else f"{len(vocab)} tokens given"
+        provenance["vocabulary_reading"] = f"{read.kind}; {read.reading}"
+        provenance["vocabulary_given"] = True
     if labels is not None or head is not None:
         if model.head is None:
             given = "labels" if labels is not None else "a head activation"
             raise GatescopeError(f"this model has no output layer (head), so {given} cannot apply")
         changes["head"] = _head_with(model.head, labels, head)
+        if labels is not None:
+            provenance["labels_given"] = True
         if head is not None:
             provenance.pop("head_assumed", None)
             provenance["head_activation"] = head

@@ -1,7 +1,24 @@
 """Vocabularies given beside an imported model: a file, a token → id mapping, or tokens in id order.
 
-The result always numbers exactly the embedding's rows: ids the source does not name become placeholder tokens,
-so every row keeps its id.
+Files, recognised by content: a JSON object token → id; a JSON list of tokens (id = position); a text file with one
+token per line (id = line number, from 0); a Hugging Face ``tokenizer.json`` of a WordLevel model; a Keras
+``Tokenizer.to_json()``; a Keras ``TextVectorization`` layer's config (or a model config holding exactly one). The
+readers of the last three are in :mod:`gatescope.model.vocab_readers`.
+
+The result always numbers exactly the embedding's rows: ids the source does not name become placeholder tokens
+(``<id 7>``), so every row keeps its id. The tokenizer follows what the file says (Hugging Face's normalizer and
+pre-tokenizer, Keras's ``lower``, ``filters``, ``char_level``, ``standardize`` and ``split``). A plain token list or
+mapping says nothing about it, so it is inferred from the tokens, leaving aside special tokens (the unknown and padding
+tokens and names in brackets such as ``<s>`` or ``[CLS]``):
+
+- character-level when every other token is a single character, else word-level (gatescope's word splitting);
+- lower-cased when no token has a capital letter, else case is kept;
+- a list that starts with ``""`` and ``[UNK]`` is a Keras TextVectorization vocabulary (its ``vocabulary.txt``): its
+  default standardization applies (lower-case, strip punctuation, split at whitespace).
+
+The unknown token is the one the file names (Hugging Face's ``unk_token``, Keras's ``oov_token``, TextVectorization's
+``[UNK]``), else the first of UNKNOWN_TOKENS present. Without one the vocabulary has no unknown token, and text with a
+word it lacks is refused naming the word, rather than read as some id the model never learnt to mean "unknown".
 """
 
 from __future__ import annotations
@@ -9,111 +26,82 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from gatescope._paths import path_error, user_path
 from gatescope.errors import GatescopeError
+from gatescope.model import vocab_readers
 from gatescope.model.tokenize import CharTokenizer, Vocabulary, WordTokenizer
+from gatescope.model.vocab_spec import ReadVocabulary, VocabularySpec, assemble, checked_mapping, listed_ids
 
 #: Bytes of a vocabulary file read at most.
 MAX_VOCABULARY_BYTES = 200_000_000
-#: Tokens that stand for a word the vocabulary lacks, the first one found wins.
-UNKNOWN_TOKENS = ("<unk>", "[UNK]", "<UNK>", "UNK", "<oov>", "[OOV]")
+
+#: What ``vocab=`` accepts: a vocabulary file's path, a token → id mapping, or tokens listed in id order.
+VocabSource = str | Path | Mapping[str, int] | Sequence[str]
 
 
-def read_vocabulary(
-    source: str | Path | Mapping[str, int] | Sequence[str], rows: int
-) -> tuple[WordTokenizer | CharTokenizer, Vocabulary]:
+def read_vocabulary(source: VocabSource, rows: int) -> tuple[WordTokenizer | CharTokenizer, Vocabulary]:
     """The tokenizer and vocabulary ``source`` describes, numbering ``rows`` ids (the embedding's rows)."""
+    read = read_vocabulary_source(source, rows)
+    return read.tokenizer, read.vocabulary
+
+
+def read_vocabulary_source(source: VocabSource, rows: int) -> ReadVocabulary:
+    """:func:`read_vocabulary` with a description of what was read and inferred."""
     if isinstance(source, (str, Path)):
-        where = str(source)
-        ids = _read_file(user_path(source))
-    elif isinstance(source, Mapping):
-        where, ids = "the vocabulary", _checked_mapping(source, "the vocabulary")
-    elif isinstance(source, Sequence):
-        where, ids = "the vocabulary", _numbered(list(source), "the vocabulary")
-    else:
-        raise GatescopeError(
-            f"vocab must be a file path, a token → id dict or a token list, not {type(source).__name__}"
-        )
-    return _assemble(ids, rows, where)
+        path = user_path(source)
+        return assemble(_read_file(path), rows, str(path))
+    if isinstance(source, Mapping):
+        return assemble(VocabularySpec(checked_mapping(source, "the vocabulary"), "token → id mapping"), rows, "")
+    if isinstance(source, Sequence):
+        return assemble(_token_list(list(source), "the vocabulary", "token list"), rows, "")
+    raise GatescopeError(f"vocab must be a file path, a token → id dict or a token list, not {type(source).__name__}")
 
 
-def _read_file(path: Path) -> dict[str, int]:
+def _read_file(path: Path) -> VocabularySpec:
+    """A vocabulary file by its content: JSON (a .json file, or text that parses as JSON), else one token a line."""
+    text = _file_text(path)
+    where = str(path)
+    is_json = path.suffix.lower() == ".json"
+    if is_json or text.lstrip()[:1] in ("{", "["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            if is_json:
+                raise GatescopeError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
+            data = None  # a token list whose first token starts with a bracket, e.g. [PAD]
+        if isinstance(data, dict):
+            special = vocab_readers.spec_of_json_object(data, where)
+            return special or VocabularySpec(checked_mapping(data, where), "JSON token → id object")
+        if isinstance(data, list):
+            return _token_list(data, where, "JSON token list")
+        if is_json:
+            raise GatescopeError(f"{path}: a JSON vocabulary is an object {{token: id}} or a list of tokens")
+    return _token_list(text.splitlines(), where, "text file, one token per line")
+
+
+def _file_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_VOCABULARY_BYTES:
             raise GatescopeError(f"{path}: {size:,} bytes is too large for a vocabulary file")
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as error:
         raise path_error(path, error) from None
+    if data.startswith(b"PK\x03\x04"):
+        raise GatescopeError(
+            f"{path}: a zip archive, not a vocabulary; a .keras model's TextVectorization vocabulary is read from the "
+            f"model file itself, or give its assets/…/vocabulary.txt"
+        )
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise GatescopeError(f"{path}: not UTF-8 text; a vocabulary is a JSON file or one token per line") from None
-    if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise GatescopeError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
-        if isinstance(data, dict):
-            return _checked_mapping(data, str(path))
-        if isinstance(data, list):
-            return _numbered(data, str(path))
-        raise GatescopeError(f"{path}: a JSON vocabulary is an object {{token: id}} or a list of tokens")
-    return _numbered(text.splitlines(), str(path))
 
 
-def _numbered(tokens: Sequence[object], where: str) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for position, token in enumerate(tokens):
-        if not isinstance(token, str):
-            raise GatescopeError(f"{where}: entry {position} is {token!r}, not a token (string)")
-        if token in ids:
-            raise GatescopeError(f"{where}: token {token!r} appears twice (ids {ids[token]} and {position})")
-        ids[token] = position
-    return ids
-
-
-def _checked_mapping(mapping: Mapping[Any, Any], where: str) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for token, number in mapping.items():
-        if not isinstance(token, str) or isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            raise GatescopeError(f"{where}: entry {token!r}: {number!r} is not token → non-negative id")
-        ids[token] = number
-    return ids
-
-
-def _assemble(ids: dict[str, int], rows: int, where: str) -> tuple[WordTokenizer | CharTokenizer, Vocabulary]:
-    if not ids:
-        raise GatescopeError(f"{where}: the vocabulary is empty")
-    largest = max(ids.values())
-    if largest >= rows:
-        token = next(token for token, number in ids.items() if number == largest)
-        raise GatescopeError(
-            f"{where}: token {token!r} has id {largest} but the model's embedding has only {rows} rows (ids 0 to "
-            f"{rows - 1}); is this the model's own vocabulary?"
-        )
-    tokens: list[str | None] = [None] * rows
-    for token, number in ids.items():
-        if tokens[number] is not None:
-            raise GatescopeError(f"{where}: tokens {tokens[number]!r} and {token!r} share id {number}")
-        tokens[number] = token
-    filled = [f"<id {number}>" if token is None else token for number, token in enumerate(tokens)]
-    while len(set(filled)) != len(filled):  # a real token spelled like a placeholder: make placeholders unique
-        filled = [f"<{f}>" if token is None else f for f, token in zip(filled, tokens)]
-    unknown = next((name for name in UNKNOWN_TOKENS if name in ids), None)
-    if unknown is None:
-        unknown = next(f for f, token in zip(filled, tokens) if token is None) if None in tokens else None
-    if unknown is None:
-        raise GatescopeError(
-            f"{where}: no token stands for unknown words (expected one of {', '.join(UNKNOWN_TOKENS)})"
-        )
-    named = [token for token in ids if token]
-    character_level = bool(named) and all(len(token) == 1 for token in named)
-    tokenizer: WordTokenizer | CharTokenizer
-    if character_level:
-        tokenizer = CharTokenizer(lowercase=False)
-    else:
-        tokenizer = WordTokenizer(
-            lowercase=not any(token != token.lower() for token in named if token not in UNKNOWN_TOKENS)
-        )
-    return tokenizer, Vocabulary(filled, unknown=unknown)
+def _token_list(tokens: Sequence[object], where: str, kind: str) -> VocabularySpec:
+    """Tokens in id order; a list that starts with "" and [UNK] is a Keras TextVectorization vocabulary."""
+    ids = listed_ids(tokens, where)
+    if list(tokens[:2]) == ["", "[UNK]"]:
+        return vocab_readers.text_vectorization_defaults(ids, kind)
+    return VocabularySpec(ids, kind)

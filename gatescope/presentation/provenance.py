@@ -2,7 +2,8 @@
 and what gatescope had to assume because the file does not say (the head's activation, an RNN's nonlinearity).
 
 Read from ``model.provenance`` as the format readers write it (``format``, ``file``, ``architecture``,
-``head_assumed``, …); a model trained by gatescope has no ``format`` there and no origin to tell.
+``head_assumed``, …); a model trained by gatescope has no ``format`` there and no origin to tell. The model card of an
+imported model is :mod:`gatescope.model.card`'s; these are the model bar's words.
 """
 
 from __future__ import annotations
@@ -66,24 +67,3 @@ def origin_line(model: Model) -> str:
     if assumed:
         line += " · assumed: " + "; ".join(text.removesuffix(" (the file does not say)") for text in assumed)
     return line
-
-
-def origin_markdown(model: Model) -> str:
-    """A Markdown section for the model card ("" for a model that was not imported)."""
-    rows = origin_rows(model)
-    if not rows:
-        return ""
-    items = "\n".join(f"- **{what}:** {_plain(value)}" for what, value in rows)
-    note = ""
-    if assumptions(model):
-        note = (
-            "\n\nWhat the file does not say was assumed: set the head activation, labels and vocabulary with "
-            "*Model → Vocabulary, labels and head…*"
-        )
-    return f"## Where it came from\n\n{items}{note}\n"
-
-
-def _plain(value: str) -> str:
-    """A value as Markdown text: on one line, with Markdown's markup characters escaped."""
-    escaped = "".join(f"\\{character}" if character in "\\`*_[]<>#|" else character for character in value)
-    return escaped.replace("\n", " ")

@@ -112,7 +112,7 @@ def test_array_input_runs_a_model_without_tokenizer(capsys, tmp_path):
         (["trace", "bracket-counter", "x", "--units", "7"], "units run from 0 to 2"),
         (["trace", "bracket-counter", "x", "--units", "a-b"], "expected numbers"),
         (["trace", "bracket-counter", "x", "--format", "xml"], "invalid choice"),
-        (["trace", "bracket-counter"], "exactly one"),
+        (["trace", "bracket-counter"], "no input given"),
         (["trace"], "required"),
         (["frobnicate"], "invalid choice"),
         (["trace", "bracket-counter", "x", "--out", "/no/such/folder/t.csv", "--format", "csv"], "does not exist"),

@@ -455,9 +455,61 @@ def test_vocabulary_encodes_word_tokenizer_keys_end_to_end() -> None:
         (["<unk>", None], "<unk>", r"entry 1 is NoneType None, not a string"),
         ("<unk>", "<unk>", r"must be a list of strings, got str"),
         ({"<unk>": 0}, "<unk>", r"must be a list of strings, got dict"),
-        (["<unk>"], None, r"unknown token must be a string, got None"),
+        (["<unk>"], 3, r"unknown token must be a string or None, got 3"),
     ],
 )
 def test_vocabulary_rejects_bad_token_lists_with_a_reason(tokens: object, unknown: object, message: str) -> None:
     with pytest.raises(GatescopeError, match=message):
         Vocabulary(tokens, unknown=unknown)  # type: ignore[arg-type]
+
+
+# --- tokenization a vocabulary file asks for ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tokenizer", "text", "keys"),
+    [
+        (WordTokenizer(split="whitespace"), "Don't stop—now!", ["don", "'", "t", "stop", "—", "now", "!"]),
+        (WordTokenizer(lowercase=False, split="whitespace_split"), "Don't  stop, now", ["Don't", "stop,", "now"]),
+        (WordTokenizer(split="whitespace_split", separators=",!"), "a,b!c d", ["a", "b", "c", "d"]),
+        (WordTokenizer(normalize=["nfd", "strip_accents"]), "Café naïve", ["cafe", "naive"]),
+        (WordTokenizer(split="whitespace_split", normalize=["strip_punctuation"]), "don't ... go", ["dont", "go"]),
+        (CharTokenizer(lowercase=True, normalize=["strip_punctuation"]), "A.b", ["a", "b"]),
+        (CharTokenizer(normalize=["nfkc"]), "ﬁ", ["fi"]),
+    ],
+)
+def test_tokenizer_options_cut_and_key_text_as_the_file_says(tokenizer, text: str, keys: list[str]) -> None:
+    tokens = tokenizer.tokenize(text)
+
+    assert [token.key for token in tokens] == keys
+    assert all(text[token.start : token.end] == token.text for token in tokens)
+
+
+def test_tokenizer_options_survive_their_json_config_and_defaults_stay_unwritten() -> None:
+    tokenizer = WordTokenizer(split="whitespace_split", separators="!,", normalize=["nfd", "strip_accents"])
+
+    config = json.loads(json.dumps(tokenizer.to_dict()))
+
+    assert config == {
+        "kind": "word",
+        "lowercase": True,
+        "split": "whitespace_split",
+        "separators": "!,",
+        "normalize": ["nfd", "strip_accents"],
+    }
+    assert tokenizer_from_dict(config).tokenize("Été, là!") == tokenizer.tokenize("Été, là!")
+    assert CharTokenizer(normalize=["nfc"]).to_dict() == {"kind": "char", "lowercase": False, "normalize": ["nfc"]}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"split": "bytes"}, "unknown split 'bytes'"),
+        ({"separators": ","}, "only with whitespace_split"),
+        ({"normalize": ["nfz"]}, "unknown normalize step 'nfz'"),
+        ({"normalize": "nfc"}, "must be a list of steps"),
+    ],
+)
+def test_bad_tokenizer_options_are_refused(options: dict, message: str) -> None:
+    with pytest.raises(GatescopeError, match=message):
+        WordTokenizer(**options)

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from gatescope.model.options import apply_options
-from gatescope.presentation.provenance import assumptions, is_imported, origin_line, origin_markdown, origin_rows
+from gatescope.presentation.provenance import assumptions, is_imported, origin_line, origin_rows
 from tests.helpers import make_text_model
 
 PROVENANCE = {
@@ -27,7 +27,7 @@ def imported(**changes):
 def test_a_model_trained_by_gatescope_has_no_origin_to_tell():
     model = dataclasses.replace(make_text_model(), provenance={"seed": 3, "scores": {"test": 0.9}})
     assert not is_imported(model)
-    assert origin_rows(model) == [] and origin_line(model) == "" and origin_markdown(model) == ""
+    assert origin_rows(model) == [] and origin_line(model) == ""
 
 
 def test_an_imported_model_names_its_file_format_architecture_and_what_was_assumed():
@@ -42,9 +42,6 @@ def test_an_imported_model_names_its_file_format_architecture_and_what_was_assum
         ("Assumed", "head activation softmax (the file does not say)"),
     ]
     assert origin_line(model) == "from sentiment.pt (PyTorch state_dict (.pt)) · assumed: head activation softmax"
-    card = origin_markdown(model)
-    assert card.startswith("## Where it came from\n\n- **File:** sentiment.pt\n")
-    assert "Model → Vocabulary, labels and head…" in card
 
 
 def test_a_head_the_user_chose_is_no_longer_assumed():
@@ -54,8 +51,7 @@ def test_a_head_the_user_chose_is_no_longer_assumed():
     assert ("Head", "2 outputs, sigmoid; labels negative, positive") in origin_rows(model)
 
 
-def test_other_assumptions_are_listed_and_markdown_in_values_is_escaped():
+def test_other_assumptions_are_listed():
     model = dataclasses.replace(make_text_model("rnn", units=4), provenance={**PROVENANCE, "head_assumed": False})
-    model.provenance.update(nonlinearity_assumed="tanh", batch_first_assumed=True, file="my_*model*.pt")
+    model.provenance.update(nonlinearity_assumed=True, batch_first_assumed=True)
     assert assumptions(model) == ["RNN nonlinearity tanh (the file does not say)", "batch first"]
-    assert "- **File:** my\\_\\*model\\*.pt" in origin_markdown(model)

@@ -68,8 +68,8 @@ def test_a_model_without_vocabulary_reads_ids_typed_as_numbers(qtbot):
     ("typed", "problem", "underlined"),
     [
         ("3 99 5", "⚠ token id 99 is out of range: this model's ids run from 0 to 13", "99"),
-        ("3 x 5", "⚠ 'x' is not a token id: type whole numbers separated by spaces", "x"),
-        ("3 1.5", "⚠ '1.5' is not a token id: type whole numbers separated by spaces", "1.5"),
+        ("3 x 5", "⚠ 'x' is not a token id: ids are whole numbers separated by spaces, e.g. 3 17 5", "x"),
+        ("3 1.5", "⚠ '1.5' is not a token id: ids are whole numbers separated by spaces, e.g. 3 17 5", "1.5"),
     ],
 )
 def test_ids_that_cannot_be_read_are_explained_in_the_box_and_the_last_trace_stays(qtbot, typed, problem, underlined):
@@ -176,8 +176,7 @@ def test_a_sequence_of_the_wrong_width_is_refused_and_the_input_stays(qtbot, tmp
     assert shown == [
         (
             "Cannot open this input sequence",
-            f"{path}: 2 features a step, but the model reads 3; give a sequence with 3 numbers in every row\n\n"
-            f"The current input stays.",
+            f"{path}: each step has 2 values but the model reads 3 features a step\n\nThe current input stays.",
         )
     ]
     assert window.session.trace is trace

@@ -383,9 +383,10 @@ def test_model_card_and_bar_say_where_an_imported_model_came_from(qtbot, window,
     dialog = window.show_model_card()
     qtbot.addWidget(dialog)
     text = dialog.findChild(QTextBrowser).toPlainText()
-    assert "Where it came from" in text and "Stand-in framework (.fake)" in text
-    assert "head activation softmax (the file does not say)" in text
-    assert "token ids 0 to 13" in text
+    assert "file: classifier.fake (sha256 " in text and "format: Stand-in framework (.fake)" in text
+    assert "head activation: softmax (assumed: the file does not say" in text
+    assert "vocabulary: none: the model reads token ids 0–13" in text
+    assert "Not compared here: gatescope check classifier.fake compares it with its framework." in text
 
 
 def test_vocabulary_labels_and_head_action_asks_again_for_the_open_file(window, stand_in_file, monkeypatch):

@@ -1,10 +1,12 @@
 """Reading gatescope's own model file (its layout, and writing it: :mod:`native_layout`): one .npz of arrays (PyTorch
 names and gate order) plus a JSON metadata entry.
 
-Arrays: ``embedding`` (V, E) for text models; per layer ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
+Arrays: ``embedding`` (V, E) for text models and for models that read token ids (metadata ``"embedding": true``, no
+tokenizer); per layer ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
 ``bias_hh_l{k}`` (no biases when ``bias`` is false), ``peephole_l{k}`` (3, H: input, forget, output) for peephole
 LSTMs, each with a ``_reverse`` twin for bidirectional layers; ``head_weight`` (n, D*H) and ``head_bias`` (n,).
-Metadata: ``__gatescope__``, UTF-8 JSON stored as uint8 (see ``METADATA_KEYS``). Read with allow_pickle=False.
+Metadata: ``__gatescope__``, UTF-8 JSON stored as uint8 (see ``METADATA_KEYS``; ``card`` is an optional Markdown
+model card, ``vocabulary.unknown`` is null for a vocabulary without an unknown token). Read with allow_pickle=False.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def _described_cell(meta: JsonObject) -> _Cell:
 def _expected_arrays(meta: JsonObject, cell: _Cell) -> set[str]:
     """Exactly the arrays the metadata describes: the stack's weights, the embedding and the head when present."""
     expected = set(weight_names(cell.layers, cell.bidirectional, cell.bias, cell.peepholes))
-    if meta.get("tokenizer") is not None:
+    if meta.get("tokenizer") is not None or meta.get("embedding") is True:  # text, or token ids (no vocabulary)
         expected.add("embedding")
     if meta.get("head") is not None:
         expected |= {"head_weight", "head_bias"}
@@ -119,7 +121,16 @@ def _build(path: Path, meta: JsonObject, cell: _Cell, arrays: dict[str, np.ndarr
         description=str(meta.get("description", "")),
         provenance=meta.get("provenance") or {},
         source=path,
+        card=_card(meta),
     )
+
+
+def _card(meta: JsonObject) -> str | None:
+    """The model card (Markdown) kept in the metadata, e.g. by ``gatescope import``; None when there is none."""
+    card = meta.get("card")
+    if card is not None and not isinstance(card, str):
+        raise GatescopeError(f"metadata 'card' must be Markdown text (a string), not {type(card).__name__}")
+    return card
 
 
 def _check_format(meta: JsonObject) -> None:
@@ -192,7 +203,9 @@ def _text_reader(meta: JsonObject) -> tuple[WordTokenizer | CharTokenizer | None
         raise GatescopeError("a text model needs 'tokenizer' and 'vocabulary' objects in its metadata")
     tokenizer = tokenizer_from_dict(tokenizer_config)
     tokens = _require(vocabulary_config, "tokens", list)
-    return tokenizer, Vocabulary(tokens, unknown=vocabulary_config.get("unknown", "<unk>"))
+    # "unknown" is null for a vocabulary without an unknown token; files from before it could be null say "<unk>".
+    unknown = vocabulary_config.get("unknown", "<unk>")
+    return tokenizer, Vocabulary(tokens, unknown=unknown, padding=vocabulary_config.get("padding"))
 
 
 def _head(config: object, arrays: dict[str, np.ndarray], dtype: np.dtype) -> Head | None:

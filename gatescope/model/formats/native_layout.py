@@ -30,6 +30,8 @@ METADATA_KEYS = (
     "vocabulary",
     "head",
     "provenance",
+    "card",
+    "embedding",
 )
 
 
@@ -71,9 +73,16 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
         "vocabulary": None,
         "head": None,
     }
+    if model.card is not None:
+        meta["card"] = model.card
     if model.tokenizer is not None and model.vocabulary is not None and model.embedding is not None:
         meta["tokenizer"] = model.tokenizer.to_dict()
         meta["vocabulary"] = {"tokens": model.vocabulary.tokens(), "unknown": model.vocabulary.unknown}
+        if model.vocabulary.padding is not None:
+            meta["vocabulary"]["padding"] = model.vocabulary.padding
+        arrays["embedding"] = model.embedding
+    elif model.embedding is not None:  # a model that reads token ids: its embedding without a vocabulary
+        meta["embedding"] = True
         arrays["embedding"] = model.embedding
     if model.head is not None:
         meta["head"] = {"activation": model.head.activation, "labels": model.head.labels}

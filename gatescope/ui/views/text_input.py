@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QWidget
 
 from gatescope.model.model import Model
-from gatescope.model.sequences import InputProblem, ids_text, parse_ids
+from gatescope.model.sequences import InputProblem, ids_text, locate_ids
 from gatescope.presentation.text import number
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.binding import connect_session, disconnect_session
@@ -149,12 +149,12 @@ class TextInput(QPlainTextEdit):
         if isinstance(source, str):
             shown, self._spans = source, []  # the trace of this text brings its spans
         elif self._mode == "ids":
-            typed = parse_ids(self.toPlainText(), self.session.model.id_count or 0)
+            typed = locate_ids(self.toPlainText(), self.session.model.id_count or 0)
             if not isinstance(typed, InputProblem) and _same_ids(typed[0], source):
                 shown, self._spans = self.toPlainText(), typed[1]  # as typed, commas and spaces kept
             else:
                 shown = ids_text(source)
-                parsed = parse_ids(shown, self.session.model.id_count or 0)
+                parsed = locate_ids(shown, self.session.model.id_count or 0)
                 self._spans = [] if isinstance(parsed, InputProblem) else parsed[1]
         elif self._mode == "sequence":
             shown, self._spans = sequence_text(source, self.sequence_name)
@@ -178,7 +178,7 @@ class TextInput(QPlainTextEdit):
         self._debounce.start()
 
     def _check_ids(self, text: str) -> tuple[np.ndarray, list[tuple[int, int]]] | None:
-        parsed = parse_ids(text, self.session.model.id_count or 0)
+        parsed = locate_ids(text, self.session.model.id_count or 0)
         if isinstance(parsed, InputProblem):
             self._set_problem(parsed)
             return None

@@ -83,15 +83,17 @@ def install_exception_hook(parent_getter) -> None:
     sys.excepthook = hook
 
 
-def build_window(model_name: str | None, text: str | None, settings=None):
-    """The main window for a model (name or path; a file from another framework with the answers remembered for it)
-    reading ``text`` (None: an example; token ids as numbers, "3 17 5", for a model without a vocabulary);
-    GatescopeError when the model cannot be used or cannot read the text."""
+def build_window(model_name: str | None, text: str | None, settings=None, load_options: dict | None = None):
+    """The main window for a model (name or path) reading ``text`` (None: an example; token ids as numbers, "3 17 5",
+    for a model without a vocabulary); GatescopeError when the model cannot be used or cannot read the text.
+
+    ``load_options`` (vocab, labels, head: the command line's) go to load_model and are remembered for the file; without
+    them, a file from another framework gets the answers remembered for it."""
     from gatescope.ui.session import SessionModel
     from gatescope.ui.window.main_window import MainWindow
 
     model_name = model_name or default_model_name()
-    model = load_remembered(settings, model_name)
+    model = load_remembered(settings, model_name, load_options)
     session = SessionModel(model)
     errors: list[str] = []
     session.error_raised.connect(errors.append)
@@ -101,7 +103,12 @@ def build_window(model_name: str | None, text: str | None, settings=None):
     return MainWindow(session, settings=settings, model_source=model_name)
 
 
-def run_gui(model_name: str | None = None, text: str | None = None, signals: SignalNote | None = None) -> int:
+def run_gui(
+    model_name: str | None = None,
+    text: str | None = None,
+    signals: SignalNote | None = None,
+    load_options: dict | None = None,
+) -> int:
     """Open the app (restoring the last model and text unless given); returns the exit code.
 
     SIGINT (Ctrl-C in its terminal), SIGTERM and SIGHUP close it as its close button would, then raise Interrupted.
@@ -109,7 +116,7 @@ def run_gui(model_name: str | None = None, text: str | None = None, signals: Sig
     signal while the app starts is noted too, not raised inside Qt); without one, run_gui installs them itself."""
     if signals is None:
         with deferred_signals() as signals:
-            return run_gui(model_name, text, signals)
+            return run_gui(model_name, text, signals, load_options)
     from PySide6.QtCore import QSettings
 
     if sys.platform.startswith("linux") and not any(
@@ -126,7 +133,7 @@ def run_gui(model_name: str | None = None, text: str | None = None, signals: Sig
     install_exception_hook(lambda: window)
     saved_model = settings.value("session/model", "", type=str)
     try:
-        window = build_window(model_name or saved_model or None, text, settings)
+        window = build_window(model_name or saved_model or None, text, settings, load_options)
     except GatescopeError as error:
         if model_name or not saved_model:
             raise
@@ -153,6 +160,7 @@ def save_screenshot(
     compare: str | None = None,
     force: bool = False,
     proceed: Callable[[], bool] | None = None,
+    load_options: dict | None = None,
 ) -> Path:
     """Render the main window headless (default preferences, no saved settings) and save it as PNG: one frame,
     painted and written the way exports are, atomically (an existing ``path`` is replaced only with ``force``).
@@ -160,11 +168,12 @@ def save_screenshot(
     ``view`` is the central view in front ("heatmaps" or "cell"); ``phase`` (number or name, e.g. "forget") shows
     the step up to that phase of the cell. ``compare`` names a second model: the compare window is rendered instead.
     ``proceed`` is asked before the file takes its place; False cancels (ExportCancelled, nothing written).
+    ``load_options`` (vocab, labels, head) go to load_model for the model.
     """
     from gatescope.export.render import save_png
 
     app = headless_application()
-    window = build_window(model_name, text, settings=None)
+    window = build_window(model_name, text, settings=None, load_options=load_options)
     if compare is not None:
         main = window
         try:

@@ -13,10 +13,12 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 import gatescope
 from gatescope.errors import GatescopeError
+from gatescope.model.card import file_sha256, imported_card
 from gatescope.model.formats import native
 from gatescope.model.model import Model
-from gatescope.model.sequences import InputProblem, example_ids, example_sequence, parse_ids
+from gatescope.model.sequences import InputProblem, example_ids, example_sequence, locate_ids
 from gatescope.model.zoo import model_path
+from gatescope.presentation.provenance import is_imported
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.text_input import input_mode
 from gatescope.ui.window.file_memory import ImportChoices, remember_choices, remembered_choices
@@ -64,9 +66,16 @@ def read_model(parent: QWidget, settings: QSettings | None, source: str | Path, 
     return ask_import_choices(parent, settings, model, path, remembered or ImportChoices(), problem)
 
 
-def load_remembered(settings: QSettings | None, source: str | Path) -> Model:
-    """The model ``source`` names with the answers remembered for its file, asking nothing (the app starting up);
-    GatescopeError when the file cannot be read. Answers that no longer work are left out."""
+def load_remembered(settings: QSettings | None, source: str | Path, options: dict | None = None) -> Model:
+    """The model ``source`` names, asking nothing (the app starting up): with ``options`` (vocab, labels, head, as the
+    command line gives them; then remembered for the file), else with the answers remembered for its file (left out
+    when they no longer work). GatescopeError when the file cannot be read."""
+    if options:
+        model = gatescope.load_model(source, **options)
+        if not is_built_in(source) and Path(source).expanduser().is_file():
+            given = {name: str(value) if name == "vocab" else value for name, value in options.items()}
+            remember_choices(settings, Path(source).expanduser(), ImportChoices(**given))
+        return model
     model = gatescope.load_model(source)
     remembered = None if is_built_in(source) else remembered_choices(settings, source)
     if remembered is None or remembered.empty:
@@ -112,6 +121,20 @@ def input_for(model: Model, current: str | np.ndarray, text: str = DEFAULT_TEXT)
     return example_sequence(model.input_size)
 
 
+def imported_model_card(model: Model) -> str | None:
+    """The card ``gatescope import`` writes, for a model opened from another framework's file (None for any other):
+    the file and its sha256, format, architecture, vocabulary, labels, head, and that the app did not compare it with
+    the framework."""
+    if not is_imported(model) or model.source is None:
+        return None
+    try:
+        digest = file_sha256(model.source)
+    except OSError:
+        digest = "unknown: the file can no longer be read"
+    parity = f"Not compared here: `gatescope check {model.source.name}` compares it with its framework."
+    return imported_card(model, model.source, digest, parity, gatescope.__version__)
+
+
 def first_input(model: Model, text: str | None) -> str | np.ndarray:
     """What ``model`` reads when a window opens on it: ``text`` (token ids typed as numbers for a model without a
     vocabulary), or an example. GatescopeError when ``text`` cannot be read by it."""
@@ -119,7 +142,7 @@ def first_input(model: Model, text: str | None) -> str | np.ndarray:
     if mode == "text" or text is None:
         return input_for(model, "", DEFAULT_TEXT if text is None else text)
     if mode == "ids":
-        parsed = parse_ids(text, model.id_count or 0)
+        parsed = locate_ids(text, model.id_count or 0)
         if isinstance(parsed, InputProblem):
             raise GatescopeError(f"{text!r}: {parsed.message} (this model has no vocabulary; it reads token ids)")
         return parsed[0]

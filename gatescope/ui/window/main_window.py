@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 import gatescope
 from gatescope.errors import GatescopeError
 from gatescope.model.model import Model
-from gatescope.model.sequences import ids_text, parse_ids
-from gatescope.presentation.provenance import origin_markdown
+from gatescope.model.sequences import ids_text, locate_ids
 from gatescope.presentation.scales import DEFAULT_SCHEME, SCHEMES
 from gatescope.ui.playback import DEFAULT_SPEED, DEFAULT_TWEEN_MS
 from gatescope.ui.registry import CENTRAL_VIEWS, view_entry
@@ -28,7 +27,7 @@ from gatescope.ui.stage import Stage
 from gatescope.ui.theme import THEMES, apply_theme
 from gatescope.ui.views.model_bar import model_title
 from gatescope.ui.views.text_input import input_mode
-from gatescope.ui.window.loading import DEFAULT_TEXT, EXAMPLE_SEQUENCE, input_for, read_model
+from gatescope.ui.window.loading import DEFAULT_TEXT, EXAMPLE_SEQUENCE, imported_model_card, input_for, read_model
 from gatescope.ui.window.opening import Opener
 
 HINT = "Left/Right step through the tokens, Space plays; click any cell to inspect a unit"
@@ -249,7 +248,7 @@ class MainWindow(QMainWindow):
             if saved:
                 self.session.set_text(saved)  # one this model cannot read keeps the example (and says so)
         elif mode == "ids":
-            parsed = parse_ids(settings.value("session/ids", "", type=str), self.session.model.id_count or 0)
+            parsed = locate_ids(settings.value("session/ids", "", type=str), self.session.model.id_count or 0)
             if isinstance(parsed, tuple):
                 self.session.set_source(parsed[0])
         else:
@@ -273,11 +272,11 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_model_card(self) -> QDialog:
+        """Model → Model card…: the model's own card; for a file opened from another framework, the card
+        ``gatescope import`` would write (where it came from, what was given or assumed), without the parity check."""
         model = self.session.model
-        card = model.card or f"# {model_title(model)}\n\n{model.description or 'No description.'}\n"
-        origin = origin_markdown(model)
-        if origin:
-            card += f"\n\n{origin}"
+        card = model.card or imported_model_card(model)
+        card = card or f"# {model_title(model)}\n\n{model.description or 'No description.'}\n"
         dialog = self._text_dialog(f"Model card — {model_title(model)}", card + f"\n\n---\n\n{model.summary()}\n")
         dialog.show()
         return dialog

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 import gatescope
 from gatescope.errors import GatescopeError
 from gatescope.model.formats import native
-from gatescope.model.sequences import check_width, read_sequence
+from gatescope.model.sequences import read_sequence
 from gatescope.ui.views.text_input import input_mode
 from gatescope.ui.window.file_memory import ImportChoices, RecentFiles, remembered_choices
 from gatescope.ui.window.loading import ask_import_choices, cannot_open, is_built_in
@@ -163,8 +163,7 @@ class Opener(QObject):
                     f"{path}: this model reads {'text' if session.model.reads_text else 'token ids'}, not a sequence "
                     f"of numbers"
                 )
-            sequence = read_sequence(path)
-            check_width(path, sequence, session.model.input_size)
+            sequence = read_sequence(path, session.model.input_size)
         except GatescopeError as error:
             if not quiet:
                 QMessageBox.warning(
