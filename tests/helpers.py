@@ -5,6 +5,7 @@ Imported by test modules as ``from tests.helpers import ...``; fixtures stay in 
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import gc
 import io
@@ -57,6 +58,11 @@ def make_text_model(
         name=f"random-{kind}",
         description=f"random {kind} for tests",
     )
+
+
+def read_right_to_left(model: Model) -> Model:
+    """The same model with every layer reading the sequence right to left (an ONNX direction="reverse" stack)."""
+    return dataclasses.replace(model, layers=[dataclasses.replace(layer, reverse=True) for layer in model.layers])
 
 
 def image_array(path: Path) -> np.ndarray:
@@ -432,10 +438,10 @@ def assert_same_arrays(actual: np.ndarray | None, expected: np.ndarray | None, w
 
 def assert_layer_traces_identical(actual: LayerTrace, expected: LayerTrace) -> None:
     where = f"layer {expected.index}"
-    assert (actual.kind, actual.units, actual.bidirectional, actual.gru_convention) == (
+    assert (actual.kind, actual.units, actual.directions, actual.gru_convention) == (
         expected.kind,
         expected.units,
-        expected.bidirectional,
+        expected.directions,
         expected.gru_convention,
     )
     assert list(actual.gates) == list(expected.gates)
@@ -472,6 +478,7 @@ def assert_models_identical(actual: Model, expected: Model) -> None:
             assert got.gru_convention == want.gru_convention
         if want.kind == "rnn":
             assert got.nonlinearity == want.nonlinearity
+        assert got.options() == want.options()
         assert len(got.directions) == len(want.directions)
         for d, (got_dir, want_dir) in enumerate(zip(got.directions, want.directions)):
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "peephole"):

@@ -38,7 +38,7 @@ def _layer_block(layer: LayerTrace, tokens: list[str], units: Sequence[int]) -> 
     total = layer.units * len(layer.directions)
     shown = [u for u in units if u < total]
     headers = [unit_label(u, layer) for u in shown]
-    direction = ", bidirectional" if layer.bidirectional else ""
+    direction = ", bidirectional" if layer.bidirectional else ", reverse (reads right to left)" if layer.reverse else ""
     more = "" if len(shown) == total else f" (showing {len(shown)} of {total}; use --units or --format csv for all)"
     lines = ["", f"=== layer {layer.index}: {layer.kind.upper()}, {layer.units} units{direction}{more}"]
     for name, values in layer.quantities().items():

@@ -6,9 +6,12 @@ kind's kernel backpropagates through its steps, and this module turns what they 
 weights in PyTorch's names, layout and shapes.
 
 Arrays are time-major with the batch last inside, (T, features, B) as the kernels keep them, and a reverse direction
-runs over the reversed sequence, so that its arrays are in its own time order; the (B, T, ...) arrays handed out are
-transposed views or re-ordered copies. Weight gradients come from one matrix product each over every step and
-sequence at once.
+(a bidirectional layer's second, or a reverse layer's one) runs over the reversed sequence, so that its arrays are in
+its own time order; the (B, T, ...) arrays handed out are transposed views or re-ordered copies. Weight gradients
+come from one matrix product each over every step and sequence at once.
+
+Imported layers' ONNX clip and input_forget and hard sigmoid gates have no backward steps: such layers are refused
+with a GatescopeError (they run in traces; only training and gradients need the derivatives).
 """
 
 from __future__ import annotations
@@ -51,13 +54,13 @@ class LayerCache:
 
     def h(self) -> FloatArray:
         """(B, T, D*H) hidden states, forward units then reverse units, both in input order."""
-        return _in_input_order([run.h[1:] for run in self.runs])
+        return _in_input_order([run.h[1:] for run in self.runs], self.layer.reverse)
 
     def c(self) -> FloatArray | None:
         """(B, T, D*H) LSTM cell states like h; None for GRU and RNN."""
         if self.layer.kind != "lstm":
             return None
-        return _in_input_order([present(run.c)[1:] for run in self.runs])
+        return _in_input_order([present(run.c)[1:] for run in self.runs], self.layer.reverse)
 
     def final_states(self) -> tuple[FloatArray, FloatArray | None]:
         """(h_n, c_n), each (D, B, H) like PyTorch's per-layer h_n (c_n None unless LSTM)."""
@@ -75,6 +78,7 @@ def layer_forward(
     h0, c0: optional initial states (D, B, H), zeros when None. h may be a view of arrays the cache keeps: do not
     edit it.
     """
+    check_differentiable(layer)
     x = np.asarray(x)
     if x.ndim != 3 or x.shape[2] != layer.input_size:
         raise GatescopeError(f"input has shape {x.shape}; expected (batch, steps, {layer.input_size})")
@@ -87,8 +91,8 @@ def layer_forward(
     h0s = _batch_state(h0, "h0", (D, B, H), dtype)
     c0s = _batch_state(c0, "c0", (D, B, H), dtype) if layer.kind == "lstm" else None
     inputs, runs = [], []
-    for d, layout in enumerate(layer.layouts):
-        inputs.append(steps if d == 0 else np.ascontiguousarray(steps[::-1]))
+    for d, (layout, direction) in enumerate(zip(layer.layouts, layer.direction_names)):
+        inputs.append(np.ascontiguousarray(steps[::-1]) if direction == "reverse" else steps)
         initial_h = np.zeros((H, B), dtype) if h0s is None else h0s[d].T
         initial_c = None if layer.kind != "lstm" else np.zeros((H, B), dtype) if c0s is None else c0s[d].T
         runs.append(run_direction(layout, inputs[-1], initial_h, initial_c, training=True))
@@ -125,24 +129,30 @@ def layer_backward(
     grad_x = np.empty((T, layer.input_size, B), dtype)
     weight_grads, directions = [], []
     for d, (layout, run, x) in enumerate(zip(layer.layouts, cache.runs, cache.inputs)):
+        reverse = layer.direction_names[d] == "reverse"
         arriving = upstream[:, d * H : (d + 1) * H]
         grads = backward_direction(
             layout,
             run,
-            np.array(arriving[::-1] if d else arriving, dtype=dtype, order="C"),  # owned: the kernel sums into it
+            np.array(arriving[::-1] if reverse else arriving, dtype=dtype, order="C"),  # owned: the kernel sums into it
             np.zeros((H, B), dtype) if final_h is None else final_h[d].T,
             None if layer.kind != "lstm" else np.zeros((H, B), dtype) if final_c is None else final_c[d].T,
         )
-        if d == 0:
+        if d == 0 and not reverse:
             np.matmul(layout.input_weight.T, grads.pre, out=grad_x)  # (T, input_size, B)
+        elif d == 0:
+            grad_x[...] = np.matmul(layout.input_weight.T, grads.pre)[::-1]
         else:
             grad_x += np.matmul(layout.input_weight.T, grads.pre)[::-1]
         weight_grads.append(_weight_grads(layout, grads, x))
         directions.append(grads)
-    states = {"h0": np.stack([g.h0.T for g in directions]), "h": _in_input_order([g.h for g in directions])}
+    states = {
+        "h0": np.stack([g.h0.T for g in directions]),
+        "h": _in_input_order([g.h for g in directions], layer.reverse),
+    }
     if layer.kind == "lstm":
         states["c0"] = np.stack([present(g.c0).T for g in directions])
-        states["c"] = _in_input_order([present(g.c) for g in directions])
+        states["c"] = _in_input_order([present(g.c) for g in directions], layer.reverse)
     return grad_x.transpose(2, 0, 1), weight_grads, states
 
 
@@ -159,10 +169,27 @@ def _weight_grads(layout: DirectionLayout, grads: DirectionGrads, x: FloatArray)
     return named
 
 
-def _in_input_order(parts: list[FloatArray]) -> FloatArray:
-    """Per-direction (T, H, B) arrays, each in its own time order -> (B, T, D*H) in input order (a view for one)."""
+def check_differentiable(layer: RecurrentLayer) -> None:
+    """GatescopeError for a layer whose steps have no backward pass here: ONNX clip or input_forget, hard sigmoid."""
+    refused = {
+        "clip": "ONNX clip",
+        "input_forget": "ONNX input_forget",
+        "gate_activation": f"{layer.gate_activation} gates",
+        "activation": f"a {layer.activation} activation",
+    }
+    found = [words for name, words in refused.items() if name in layer.options()]
+    if found:
+        raise GatescopeError(
+            f"gradients are not available for layers with {' or '.join(found)}: gatescope traces such imported "
+            "layers but cannot train them or show their gradients"
+        )
+
+
+def _in_input_order(parts: list[FloatArray], reverse: bool = False) -> FloatArray:
+    """Per-direction (T, H, B) arrays, each in its own time order -> (B, T, D*H) in input order (a view for one);
+    ``reverse``: the one direction read right to left."""
     if len(parts) == 1:
-        return parts[0].transpose(2, 0, 1)
+        return (parts[0][::-1] if reverse else parts[0]).transpose(2, 0, 1)
     return np.concatenate([parts[0], parts[1][::-1]], axis=1).transpose(2, 0, 1)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,19 @@ from gatescope.errors import GatescopeError
 KINDS = ("lstm", "gru", "rnn")
 GRU_CONVENTIONS = ("pytorch", "cho")
 NONLINEARITIES = ("tanh", "relu")
+#: Gate (recurrent) activations: the logistic sigmoid; Keras 3's hard sigmoid relu6(x + 3) / 6; Keras 2's (and
+#: tf.keras's) clip(0.2 x + 0.5, 0, 1), also ONNX's HardSigmoid with its default alpha and beta.
+GATE_ACTIVATIONS = ("sigmoid", "hard_sigmoid", "hard_sigmoid_keras2")
+#: Activations of an LSTM's or GRU's candidate, cell and hidden state (Keras ``activation``).
+ACTIVATIONS = ("tanh",)
+#: RecurrentLayer's options for imported layers, and their defaults: PyTorch's layers.
+OPTION_DEFAULTS: dict[str, object] = {
+    "clip": None,
+    "input_forget": False,
+    "reverse": False,
+    "gate_activation": "sigmoid",
+    "activation": "tanh",
+}
 
 #: Gate names per cell kind, in the order the explainers tell them.
 GATE_NAMES: dict[str, tuple[str, ...]] = {
@@ -47,7 +61,21 @@ class DirectionWeights:
 
 @dataclass(frozen=True, eq=False)
 class RecurrentLayer:
-    """One recurrent layer: one direction, or forward and reverse for a bidirectional layer."""
+    """One recurrent layer: one direction, or forward and reverse for a bidirectional layer.
+
+    The keyword-only options run imported layers that PyTorch's have no equivalent for; their defaults are PyTorch's
+    layers, which take the engine's fastest steps:
+
+    - ``clip``: ONNX's cell clip. Every pre-activation (LSTM i, f, g, o; GRU z, r and the candidate, its reset term
+      included; RNN) is bounded to [-clip, clip] just before its activation, after every term (peepholes, biases) is
+      added. The cell state itself is not clipped (onnxruntime's LSTM does not either).
+    - ``input_forget``: ONNX's coupled LSTM gates, f = 1 - i; the forget gate's own weights are not read.
+    - ``reverse``: one direction reading the sequence right to left (ONNX ``direction="reverse"``); its trace rows
+      stay in input order, like the reverse half of a bidirectional layer.
+    - ``gate_activation``: one of ``GATE_ACTIVATIONS`` (Keras ``recurrent_activation``).
+    - ``activation``: the candidate's, cell's and hidden state's activation of an LSTM or GRU: ``tanh`` only (an
+      RNN's is its ``nonlinearity``).
+    """
 
     kind: str
     input_size: int
@@ -55,6 +83,11 @@ class RecurrentLayer:
     directions: tuple[DirectionWeights, ...]
     gru_convention: str = "pytorch"
     nonlinearity: str = "tanh"
+    clip: float | None = field(default=None, kw_only=True)
+    input_forget: bool = field(default=False, kw_only=True)
+    reverse: bool = field(default=False, kw_only=True)
+    gate_activation: str = field(default="sigmoid", kw_only=True)
+    activation: str = field(default="tanh", kw_only=True)
     layouts: tuple[DirectionLayout, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -69,12 +102,38 @@ class RecurrentLayer:
             ):
                 if array is not None:
                     array.flags.writeable = False  # the forward pass uses copies laid out once: edits would be lost
-        layouts = tuple(lay_out(self.kind, self.gru_convention, self.nonlinearity, d) for d in self.directions)
+        if self.clip is not None:
+            object.__setattr__(self, "clip", float(self.clip))
+        layouts = tuple(
+            lay_out(
+                self.kind,
+                self.gru_convention,
+                self.nonlinearity,
+                d,
+                clip=self.clip,
+                gate_activation=self.gate_activation,
+                input_forget=self.input_forget,
+            )
+            for d in self.directions
+        )
         object.__setattr__(self, "layouts", layouts)
 
     @property
     def bidirectional(self) -> bool:
         return len(self.directions) == 2
+
+    @property
+    def direction_names(self) -> tuple[str, ...]:
+        """How each direction reads the sequence: ("forward", "reverse"), ("forward",) or ("reverse",)."""
+        if self.bidirectional:
+            return ("forward", "reverse")
+        return ("reverse",) if self.reverse else ("forward",)
+
+    def options(self) -> dict[str, object]:
+        """The options this layer sets away from their defaults (PyTorch's layers), by field name."""
+        return {
+            name: getattr(self, name) for name, default in OPTION_DEFAULTS.items() if getattr(self, name) != default
+        }
 
     @property
     def peepholes(self) -> bool:
@@ -109,6 +168,7 @@ class RecurrentLayer:
             )
         if len(self.directions) not in (1, 2):
             raise GatescopeError(f"a layer has 1 or 2 directions, not {len(self.directions)}")
+        self._validate_options()
         if self.input_size < 1 or self.hidden_size < 1:
             raise GatescopeError(f"sizes must be positive: input_size={self.input_size}, units={self.hidden_size}")
         rows = gate_count(self.kind) * self.hidden_size
@@ -132,6 +192,36 @@ class RecurrentLayer:
                 _check_array(direction.peephole, (3, self.hidden_size), dtype, f"peephole ({where})", self.hidden_size)
         if len({d.peephole is None for d in self.directions}) > 1:
             raise GatescopeError("both directions of a layer must have peepholes, or neither")
+
+    def _validate_options(self) -> None:
+        clip = self.clip
+        if clip is not None and (isinstance(clip, bool) or not isinstance(clip, Real) or not (0 < clip < float("inf"))):
+            raise GatescopeError(
+                f"clip must be a positive finite number (pre-activations are bounded to ±clip), not {clip!r}"
+            )
+        for name in ("input_forget", "reverse"):
+            if not isinstance(getattr(self, name), bool):
+                raise GatescopeError(f"{name} must be True or False, not {getattr(self, name)!r}")
+        if self.input_forget and self.kind != "lstm":
+            raise GatescopeError(
+                f"input_forget couples an LSTM's input and forget gates; {self.kind.upper()} layers have no forget gate"
+            )
+        if self.reverse and len(self.directions) == 2:
+            raise GatescopeError(
+                "reverse is for a layer of one direction; a bidirectional layer already reads both ways"
+            )
+        if self.gate_activation not in GATE_ACTIVATIONS:
+            raise GatescopeError(
+                f"unknown gate activation {self.gate_activation!r}; expected one of {', '.join(GATE_ACTIVATIONS)}"
+            )
+        if self.kind == "rnn" and self.gate_activation != "sigmoid":
+            raise GatescopeError(f"an RNN has no gates, so no gate activation {self.gate_activation!r}")
+        if self.activation not in ACTIVATIONS:
+            nonlinearity = " (an RNN's is its nonlinearity, tanh or relu)" if self.kind == "rnn" else ""
+            raise GatescopeError(
+                f"activation {self.activation!r} is not supported: gatescope runs {self.kind.upper()} layers "
+                f"with tanh{nonlinearity}"
+            )
 
 
 def _check_array(array: object, shape: tuple[int, ...], dtype: np.dtype[Any], name: str, units: int) -> None:
@@ -157,12 +247,17 @@ def layer_from_state_dict(
     prefix: str = "",
     units: int | None = None,
     input_size: int | None = None,
+    clip: float | None = None,
+    input_forget: bool = False,
+    reverse: bool = False,
+    gate_activation: str = "sigmoid",
+    activation: str = "tanh",
 ) -> RecurrentLayer:
     """Build layer ``layer`` from PyTorch-named arrays (``weight_ih_l0``, ``..._reverse``, optional ``peephole_l0``).
 
     Every array is checked by its full name against the shapes that ``units`` and ``input_size`` imply (inferred
     from the forward ``weight_hh`` / ``weight_ih`` when not given). Missing biases count as zero (PyTorch
-    ``bias=False``). Arrays are copied to ``dtype``.
+    ``bias=False``). Arrays are copied to ``dtype``. ``clip`` and the options after it are RecurrentLayer's.
     """
     if kind not in KINDS:
         raise GatescopeError(f"unknown cell kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -184,6 +279,11 @@ def layer_from_state_dict(
         directions=tuple(directions),
         gru_convention=gru_convention,
         nonlinearity=nonlinearity,
+        clip=clip,
+        input_forget=input_forget,
+        reverse=reverse,
+        gate_activation=gate_activation,
+        activation=activation,
     )
 
 

@@ -4,6 +4,10 @@ The steps themselves are the kernels' (kernels/), run on a batch of one sequence
 runs each direction (a reverse one over the reversed sequence), scales the recorded sigmoid pre-activations back from
 the halves the kernels keep, and joins the directions into a LayerTrace. A one-direction layer's trace holds views
 into the kernel's arrays instead of copies.
+
+Recorded pre-activations are what each activation read: with ONNX's clip, the clipped values; hard sigmoid gates'
+are their true pre-activations (the kernels keep those unhalved); with input_forget, the forget gate's is the input
+gate's negated (f = 1 - i = sigmoid(-a_i)).
 """
 
 from __future__ import annotations
@@ -34,32 +38,35 @@ def run_layer(
     h0 = np.zeros((D, H), dtype) if h0 is None else np.asarray(h0, dtype)
     c0 = (np.zeros((D, H), dtype) if c0 is None else np.asarray(c0, dtype)) if layer.kind == "lstm" else None
     runs = []
+    reverse = layer.reverse
     for d, layout in enumerate(layer.layouts):
-        x_dir = x if d == 0 else np.ascontiguousarray(x[::-1])
+        x_dir = np.ascontiguousarray(x[::-1]) if d == 1 or reverse else x
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, as a GatescopeError
             run = run_direction(layout, x_dir[:, :, None], h0[d, :, None], None if c0 is None else c0[d, :, None])
-            run.pre[:, : layout.sigmoid_width] *= 2  # record the true pre-activations of the sigmoid gates
-        _check_no_overflow(run.pre, x, index, reverse=d == 1)
+            if layout.gates_halved:
+                run.pre[:, : layout.sigmoid_width] *= 2  # record the true pre-activations of the sigmoid gates
+        _check_no_overflow(run.pre, x, index, reverse=d == 1 or reverse)
         runs.append(run)
     gates: dict[str, FloatArray] = {}
     preactivations: dict[str, FloatArray] = {}
     for name in GATE_NAMES[layer.kind]:
         k = INTERNAL_ORDER[layer.kind].index(name)
-        gates[name] = _join([present(run.gates)[:, k * H : (k + 1) * H, 0] for run in runs])
-        preactivations[name] = _join([run.pre[:, k * H : (k + 1) * H, 0] for run in runs])
+        gates[name] = _join([present(run.gates)[:, k * H : (k + 1) * H, 0] for run in runs], reverse)
+        preactivations[name] = _join([run.pre[:, k * H : (k + 1) * H, 0] for run in runs], reverse)
     return LayerTrace(
         index=index,
         kind=layer.kind,
         units=H,
         bidirectional=D == 2,
-        h=_join([run.h[1:, :, 0] for run in runs]),
-        c=_join([run.c[1:, :, 0] for run in runs if run.c is not None]) if layer.kind == "lstm" else None,
+        h=_join([run.h[1:, :, 0] for run in runs], reverse),
+        c=_join([run.c[1:, :, 0] for run in runs if run.c is not None], reverse) if layer.kind == "lstm" else None,
         gates=gates,
         preactivations=preactivations,
-        hidden_preactivation=_join([run.pre[:, :, 0] for run in runs]) if layer.kind == "rnn" else None,
+        hidden_preactivation=_join([run.pre[:, :, 0] for run in runs], reverse) if layer.kind == "rnn" else None,
         h0=h0.reshape(-1).copy(),
         c0=None if c0 is None else c0.reshape(-1).copy(),
         gru_convention=layer.gru_convention if layer.kind == "gru" else None,
+        reverse=reverse,
     )
 
 
@@ -78,11 +85,12 @@ def _check_no_overflow(pre: FloatArray, x: FloatArray, index: int, reverse: bool
     )
 
 
-def _join(parts: list[FloatArray]) -> FloatArray:
+def _join(parts: list[FloatArray], reverse: bool = False) -> FloatArray:
     """One (T, H) array per direction -> the trace's (T, D*H): forward units first, the reverse direction's rows put
-    back in input order. A one-direction layer keeps the run's array itself (a view, no copy)."""
+    back in input order. A one-direction layer keeps the run's array itself, a view (rows reversed for a ``reverse``
+    layer, which reads right to left), no copy."""
     if len(parts) == 1:
-        return parts[0]
+        return parts[0][::-1] if reverse else parts[0]
     H = parts[0].shape[1]
     joined = np.empty((parts[0].shape[0], 2 * H), parts[0].dtype)
     joined[:, :H] = parts[0]

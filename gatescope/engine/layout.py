@@ -15,11 +15,20 @@ Every kernel, for the trace and for training alike, works in this layout, built 
 - Every bias that can be added before the time loop is summed into ``input_bias``. Only the GRU's b_hn in the
   PyTorch convention stays apart (it sits inside r * (W_hn h + b_hn)); the Cho convention keeps W_hn apart, applied
   to r * h.
+
+Imported layers' options (cells.RecurrentLayer) change the layout, not the weights a layer keeps:
+
+- Hard sigmoid gates are not halved (their rows have scale 1): the kernels hold their true pre-activations.
+- ONNX's clip becomes ``clip_bound``, the threshold per row at the kernels' scale (halved on halved rows, which
+  clips exactly as the true pre-activation at the threshold would).
+- ONNX's input_forget (f = 1 - i) lays the input gate's rows out negated in the forget gate's place:
+  f = sigmoid(-a_i) = 1 - sigmoid(a_i), and the same for both hard sigmoids, and clipping is symmetric. The steps
+  stay those of a plain LSTM.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +56,8 @@ SIGMOID_BLOCKS: dict[str, int] = {"lstm": 3, "gru": 2, "rnn": 0}
 PEEPHOLE_ORDER = ("input", "forget", "output")
 #: Bytes at which every laid-out matrix and the kernels' per-step buffers start: a cache line.
 ALIGNMENT = 64
+#: The gate activation computed through tanh on halved rows; any other keeps its rows at scale 1.
+HALVED_ACTIVATION = "sigmoid"
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,12 +72,24 @@ class DirectionLayout:
     recurrent_weight: FloatArray  # (H, G*H); GRU "cho": (H, 2H), reset and update only
     candidate_weight: FloatArray | None  # GRU "cho": W_hn.T (H, H), applied as (r * h) @ candidate_weight
     candidate_bias: FloatArray | None  # GRU "pytorch": b_hn (H,), added inside the reset product
-    peephole: FloatArray | None  # LSTM: (3, H) input, forget, output, scaled by 0.5
-    scale: FloatArray  # (G*H,): 0.5 on sigmoid rows, 1 elsewhere
+    peephole: FloatArray | None  # LSTM: (3, H) input, forget, output, scaled like the gates' rows
+    scale: FloatArray  # (G*H,): 0.5 on sigmoid rows (1 for hard sigmoid gates), 1 elsewhere
+    gate_activation: str = HALVED_ACTIVATION
+    clip_bound: FloatArray | None = None  # (G*H, 1): ONNX clip threshold at each row's scale; None: no clip
 
     @property
     def units(self) -> int:
         return int(self.recurrent_weight.shape[0])
+
+    @property
+    def gates_halved(self) -> bool:
+        """Whether the kernels hold the sigmoid gates' pre-activations halved (for the tanh form of the sigmoid)."""
+        return self.gate_activation == HALVED_ACTIVATION
+
+    @property
+    def plain(self) -> bool:
+        """True for PyTorch's steps (sigmoid gates, no clip), which the kernels' fastest loops run."""
+        return self.gates_halved and self.clip_bound is None
 
     @property
     def sigmoid_width(self) -> int:
@@ -83,14 +106,26 @@ class DirectionLayout:
         return _reorder(scaled, INTERNAL_ORDER[self.kind], TORCH_GATE_ORDER[self.kind])
 
 
-def lay_out(kind: str, gru_convention: str, nonlinearity: str, weights: DirectionWeights) -> DirectionLayout:
-    """Lay out one direction's PyTorch-shaped weights (validated by RecurrentLayer) for the kernels."""
+def lay_out(
+    kind: str,
+    gru_convention: str,
+    nonlinearity: str,
+    weights: DirectionWeights,
+    *,
+    clip: float | None = None,
+    gate_activation: str = HALVED_ACTIVATION,
+    input_forget: bool = False,
+) -> DirectionLayout:
+    """Lay out one direction's PyTorch-shaped weights (validated by RecurrentLayer, with its options) for the
+    kernels."""
     torch_order, order = TORCH_GATE_ORDER[kind], INTERNAL_ORDER[kind]
     H = weights.weight_hh.shape[1]
     dtype = weights.weight_ih.dtype
+    if input_forget:
+        weights = _forget_as_negated_input(weights, H)
     sigmoid_width = SIGMOID_BLOCKS[kind] * H
     scale = np.ones(len(order) * H, dtype)
-    scale[:sigmoid_width] = 0.5
+    scale[:sigmoid_width] = 0.5 if gate_activation == HALVED_ACTIVATION else 1.0
     bias = weights.bias_ih + weights.bias_hh
     candidate_weight = candidate_bias = None
     recurrent = _reorder(weights.weight_hh, torch_order, order)
@@ -109,8 +144,31 @@ def lay_out(kind: str, gru_convention: str, nonlinearity: str, weights: Directio
         recurrent_weight=aligned(recurrent.T * scale[: recurrent.shape[0]]),
         candidate_weight=candidate_weight,
         candidate_bias=candidate_bias,
-        peephole=None if weights.peephole is None else np.ascontiguousarray(weights.peephole * 0.5),
+        peephole=None if weights.peephole is None else np.ascontiguousarray(weights.peephole * scale[0]),
         scale=scale,
+        gate_activation=gate_activation,
+        clip_bound=None if clip is None else np.ascontiguousarray((np.asarray(clip, dtype) * scale)[:, None]),
+    )
+
+
+def _forget_as_negated_input(weights: DirectionWeights, H: int) -> DirectionWeights:
+    """ONNX's input_forget: a copy of an LSTM direction's weights whose forget gate rows (PyTorch's block 1, peephole
+    row 1) are its input gate's (block 0, row 0) negated, so that f = activation(-a_i) = 1 - i."""
+
+    def coupled(rows: FloatArray) -> FloatArray:
+        blocks = rows.reshape(-1, H, *rows.shape[1:]).copy()
+        blocks[1] = -blocks[0]
+        result: FloatArray = blocks.reshape(rows.shape)
+        return result
+
+    peephole = None if weights.peephole is None else coupled(weights.peephole.reshape(-1))
+    return replace(
+        weights,
+        weight_ih=coupled(weights.weight_ih),
+        weight_hh=coupled(weights.weight_hh),
+        bias_ih=coupled(weights.bias_ih),
+        bias_hh=coupled(weights.bias_hh),
+        peephole=None if peephole is None else peephole.reshape(3, H),
     )
 
 

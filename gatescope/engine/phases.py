@@ -14,7 +14,7 @@ Phases per cell kind (``PHASES``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -101,9 +101,10 @@ def state_before(after: FloatArray, initial: FloatArray, reverse: bool) -> Float
 
 def layer_state_before(layer: LayerTrace, after: FloatArray, initial: FloatArray) -> FloatArray:
     """(T, units) state each step of a layer started from (h or c): forward units from the row above (their initial
-    state at step 0), reverse units, which read right to left, from the row below (theirs at the last token)."""
+    state at step 0), reverse units (a bidirectional layer's second half, or every unit of a reverse layer), which
+    read right to left, from the row below (theirs at the last token)."""
     if not layer.bidirectional:
-        return state_before(after, initial, reverse=False)
+        return state_before(after, initial, reverse=layer.reverse)
     H = layer.units
     forward = state_before(after[:, :H], initial[:H], reverse=False)
     return np.concatenate([forward, state_before(after[:, H:], initial[H:], reverse=True)], axis=1)
@@ -120,6 +121,7 @@ class CellFlow:
     gru_convention: str | None = None
     nonlinearity: str = "tanh"
     peepholes: bool = False
+    options: Mapping[str, object] = field(default_factory=dict)  # RecurrentLayer.options(): an imported layer's
 
     @property
     def steps(self) -> int:
@@ -182,6 +184,7 @@ def cell_flows(layer: RecurrentLayer, trace: LayerTrace, inputs: FloatArray) -> 
                 trace.gru_convention,
                 getattr(layer, "nonlinearity", "tanh"),
                 peepholes=any(w.peephole is not None for w in layer.directions),
+                options=layer.options(),
             )
         )
     return flows

@@ -32,6 +32,8 @@ class LayerTrace:
     preactivations : same keys, the value before the sigmoid or tanh.
     hidden_preactivation : RNN only: (T, units) value before the nonlinearity, else None.
     h0, c0 : (units,) initial states (c0 for LSTM only); row t = -1 of the sequence.
+    reverse : a one-direction layer that read right to left (ONNX direction="reverse"). Its rows stay in input
+        order, like a bidirectional layer's reverse units: row t is its state at token t, reached from row t + 1.
     """
 
     index: int
@@ -46,8 +48,11 @@ class LayerTrace:
     h0: FloatArray
     c0: FloatArray | None
     gru_convention: str | None = None
+    reverse: bool = False
 
     def __post_init__(self) -> None:
+        if self.reverse and self.bidirectional:
+            raise GatescopeError("a layer trace is bidirectional or reverse, not both")
         object.__setattr__(self, "gates", MappingProxyType(dict(self.gates)))
         object.__setattr__(self, "preactivations", MappingProxyType(dict(self.preactivations)))
         for array in (
@@ -67,7 +72,14 @@ class LayerTrace:
 
     @property
     def directions(self) -> tuple[str, ...]:
-        return ("forward", "reverse") if self.bidirectional else ("forward",)
+        """How each block of units read the sequence: ("forward", "reverse"), ("forward",) or ("reverse",)."""
+        if self.bidirectional:
+            return ("forward", "reverse")
+        return ("reverse",) if self.reverse else ("forward",)
+
+    def reads_right_to_left(self, unit: int) -> bool:
+        """Whether ``unit`` (an index into the unit axis) belongs to a direction that reads right to left."""
+        return self.directions[unit // self.units] == "reverse"
 
     def quantities(self) -> dict[str, FloatArray]:
         """Every recorded (T, units) array by a display name: gates, then c and h (LSTM), then pre-activations."""

@@ -193,6 +193,8 @@ class Model:
     def summary(self) -> str:
         """One line: kind, sizes, what it reads and predicts."""
         direction = "bidirectional " if self.bidirectional else ""
+        if all(layer.reverse for layer in self.layers):
+            direction = "reverse "
         if self.tokenizer is not None:
             reads = f"{self.tokenizer.kind}-level text"
         elif self.embedding is not None:

@@ -174,13 +174,33 @@ def step_heading(
 
 
 def diagram_heading(flow: CellFlow, bidirectional: bool) -> str:
-    """The title over one direction's cell diagram: "LSTM cell", "GRU cell — reverse, reads right to left", and what
-    sets the cell apart: peepholes, or a reset gate applied before the recurrent weights (Cho 2014)."""
+    """The title over one direction's cell diagram: "LSTM cell", "GRU cell — reverse, reads right to left" (on a
+    bidirectional layer, or a layer that reads right to left alone), and what sets the cell apart: peepholes, or a
+    reset gate applied before the recurrent weights (Cho 2014)."""
     text = f"{flow.kind.upper()} cell"
-    if bidirectional:
+    if bidirectional or flow.direction == "reverse":
         text += " — forward, reads left to right" if flow.direction == "forward" else " — reverse, reads right to left"
     if flow.peepholes:
         text += " with peepholes (i and f also read c(t−1), o reads c(t))"
     elif flow.gru_convention == "cho":
         text += " (Cho 2014: the reset gate applies to h(t−1) before its weights)"
-    return text
+    return "; ".join([text, *_imported_options(flow.options)])
+
+
+#: How an imported layer's gate activation reads.
+GATE_ACTIVATION_WORDS = {
+    "hard_sigmoid": "hard sigmoid gates, relu6(x + 3) / 6",
+    "hard_sigmoid_keras2": "hard sigmoid gates, clip(0.2 x + 0.5, 0, 1)",
+}
+
+
+def _imported_options(options: Mapping[str, object]) -> list[str]:
+    """What an imported layer's options (RecurrentLayer.options()) change, in a few words each."""
+    words = []
+    if "gate_activation" in options:
+        words.append(GATE_ACTIVATION_WORDS[str(options["gate_activation"])])
+    if "input_forget" in options:
+        words.append("forget gate f = 1 − i")
+    if "clip" in options:
+        words.append(f"every pre-activation clipped to ±{options['clip']:g}")
+    return words

@@ -78,14 +78,20 @@ def where(tokens: list[str], position: float) -> str:
 
 # --- units ----------------------------------------------------------------------------------------------------------
 def unit_name(unit: int, layer: LayerTrace, always_direction: bool = False) -> str:
-    """A unit in words: "unit 12"; on a bidirectional layer with its direction: "unit 20 (reverse 4)"."""
+    """A unit in words: "unit 12"; on a bidirectional layer with its direction: "unit 20 (reverse 4)"; on a layer that
+    reads right to left alone: "unit 3 (reverse)"."""
     if unit >= layer.units:
         return f"unit {unit} (reverse {unit - layer.units})"
+    if layer.reverse:
+        return f"unit {unit} (reverse)"
     return f"unit {unit} (forward)" if layer.bidirectional or always_direction else f"unit {unit}"
 
 
 def unit_label(unit: int, layer: LayerTrace) -> str:
-    """A unit as an axis or a table column labels it: "12"; on a bidirectional layer "fwd 3" / "rev 3"."""
+    """A unit as an axis or a table column labels it: "12"; on a bidirectional layer "fwd 3" / "rev 3"; on a layer
+    that reads right to left alone "rev 3"."""
+    if layer.reverse:
+        return f"rev {unit}"
     if not layer.bidirectional:
         return str(unit)
     return f"fwd {unit}" if unit < layer.units else f"rev {unit - layer.units}"

@@ -13,7 +13,7 @@ import pytest
 
 import gatescope
 from gatescope.cli import main
-from tests.helpers import SmallDisk, listing
+from tests.helpers import SmallDisk, listing, make_model, read_right_to_left
 
 TEXT = "(a(b)c) d"
 
@@ -58,6 +58,19 @@ def test_csv_is_tidy_with_one_row_per_value(capsys):
     assert len(rows) == per_layer + trace.steps * 2  # plus two head outputs per token
     forget = [r for r in rows if r["quantity"] == "forget" and r["unit"] == "2"]
     assert [float(r["value"]) for r in forget] == pytest.approx(layer.gates["forget"][:, 2].tolist(), abs=1e-6)
+
+
+def test_a_layer_that_reads_right_to_left_is_labelled_reverse_in_every_format(capsys, tmp_path):
+    path = tmp_path / "reverse.npz"
+    read_right_to_left(make_model("gru", layers=2)).save(path)
+
+    _, table, _ = run_cli(capsys, "trace", str(path), TEXT, "--units", "0-1")
+    _, out, _ = run_cli(capsys, "trace", str(path), TEXT, "--format", "csv")
+    _, document, _ = run_cli(capsys, "trace", str(path), TEXT, "--format", "json")
+
+    assert "=== layer 1: GRU, 3 units, reverse (reads right to left)" in table and "rev 1" in table
+    assert {row["direction"] for row in csv.DictReader(io.StringIO(out)) if row["layer"] == "0"} == {"reverse"}
+    assert [layer["directions"] for layer in json.loads(document)["layers"]] == [["reverse"], ["reverse"]]
 
 
 def test_npz_needs_out_and_then_writes_loadable_arrays(capsys, tmp_path):

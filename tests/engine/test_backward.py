@@ -232,7 +232,9 @@ def random_layer(
     gru_convention: str = "pytorch",
     nonlinearity: str = "tanh",
     dtype: str = "float64",
+    **options,
 ) -> RecurrentLayer:
+    """Weights drawn from N(0, 1); ``options`` are RecurrentLayer's keyword-only ones (clip, reverse, ...)."""
     rows = {"lstm": 4, "gru": 3, "rnn": 1}[kind] * units
 
     def draw(*shape):
@@ -244,7 +246,7 @@ def random_layer(
         )
         for _ in range(2 if bidirectional else 1)
     )
-    return RecurrentLayer(kind, input_size, units, directions, gru_convention, nonlinearity)
+    return RecurrentLayer(kind, input_size, units, directions, gru_convention, nonlinearity, **options)
 
 
 def numeric_gradient(array: np.ndarray, evaluate, eps: float = 1e-6) -> np.ndarray:
@@ -261,11 +263,19 @@ def numeric_gradient(array: np.ndarray, evaluate, eps: float = 1e-6) -> np.ndarr
     return grad
 
 
-@pytest.mark.parametrize("variant", FD_KINDS)
+#: One-direction layers that read right to left (ONNX direction="reverse").
+REVERSE_FD_KINDS = {
+    "lstm_peepholes_reverse": dict(kind="lstm", peepholes=True, bidirectional=False, reverse=True),
+    "gru_cho_reverse": dict(kind="gru", gru_convention="cho", bidirectional=False, reverse=True),
+    "rnn_reverse": dict(kind="rnn", bidirectional=False, reverse=True),
+}
+
+
+@pytest.mark.parametrize("variant", {**FD_KINDS, **REVERSE_FD_KINDS})
 def test_gradients_match_central_finite_differences(variant: str):
     rng = np.random.default_rng(sum(map(ord, variant)))
-    layer = random_layer(rng, input_size=3, units=2, **FD_KINDS[variant])
-    B, T, D, H = 2, 4, 2, 2
+    layer = random_layer(rng, input_size=3, units=2, **{**FD_KINDS, **REVERSE_FD_KINDS}[variant])
+    B, T, D, H = 2, 4, len(layer.directions), 2
     lstm = layer.kind == "lstm"
     x = rng.normal(size=(B, T, 3))
     upstream = rng.normal(size=(B, T, D * H))
@@ -285,7 +295,9 @@ def test_gradients_match_central_finite_differences(variant: str):
 
     def loss(x=x, h0=h0, c0=c0) -> float:
         directions = tuple(DirectionWeights(**{name: array.copy() for name, array in d.items()}) for d in editable)
-        fresh = RecurrentLayer(layer.kind, 3, H, directions, layer.gru_convention, layer.nonlinearity)
+        fresh = RecurrentLayer(
+            layer.kind, 3, H, directions, layer.gru_convention, layer.nonlinearity, **layer.options()
+        )
         h, cache = layer_forward(fresh, x, h0, c0)
         h_n, c_n = cache.final_states()
         total = (h * upstream).sum() + (h_n * state_grads[0]).sum()

@@ -12,6 +12,7 @@ from gatescope import GatescopeError, Model
 from gatescope.engine import DirectionWeights, RecurrentLayer
 from gatescope.model import Head
 from gatescope.model.tokenize import Vocabulary, WordTokenizer
+from tests.helpers import read_right_to_left
 
 GATE_COUNT = {"lstm": 4, "gru": 3, "rnn": 1}
 
@@ -489,3 +490,9 @@ def test_summary_of_a_bidirectional_array_model_says_so() -> None:
     assert "2-layer bidirectional GRU" in summary
     assert "6 units" in summary
     assert "4 features a step" in summary
+
+
+def test_summary_of_a_model_that_reads_right_to_left_says_so() -> None:
+    reverse = read_right_to_left(random_model("lstm", layers=2, units=6))
+
+    assert "2-layer reverse LSTM" in reverse.summary()

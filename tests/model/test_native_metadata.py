@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gatescope.model.formats.native_layout import FORMAT_VERSION
 from tests.helpers import (
     UNITS,
     make_model,
@@ -53,11 +54,12 @@ def test_unknown_rnn_nonlinearity_raises_gatescope_error_naming_it(tmp_path: Pat
 
 
 def test_newer_format_version_raises_gatescope_error_asking_to_update(tmp_path: Path, reference_arrays: dict) -> None:
-    path = edit_metadata(tmp_path, reference_arrays, lambda meta: meta.update(format_version=2))
+    newer = FORMAT_VERSION + 1
+    path = edit_metadata(tmp_path, reference_arrays, lambda meta: meta.update(format_version=newer))
 
     message = refusal(path)
 
-    assert "format version 2 is newer" in message
+    assert f"format version {newer} is newer" in message
     assert "update gatescope" in message
 
 

@@ -7,7 +7,7 @@ import dataclasses
 from gatescope.engine.phases import PHASES, trace_flows
 from gatescope.presentation.captions import diagram_heading, phase_caption, step_caption, step_heading
 from gatescope.presentation.text import signed, term
-from tests.helpers import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, make_text_model, read_right_to_left
 
 
 def flows_for(kind: str, bidirectional: bool = False):
@@ -81,6 +81,27 @@ def test_diagram_headings_name_the_cell_its_direction_and_what_sets_it_apart():
     assert diagram_heading(peephole, False) == "LSTM cell with peepholes (i and f also read c(t−1), o reads c(t))"
     cho = dataclasses.replace(forward, gru_convention="cho")
     assert diagram_heading(cho, False) == "GRU cell (Cho 2014: the reset gate applies to h(t−1) before its weights)"
+
+
+def test_a_layer_that_reads_right_to_left_is_headed_and_read_aloud_so():
+    model = read_right_to_left(make_text_model("lstm", units=6))
+    trace = model.run(SENTENCE)
+    (flow,) = trace_flows(model.layers, trace, 0)
+    assert flow.direction == "reverse"
+    assert diagram_heading(flow, bidirectional=False) == "LSTM cell — reverse, reads right to left"
+    assert "its state after 'dull'" in phase_caption(flow, 2, 0, 1, trace.tokens)  # step 3, 'was', read after 'dull'
+    assert "before any token" in phase_caption(flow, 8, 0, 1, trace.tokens)
+
+
+def test_diagram_headings_name_what_an_imported_layers_options_change():
+    model = make_text_model("lstm", units=6)
+    layer = dataclasses.replace(model.layers[0], clip=3.0, input_forget=True, gate_activation="hard_sigmoid_keras2")
+    model = dataclasses.replace(model, layers=[layer])
+    (flow,) = trace_flows(model.layers, model.run(SENTENCE), 0)
+    assert diagram_heading(flow, bidirectional=False) == (
+        "LSTM cell; hard sigmoid gates, clip(0.2 x + 0.5, 0, 1); forget gate f = 1 − i; "
+        "every pre-activation clipped to ±3"
+    )
 
 
 def test_every_phase_of_every_kind_has_a_caption_that_names_the_unit():

@@ -21,7 +21,7 @@ from gatescope.presentation.text import (
     where,
     wire_title,
 )
-from tests.helpers import SENTENCE, make_text_model
+from tests.helpers import SENTENCE, make_text_model, read_right_to_left
 
 
 def test_numbers_use_a_true_minus_and_never_show_minus_zero():
@@ -60,6 +60,15 @@ def test_units_are_named_with_their_direction_on_bidirectional_layers():
     assert unit_name(2, one_way) == "unit 2" and unit_name(2, one_way, always_direction=True) == "unit 2 (forward)"
     assert unit_name(2, both) == "unit 2 (forward)" and unit_name(5, both) == "unit 5 (reverse 1)"
     assert unit_label(2, one_way) == "2" and unit_label(2, both) == "fwd 2" and unit_label(5, both) == "rev 1"
+
+
+def test_units_of_a_layer_that_reads_right_to_left_are_named_reverse():
+    reverse = read_right_to_left(make_text_model("gru", units=4)).run(SENTENCE).layers[0]
+    assert (
+        unit_name(3, reverse) == "unit 3 (reverse)"
+        and unit_name(3, reverse, always_direction=True) == "unit 3 (reverse)"
+    )
+    assert unit_label(3, reverse) == "rev 3"
 
 
 def test_quantities_have_one_title_and_the_gru_candidate_is_n():

@@ -14,7 +14,7 @@ from gatescope.ui.views import colors
 from gatescope.ui.views.cell.items import ACTIVE, FUTURE_OPACITY
 from gatescope.ui.views.cell.layouts import BLOCK_W, STRIP_SIZE
 from gatescope.ui.views.cell.view import CellDiagram
-from tests.helpers import SENTENCE, make_text_model, scene_pixel, show_view
+from tests.helpers import SENTENCE, make_text_model, read_right_to_left, scene_pixel, show_view
 
 
 def make_diagram(qtbot, kind="lstm", **options):
@@ -189,6 +189,20 @@ def test_bidirectional_layer_shows_both_directions(qtbot):
     diagram.settle()
     assert diagram.diagrams[1].strips["hidden"].marker == 5 and diagram.diagrams[0].strips["hidden"].marker is None
     assert "reverse 5" in diagram.caption.text()
+
+
+def test_a_layer_that_reads_right_to_left_shows_one_reverse_diagram(qtbot):
+    session = SessionModel(read_right_to_left(make_text_model("gru", units=12)), SENTENCE)
+    diagram = show_view(qtbot, CellDiagram(session), 1000, 600)
+    session.set_step(2)
+    session.set_phase(0)
+    session.set_unit(4)
+    diagram.settle()
+
+    assert len(diagram.diagrams) == 1
+    assert "GRU cell — reverse, reads right to left" in [text.text() for text in diagram.diagrams[0].texts]
+    np.testing.assert_allclose(diagram.shown_values()["h_prev"], session.layer_trace.h[3], atol=1e-6)
+    assert "Unit 4 (reverse) starts from" in diagram.caption.text() and "after 'dull'" in diagram.caption.text()
 
 
 def test_stacked_model_follows_the_layer_picker(qtbot):

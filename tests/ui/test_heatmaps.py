@@ -13,7 +13,7 @@ from gatescope.presentation.text import signed
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.heatmaps import WINDOW_COLUMNS, HeatmapPanel
-from tests.helpers import SENTENCE, WORDS, make_text_model, show_view, viewport_point
+from tests.helpers import SENTENCE, WORDS, make_text_model, read_right_to_left, show_view, viewport_point
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -168,6 +168,16 @@ def test_bidirectional_layer_puts_forward_units_above_reverse_with_a_divider(qtb
     labels = heatmap.plot.getAxis("left").labels
     assert labels[0].startswith("fwd ") and labels[6].startswith("rev ")
     assert labels[6] == f"rev {panel.rows[6] - 6}"
+    assert_array_equal(heatmap.image.image, expected_image(session, "hidden_state", panel.rows))
+
+
+def test_a_layer_that_reads_right_to_left_labels_its_units_rev_without_a_divider(qtbot):
+    session = SessionModel(read_right_to_left(make_text_model("gru", units=6)), SENTENCE)
+    panel = make_panel(qtbot, session)
+
+    heatmap = panel.heatmap("hidden_state")
+    assert heatmap.plot.getAxis("left").labels == [f"rev {unit}" for unit in panel.rows]
+    assert not heatmap.divider.isVisible()
     assert_array_equal(heatmap.image.image, expected_image(session, "hidden_state", panel.rows))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from gatescope.ui.session import SessionModel
-from gatescope.ui.views.model_bar import OPEN_FILE, ModelPicker
-from tests.helpers import SENTENCE, emitted, make_text_model, show_view
+from gatescope.ui.views.model_bar import OPEN_FILE, ModelBar, ModelPicker
+from tests.helpers import SENTENCE, emitted, make_text_model, read_right_to_left, show_view
 
 
 def make_picker(qtbot, model=None) -> ModelPicker:
@@ -44,3 +44,12 @@ def test_a_model_named_like_the_open_file_entry_is_still_a_model(qtbot):
     assert models == [] and files == []
     picker.activated.emit(entries[1])
     assert files == [()] and models == []
+
+
+def test_the_layer_picker_says_which_way_each_layer_reads(qtbot):
+    bidirectional = SessionModel(make_text_model("gru", units=6, layers=2, bidirectional=True), SENTENCE)
+    reverse = SessionModel(read_right_to_left(make_text_model("lstm", units=6, layers=2)), SENTENCE)
+    both, right_to_left = (show_view(qtbot, ModelBar(session), 600, 40) for session in (bidirectional, reverse))
+
+    assert both.layer_box.itemText(1) == "layer 1: GRU ×6, both directions"
+    assert right_to_left.layer_box.itemText(1) == "layer 1: LSTM ×6, right to left"

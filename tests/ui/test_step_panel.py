@@ -15,7 +15,7 @@ from gatescope.presentation import scales
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.step_panel import StepPanel
-from tests.helpers import SENTENCE, WORDS, make_text_model, show_view
+from tests.helpers import SENTENCE, WORDS, make_text_model, read_right_to_left, show_view
 
 # The offscreen platform warns on every show(); it says nothing about the panel.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -124,6 +124,21 @@ def test_reverse_units_start_from_the_next_token_and_from_h0_at_the_last(qtbot):
 
     session.set_step(8)
     assert_allclose(panel.strip_values("hidden_before")[reverse], layer.h0[reverse])
+
+
+def test_a_layer_that_reads_right_to_left_starts_each_step_from_the_next_token(qtbot):
+    session = SessionModel(warm(read_right_to_left(make_text_model("lstm", units=6))), SENTENCE)
+    panel = make_panel(qtbot, session)
+    layer = session.layer_trace
+
+    session.set_step(3)
+    assert_allclose(panel.strip_values("hidden_before"), layer.h[4])
+    assert_allclose(panel.strip_values("cell_before"), layer.c[4])
+    session.set_step(8)
+    assert_allclose(panel.strip_values("hidden_before"), layer.h0)
+    session.set_unit(2)
+    assert panel.caption.text().startswith("unit 2 (reverse): forget ")
+    assert "reverse units read right to left" in panel.caption.text()
 
 
 def test_strip_colours_are_the_values_on_fixed_scales(qtbot, session):

@@ -3,12 +3,14 @@
 r, z = sigmoid(...); h_t = (1 - z) * n + z * h_{t-1}, computed as n + z * (h_{t-1} - n). The candidate n is
   "pytorch" (PyTorch, ONNX linear_before_reset=1, Keras reset_after=True): tanh(W_n x + b_in + r * (W_hn h + b_hn))
   "cho" (Cho et al. 2014, ONNX linear_before_reset=0, Keras reset_after=False): tanh(W_n x + b_n + W_hn (r * h))
-Internal gate order: reset, update, candidate (layout.py). The loops follow the rules in lstm.py's docstring.
+Internal gate order: reset, update, candidate (layout.py). The loops follow the rules in lstm.py's docstring;
+imported layers' clip and hard sigmoid gates take a loop of their own.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -16,12 +18,14 @@ from gatescope.engine.kernels.steps import (
     DirectionGrads,
     DirectionRun,
     backward_order,
+    clipper,
     constant,
+    gate_activation,
     matrix_product,
     outer_sum,
     present,
-    project_inputs,
     sigmoid_slope,
+    start_run,
     tanh_slope,
 )
 from gatescope.engine.layout import DirectionLayout, aligned_empty
@@ -32,18 +36,28 @@ def forward(
     layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None = None, training: bool = False
 ) -> DirectionRun:
     """Run the steps over x (T, input_size, B) from h0 (H, B); see kernels.run_direction."""
-    T, _, B = x.shape
-    G = layout.input_weight.shape[0]
-    H = G // 3
-    dtype = x.dtype
-    pre = project_inputs(layout, x, np.empty((T, G, B), dtype))
-    gates = pre if training else np.empty_like(pre)
-    h = aligned_empty((T + 1, H, B), dtype)
-    h[0] = h0
+    run = start_run(layout, x, h0, None, training)
     # What the candidate reads of h_{t-1}: W_hn h_{t-1} + b_hn ("pytorch") or r_t * h_{t-1} ("cho"). Training keeps it
     # for the backward pass; a trace needs it only within its step, so one scratch row serves (writing a (T, H) array
     # the trace never reads made a 512-unit GRU 7% slower).
-    recurrent_term = np.empty((T if training else 1, H, B), dtype)
+    recurrent_term = np.empty((run.steps if training else 1, layout.units, run.batch), x.dtype)
+    terms = recurrent_term if training else itertools.repeat(recurrent_term[0])
+    if layout.plain:
+        _steps(layout, run, terms)
+    else:
+        _option_steps(layout, run, terms)
+    kept = recurrent_term if training else None
+    if layout.gru_convention == "pytorch":
+        run.recurrent_candidate = kept
+    else:
+        run.reset_hidden = kept
+    return run
+
+
+def _steps(layout: DirectionLayout, run: DirectionRun, terms: Iterable[FloatArray]) -> None:
+    """PyTorch's steps; ``terms`` are the rows that receive what the candidate reads of h_{t-1}."""
+    pre, gates, h = run.pre, present(run.gates), run.h
+    H, B, dtype = layout.units, run.batch, pre.dtype
     reset_after = layout.gru_convention == "pytorch"
     recurrent = layout.recurrent_weight.T  # (3H, H) ("cho": (2H, H)): recurrent @ h_{t-1}
     # The candidate's own recurrent parameter: b_hn added to W_hn h ("pytorch"), or W_hn applied to r * h ("cho").
@@ -60,7 +74,7 @@ def forward(
         gates[:, H : 2 * H],
         pre[:, 2 * H :],
         gates[:, 2 * H :],
-        recurrent_term if training else itertools.repeat(recurrent_term[0]),
+        terms,
         h[1:],
     )
     h_prev = h[0]
@@ -82,10 +96,36 @@ def forward(
         multiply(h_t, update_t, h_t)
         add(h_t, candidate_t, h_t)
         h_prev = h_t
-    kept = recurrent_term if training else None
-    if reset_after:
-        return DirectionRun(pre, gates, h, None, recurrent_candidate=kept)
-    return DirectionRun(pre, gates, h, None, reset_hidden=kept)
+
+
+def _option_steps(layout: DirectionLayout, run: DirectionRun, terms: Iterable[FloatArray]) -> None:
+    """Imported layers' steps: ONNX clip and any gate activation, both conventions. The candidate's pre-activation
+    is clipped whole, its reset term included (as onnxruntime does)."""
+    pre, gates, h = run.pre, present(run.gates), run.h
+    H = layout.units
+    reset_after = layout.gru_convention == "pytorch"
+    recurrent = layout.recurrent_weight.T
+    product = aligned_empty((recurrent.shape[0], run.batch), pre.dtype)
+    gate_rows, candidate_rows = slice(0, 2 * H), slice(2 * H, 3 * H)
+    squash = gate_activation(layout, pre.dtype)
+    clip_gates, clip_candidate = clipper(layout, gate_rows), clipper(layout, candidate_rows)
+    for step, term in zip(range(run.steps), terms):
+        pre_t, gates_t, h_prev = pre[step], gates[step], h[step]
+        matrix_product(recurrent, h_prev, product)
+        pre_t[gate_rows] += product[gate_rows]
+        clip_gates(pre_t[gate_rows])
+        squash(pre_t[gate_rows], gates_t[gate_rows])
+        reset = gates_t[:H]
+        if reset_after:  # r * (W_hn h + b_hn)
+            np.add(product[candidate_rows], present(layout.candidate_bias)[:, None], term)
+            pre_t[candidate_rows] += reset * term
+        else:  # W_hn (r * h)
+            np.multiply(reset, h_prev, term)
+            pre_t[candidate_rows] += present(layout.candidate_weight).T @ term
+        clip_candidate(pre_t[candidate_rows])
+        np.tanh(pre_t[candidate_rows], gates_t[candidate_rows])
+        candidate = gates_t[candidate_rows]
+        h[step + 1] = candidate + gates_t[H : 2 * H] * (h_prev - candidate)
 
 
 def backward(

@@ -2,7 +2,8 @@
 
 c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t); with peepholes the input and forget gates also read c_{t-1} and the
 output gate c_t. Internal gate order: input, forget, output, candidate (layout.py); arrays (T, features, B)
-(steps.py).
+(steps.py). Imported layers' clip and hard sigmoid gates take a loop of their own, so that PyTorch's layers do no
+step more; their input_forget is in the layout.
 
 The time loops do only the recurrent product and pointwise updates, writing into preallocated arrays. Per step they
 cost a handful of NumPy calls, so they avoid everything else: rows come from ``zip`` over views made once, ufuncs are
@@ -17,11 +18,15 @@ from gatescope.engine.kernels.steps import (
     DirectionGrads,
     DirectionRun,
     backward_order,
+    clipper,
     constant,
+    gate_activation,
     matrix_product,
     outer_sum,
+    present,
     project_inputs,
     sigmoid_slope,
+    start_run,
     tanh_slope,
 )
 from gatescope.engine.layout import DirectionLayout, aligned_empty
@@ -33,6 +38,8 @@ def forward(
 ) -> DirectionRun:
     """Run the steps over x (T, input_size, B) from h0, c0 (H, B); see kernels.run_direction."""
     assert c0 is not None
+    if not layout.plain:
+        return _forward_options(layout, x, h0, c0, training)
     if layout.peephole is None:
         return _forward(layout, x, h0, c0, training)
     return _forward_peephole(layout, x, h0, c0, layout.peephole, training)
@@ -80,16 +87,11 @@ def _forward_peephole(
     layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, peephole: FloatArray, training: bool
 ) -> DirectionRun:
     """ONNX peepholes: the input and forget gates read c_{t-1}, the output gate reads c_t."""
-    T, _, B = x.shape
-    G = layout.input_weight.shape[0]
+    run = start_run(layout, x, h0, c0, training)
+    pre, gates, h, c = run.pre, present(run.gates), run.h, present(run.c)
+    T, G, B = pre.shape
     H = G // 4
     dtype = x.dtype
-    pre = project_inputs(layout, x, np.empty((T, G, B), dtype))
-    gates = pre if training else np.empty_like(pre)
-    c = np.empty((T + 1, H, B), dtype)
-    c[0] = c0
-    h = aligned_empty((T + 1, H, B), dtype)
-    h[0] = h0
     recurrent = layout.recurrent_weight.T  # (4H, H)
     peep_input_forget, peep_output = peephole[:2, :, None], peephole[2, :, None]  # (2, H, 1) and (H, 1)
     half = constant(0.5, dtype)
@@ -146,7 +148,52 @@ def _forward_peephole(
         tanh(c_t, squashed_cell)
         multiply(output_t, squashed_cell, h_t)
         h_prev, c_prev = h_t, c_t
-    return DirectionRun(pre, gates, h, c)
+    return run
+
+
+def _forward_options(
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, training: bool
+) -> DirectionRun:
+    """Imported layers' steps: ONNX clip and any gate activation, with or without peepholes.
+
+    Each pre-activation is clipped once all its terms are in: with peepholes, the output gate's only after c_t.
+    """
+    run = start_run(layout, x, h0, c0, training)
+    H, dtype = layout.units, x.dtype
+    G = 4 * H
+    pre, gates, h, c = run.pre, present(run.gates), run.h, present(run.c)
+    recurrent = layout.recurrent_weight.T  # (4H, H)
+    peephole = layout.peephole
+    # The gates that are ready before the cell update: all three, or input and forget when the output gate peeks at c_t.
+    ready = slice(0, 3 * H if peephole is None else 2 * H)
+    output, candidate = slice(2 * H, 3 * H), slice(3 * H, G)
+    squash = gate_activation(layout, dtype)
+    clip_ready, clip_output, clip_candidate = (clipper(layout, rows) for rows in (ready, output, candidate))
+    product = aligned_empty((G, run.batch), dtype)
+    written = np.empty((H, run.batch), dtype)
+    squashed_cell = np.empty_like(written)
+    dot, add, multiply, tanh = matrix_product, np.add, np.multiply, np.tanh
+    for step in range(run.steps):
+        pre_t, gates_t, c_prev, c_t = pre[step], gates[step], c[step], c[step + 1]
+        dot(recurrent, h[step], product)
+        add(pre_t, product, pre_t)
+        if peephole is not None:  # the input and forget gates read c_{t-1}
+            pre_t[:H] += peephole[0, :, None] * c_prev
+            pre_t[H : 2 * H] += peephole[1, :, None] * c_prev
+        clip_ready(pre_t[ready])
+        clip_candidate(pre_t[candidate])
+        squash(pre_t[ready], gates_t[ready])
+        tanh(pre_t[candidate], gates_t[candidate])
+        multiply(gates_t[H : 2 * H], c_prev, c_t)
+        multiply(gates_t[:H], gates_t[candidate], written)
+        add(c_t, written, c_t)
+        if peephole is not None:  # the output gate reads c_t
+            pre_t[output] += peephole[2, :, None] * c_t
+            clip_output(pre_t[output])
+            squash(pre_t[output], gates_t[output])
+        tanh(c_t, squashed_cell)
+        multiply(gates_t[output], squashed_cell, h[step + 1])
+    return run
 
 
 def backward(

@@ -8,6 +8,7 @@ from gatescope.engine.kernels.steps import (
     DirectionGrads,
     DirectionRun,
     backward_order,
+    clipper,
     constant,
     matrix_product,
     outer_sum,
@@ -31,6 +32,9 @@ def forward(
     product = aligned_empty((H, B), x.dtype)
     zero = constant(0.0, pre.dtype)
     relu = layout.nonlinearity == "relu"
+    if layout.clip_bound is not None:
+        _clipped_steps(layout, pre, h, relu)
+        return DirectionRun(pre, None, h, None)
     dot, add, maximum, tanh = matrix_product, np.add, np.maximum, np.tanh
     h_prev = h[0]
     for pre_t, h_t in zip(pre, h[1:]):
@@ -42,6 +46,16 @@ def forward(
             tanh(pre_t, h_t)
         h_prev = h_t
     return DirectionRun(pre, None, h, None)
+
+
+def _clipped_steps(layout: DirectionLayout, pre: FloatArray, h: FloatArray, relu: bool) -> None:
+    """The steps of an imported layer with ONNX's clip: the pre-activation bounded before the nonlinearity."""
+    recurrent = layout.recurrent_weight.T
+    clip = clipper(layout, slice(None))
+    for step, pre_t in enumerate(pre):
+        pre_t += matrix_product(recurrent, h[step])
+        clip(pre_t)
+        h[step + 1] = np.maximum(pre_t, 0) if relu else np.tanh(pre_t)
 
 
 def backward(

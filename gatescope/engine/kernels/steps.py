@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from gatescope.engine.layout import DirectionLayout
+from gatescope.engine.layout import DirectionLayout, aligned_empty
 from gatescope.engine.trace import FloatArray
 
 #: np.dot without its ``__array_function__`` dispatch, a Python-level call on every use that plain arrays never need:
@@ -81,6 +81,25 @@ def project_inputs(layout: DirectionLayout, x: FloatArray, out: FloatArray) -> F
     return out
 
 
+def start_run(
+    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, training: bool
+) -> DirectionRun:
+    """A run before its first step, for loops that keep pre-activations and gates in arrays of their own: the inputs
+    projected into ``pre``; ``gates`` (``pre`` itself in training, where the gates overwrite it); h0, and c0 when
+    given, in row 0 of the states."""
+    T, _, B = x.shape
+    dtype = x.dtype
+    pre = project_inputs(layout, x, np.empty((T, layout.input_weight.shape[0], B), dtype))
+    gates = pre if training else np.empty_like(pre)
+    h = aligned_empty((T + 1, layout.units, B), dtype)
+    h[0] = h0
+    c = None
+    if c0 is not None:
+        c = np.empty((T + 1, layout.units, B), dtype)
+        c[0] = c0
+    return DirectionRun(pre, gates, h, c)
+
+
 def present(array: FloatArray | None) -> FloatArray:
     """An array that the kind of layer guarantees (an LSTM's cells, say), typed as such."""
     assert array is not None
@@ -90,6 +109,59 @@ def present(array: FloatArray | None) -> FloatArray:
 def constant(value: float, dtype: np.dtype[Any]) -> FloatArray:
     """A 0-d array: NumPy combines it with an array faster than a Python float."""
     return np.array(value, dtype)
+
+
+def gate_activation(layout: DirectionLayout, dtype: np.dtype[Any]) -> Callable[[FloatArray, FloatArray], None]:
+    """The layer's gate activation as a function ``(pre, out)`` of one step's gate rows at the layout's scale.
+
+    For the loops of imported layers' options (the plain loops spell the sigmoid out inline): the sigmoid through
+    tanh of the halved rows; Keras 3's hard sigmoid relu6(x + 3) / 6 as its TensorFlow, JAX and PyTorch backends
+    compute it; Keras 2's clip(0.2 x + 0.5, 0, 1) as tf.keras computes it.
+    """
+    # NumPy 2.4 deprecates a positional ``out`` for maximum and minimum only.
+    add, multiply, divide, maximum, minimum, tanh = np.add, np.multiply, np.divide, np.maximum, np.minimum, np.tanh
+    zero, half, one = constant(0.0, dtype), constant(0.5, dtype), constant(1.0, dtype)
+    three, six, fifth = constant(3.0, dtype), constant(6.0, dtype), constant(0.2, dtype)
+
+    def sigmoid(pre: FloatArray, out: FloatArray) -> None:
+        tanh(pre, out)
+        multiply(out, half, out)
+        add(out, half, out)
+
+    def hard_sigmoid(pre: FloatArray, out: FloatArray) -> None:
+        add(pre, three, out)
+        maximum(out, zero, out=out)
+        minimum(out, six, out=out)
+        divide(out, six, out)
+
+    def hard_sigmoid_keras2(pre: FloatArray, out: FloatArray) -> None:
+        multiply(pre, fifth, out)
+        add(out, half, out)
+        maximum(out, zero, out=out)
+        minimum(out, one, out=out)
+
+    functions = {"sigmoid": sigmoid, "hard_sigmoid": hard_sigmoid, "hard_sigmoid_keras2": hard_sigmoid_keras2}
+    return functions[layout.gate_activation]
+
+
+def clipper(layout: DirectionLayout, rows: slice) -> Callable[[FloatArray], None]:
+    """A function that bounds ``rows`` of one step's pre-activations (``rows`` of the layout) to ONNX's clip in
+    place; one that does nothing for a layer without clip."""
+    if layout.clip_bound is None:
+        return _unclipped
+    high = layout.clip_bound[rows]
+    low = -high
+    maximum, minimum = np.maximum, np.minimum
+
+    def clip(pre: FloatArray) -> None:
+        maximum(pre, low, out=pre)
+        minimum(pre, high, out=pre)
+
+    return clip
+
+
+def _unclipped(pre: FloatArray) -> None:
+    """No clip."""
 
 
 def sigmoid_slope(gates: FloatArray, out: FloatArray) -> None:

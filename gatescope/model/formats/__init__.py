@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gatescope.errors import GatescopeError
-from gatescope.model.formats import native, safetensors_file, torch_npz, torch_zip
+from gatescope.model.formats import keras_file, native, safetensors_file, torch_npz, torch_zip
 from gatescope.model.formats.npzfile import check_readable, is_npz
 
 if TYPE_CHECKING:
@@ -25,10 +25,10 @@ class FileFormat(Protocol):
 
 
 #: Tried in order; the first whose sniff says yes loads the file.
-FORMATS: tuple[FileFormat, ...] = (native, torch_npz, torch_zip, safetensors_file)
+FORMATS: tuple[FileFormat, ...] = (native, torch_npz, torch_zip, safetensors_file, keras_file)
 DESCRIPTIONS = (
     "a gatescope model (.npz), a PyTorch state_dict of an LSTM/GRU/RNN model saved with torch.save (.pt, .pth, "
-    ".bin) or numpy.savez (.npz), or a safetensors file (.safetensors)"
+    ".bin) or numpy.savez (.npz), a safetensors file (.safetensors) or a Keras model (.keras, .h5)"
 )
 
 

@@ -7,18 +7,21 @@ tokenizer); per layer ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
 LSTMs, each with a ``_reverse`` twin for bidirectional layers; ``head_weight`` (n, D*H) and ``head_bias`` (n,).
 Metadata: ``__gatescope__``, UTF-8 JSON stored as uint8 (see ``METADATA_KEYS``; ``card`` is an optional Markdown
 model card, ``vocabulary.unknown`` is null for a vocabulary without an unknown token). Read with allow_pickle=False.
+From format version 2, ``cell.layer_options`` may list one object per layer holding the options of imported layers
+that it sets away from their defaults (``RecurrentLayer``'s ``clip``, ``input_forget``, ``reverse``,
+``gate_activation``, ``activation``); files without it have PyTorch's layers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from gatescope.engine.cells import RecurrentLayer, gate_count, layer_from_state_dict
+from gatescope.engine.cells import OPTION_DEFAULTS, RecurrentLayer, gate_count, layer_from_state_dict
 from gatescope.errors import GatescopeError
 from gatescope.model.formats.budget import size_text
 from gatescope.model.formats.native_layout import FORMAT_NAME, FORMAT_VERSION, METADATA
@@ -85,6 +88,7 @@ class _Cell:
     input_size: int
     gru_convention: str
     nonlinearity: str
+    layer_options: tuple[dict[str, Any], ...]
 
 
 def _described_cell(meta: JsonObject) -> _Cell:
@@ -95,6 +99,8 @@ def _described_cell(meta: JsonObject) -> _Cell:
         raise GatescopeError("metadata 'provenance' must be an object")
     if cell.layers < 1:
         raise GatescopeError(f"cell 'layers' must be at least 1, not {cell.layers}")
+    if cell.layer_options and len(cell.layer_options) != cell.layers:
+        raise GatescopeError(f"cell 'layer_options' lists {len(cell.layer_options)} layers; the cell has {cell.layers}")
     return cell
 
 
@@ -160,7 +166,33 @@ def _cell(meta: JsonObject) -> _Cell:
         input_size=_require(cell, "input_size", int),
         gru_convention=_optional(cell, "gru_convention", str, "pytorch"),
         nonlinearity=_optional(cell, "nonlinearity", str, "tanh"),
+        layer_options=tuple(_layer_options(entry) for entry in _optional(cell, "layer_options", list, [])),
     )
+
+
+#: The JSON types of each layer option (its values are checked by RecurrentLayer).
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "clip": (int, float, type(None)),
+    "input_forget": (bool,),
+    "reverse": (bool,),
+    "gate_activation": (str,),
+    "activation": (str,),
+}
+
+
+def _layer_options(entry: object) -> dict[str, Any]:
+    """One layer's entry of ``cell.layer_options``: an object of known option names and JSON types."""
+    if not isinstance(entry, dict):
+        raise GatescopeError(f"each of cell 'layer_options' must be an object, not {type(entry).__name__}")
+    for name, value in entry.items():
+        if name not in OPTION_DEFAULTS:
+            raise GatescopeError(
+                f"unknown layer option {name!r} in cell 'layer_options'; expected {', '.join(OPTION_DEFAULTS)}"
+            )
+        if type(value) not in _OPTION_TYPES[name]:
+            expected = " or ".join("null" if kind is type(None) else kind.__name__ for kind in _OPTION_TYPES[name])
+            raise GatescopeError(f"layer option {name!r} must be {expected}, not {type(value).__name__}")
+    return dict(entry)
 
 
 def _check_arrays(cell: _Cell, arrays: dict[str, np.ndarray]) -> None:
@@ -189,6 +221,7 @@ def _layers(cell: _Cell, arrays: dict[str, np.ndarray], dtype: np.dtype) -> list
             nonlinearity=cell.nonlinearity,
             units=cell.units,
             input_size=cell.input_size if k == 0 else directions * cell.units,
+            **(cell.layer_options[k] if cell.layer_options else {}),
         )
         for k in range(cell.layers)
     ]

@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 
 METADATA = "__gatescope__"
 FORMAT_NAME = "gatescope-model"
-FORMAT_VERSION = 1
+#: The newest version this gatescope reads and writes. Version 2 adds ``cell.layer_options``; a model without any
+#: is written as version 1, which every gatescope reads the same.
+FORMAT_VERSION = 2
+#: The version of files whose layers all have PyTorch's options.
+PLAIN_FORMAT_VERSION = 1
 METADATA_KEYS = (
     "format",
     "format_version",
@@ -37,7 +41,6 @@ METADATA_KEYS = (
 
 def to_arrays(model: Model) -> dict[str, np.ndarray]:
     """Every array and the metadata entry of a model, as ``save`` writes them."""
-    first = model.layers[0]
     has_bias = any(np.any(d.bias_ih) or np.any(d.bias_hh) for layer in model.layers for d in layer.directions)
     arrays: dict[str, np.ndarray] = {}
     for k, layer in enumerate(model.layers):
@@ -49,22 +52,11 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
                 arrays[f"bias_hh_l{k}{suffix}"] = direction.bias_hh
             if direction.peephole is not None:
                 arrays[f"peephole_l{k}{suffix}"] = direction.peephole
-    cell = {
-        "kind": first.kind,
-        "layers": len(model.layers),
-        "units": first.hidden_size,
-        "input_size": first.input_size,
-        "bidirectional": first.bidirectional,
-        "bias": bool(has_bias),
-        "peepholes": first.peepholes,
-    }
-    if first.kind == "gru":
-        cell["gru_convention"] = first.gru_convention
-    if first.kind == "rnn":
-        cell["nonlinearity"] = first.nonlinearity
+    cell = _cell(model, has_bias)
+    layer_options = cell.get("layer_options")
     meta: dict[str, Any] = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if layer_options else PLAIN_FORMAT_VERSION,
         "name": model.name,
         "description": model.description,
         "cell": cell,
@@ -90,6 +82,28 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
         arrays["head_bias"] = model.head.bias
     arrays[METADATA] = json_array(meta)
     return arrays
+
+
+def _cell(model: Model, has_bias: bool) -> dict[str, Any]:
+    """The metadata's ``cell``: what every layer shares, and each layer's options when any is set."""
+    first = model.layers[0]
+    cell: dict[str, Any] = {
+        "kind": first.kind,
+        "layers": len(model.layers),
+        "units": first.hidden_size,
+        "input_size": first.input_size,
+        "bidirectional": first.bidirectional,
+        "bias": bool(has_bias),
+        "peepholes": first.peepholes,
+    }
+    if first.kind == "gru":
+        cell["gru_convention"] = first.gru_convention
+    if first.kind == "rnn":
+        cell["nonlinearity"] = first.nonlinearity
+    layer_options = [layer.options() for layer in model.layers]
+    if any(layer_options):  # one object per layer: the options it sets away from their defaults
+        cell["layer_options"] = layer_options
+    return cell
 
 
 def save(model: Model, path: Path) -> None:

@@ -121,7 +121,7 @@ class ModelBar(QWidget):
         self.origin.setVisible(bool(origin))
         self.layer_box.clear()
         for index, layer in enumerate(model.layers):
-            direction = ", both directions" if layer.bidirectional else ""
+            direction = ", both directions" if layer.bidirectional else ", right to left" if layer.reverse else ""
             self.layer_box.addItem(f"layer {index}: {layer.kind.upper()} ×{layer.hidden_size}{direction}")
         self.layer_box.setVisible(len(model.layers) > 1)
 

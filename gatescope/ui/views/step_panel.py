@@ -350,7 +350,9 @@ class StepPanel(SessionView):
                 if layer.hidden_preactivation is None
                 else float(scales.interpolate_rows(layer.hidden_preactivation, self._session.position)[unit])
             )
-        text = step_caption(layer.kind, values, unit_name(unit, layer), nonlinearity, reverse=unit >= layer.units)
+        text = step_caption(
+            layer.kind, values, unit_name(unit, layer), nonlinearity, reverse=layer.reads_right_to_left(unit)
+        )
         if text != self.caption.text():
             self.caption.setText(text)
 

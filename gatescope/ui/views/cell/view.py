@@ -53,7 +53,7 @@ class CellDiagram(SessionView):
         self._diagrams: list[Diagram] = []
         self._flows: list[CellFlow] = []
         self._kind: str | None = None
-        self._bidirectional = False
+        self._directions: tuple[str, ...] = ()
         self._permutations: list[np.ndarray] = []
         # The strips' wires (x apart: it has features, not units), with their fixed levels and colour tables.
         self._unit_wires: list[str] = []
@@ -164,7 +164,7 @@ class CellDiagram(SessionView):
             self.heading.setText("type a sentence to see the cell read it")
             return
         self._flows = trace_flows(session.model.layers, trace, session.layer)
-        if (layer.kind, layer.bidirectional) != (self._kind, self._bidirectional):
+        if (layer.kind, layer.directions) != (self._kind, self._directions):
             self._build(layer)
         self._load_levels(layer)
         self._load_tables()
@@ -174,7 +174,7 @@ class CellDiagram(SessionView):
     def _build(self, layer: LayerTrace) -> None:
         """The items of each direction's diagram (only when the kind of cell or its directions change)."""
         self._scene.clear()
-        self._kind, self._bidirectional = layer.kind, layer.bidirectional
+        self._kind, self._directions = layer.kind, layer.directions
         font = QFont(self.font())
         font.setPointSizeF(max(9.0, font.pointSizeF() * 1.15))
         self._diagrams = []
