@@ -8,6 +8,7 @@ and from real formats where their readers are installed."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -475,3 +476,42 @@ def test_the_app_starts_on_a_model_that_reads_numbers_with_an_example(qtbot, tmp
     assert window.session.source.shape == (24, window.session.model.input_size)
     with pytest.raises(GatescopeError, match="reads 5 numbers a step, not text; open a CSV or .npy input sequence"):
         build_window(str(path), "some text")
+
+
+# --- every committed model file of another framework --------------------------------------------------------------
+IMPORTS = Path(__file__).parents[1] / "model" / "imports"
+IMPORTED_FILES = sorted(
+    path
+    for path in IMPORTS.glob("*/*")
+    if path.is_file() and not path.name.endswith((".expected.npz", ".md", ".json", ".txt", ".data"))
+)
+
+
+@pytest.mark.parametrize("path", IMPORTED_FILES, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_committed_framework_file_opens_in_the_window(window, path, monkeypatch):
+    from gatescope.ui.views.text_input import input_mode
+
+    seen = answering(monkeypatch, button="open_without")
+    file_model = gatescope.load_model(path)
+
+    assert window.load_model(str(path))
+
+    model = window.session.model
+    assert window.windowTitle() == f"gatescope — {path.name}" and window.stage.text_input.mode == input_mode(model)
+    assert window.stage.model_bar.origin.text().startswith(f"from {path.name} (")
+    assert window.session.trace is not None and window.session.steps > 0
+    assert len(seen) == (1 if file_model.embedding is not None or file_model.head is not None else 0)
+    if seen and file_model.head is not None:
+        assumed = bool(file_model.provenance.get("head_assumed"))
+        assert seen[0]["head note"].endswith("assumed: the file does not say" if assumed else "as the file says")
+
+
+def test_a_keras_text_model_opens_reading_text_with_its_own_vocabulary(window, monkeypatch):
+    path = IMPORTS / "keras" / "text_word_lstm.keras"
+    seen = answering(monkeypatch, button="open_without")
+
+    assert window.load_model(str(path))
+
+    assert seen[0]["vocab placeholder"].startswith("the file's own (")
+    assert window.session.model.reads_text and window.stage.text_input.mode == "text"
+    assert window.session.text == SENTENCE
