@@ -146,6 +146,20 @@ def show_view(qtbot, view, width: int, height: int):
     return view
 
 
+def show_main_window(qtbot, session, settings=None, size: tuple[int, int] = (1280, 720)):
+    """A main window on ``session`` (registered with qtbot), shown and active so that keys reach its shortcuts, with
+    tweens off."""
+    from gatescope.ui.window.main_window import MainWindow
+
+    window = MainWindow(session, settings=settings)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.stage.tweener.set_duration_ms(0)
+    with qtbot.waitActive(window):
+        window.show()
+    return window
+
+
 def pixel_at(picture, widget, point, within=None):
     """The QColor a grab of ``within`` (``widget`` or one of its ancestors) shows at ``point`` of ``widget``."""
     from PySide6.QtCore import QPoint, QPointF

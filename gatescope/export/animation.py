@@ -30,14 +30,14 @@ class FrameRenderer:
     """A fresh session and the chosen view (or the whole stage), laid out offscreen at the export size; renders any
     frame of the plan."""
 
-    def __init__(self, model: Model, text: str, settings: AnimationSettings) -> None:
+    def __init__(self, model: Model, text: str | np.ndarray, settings: AnimationSettings) -> None:
         self.app = QApplication.instance()
         if self.app is None:
             raise GatescopeError("exporting needs a QApplication (gatescope export makes one itself)")
         self.session = SessionModel(model)
         errors: list[str] = []
         self.session.error_raised.connect(errors.append)
-        if not self.session.set_text(text):
+        if not self.session.set_source(text):
             raise GatescopeError(errors[0] if errors else "this model could not read the text")
         session = self.session
         self.settings = settings = settings.checked(session.steps, len(session.trace.layers), session.units)
@@ -94,13 +94,14 @@ Progress = Callable[[int, int, float], bool]  # (frames done, total, seconds lef
 
 def export_animation(
     model: Model,
-    text: str,
+    text: str | np.ndarray,
     settings: AnimationSettings,
     out: Path,
     force: bool = False,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """Render every frame of ``settings`` into ``out``; returns the written path(s).
+    """Render every frame of ``settings`` into ``out`` with ``model`` reading ``text`` (or token ids, or a number
+    sequence (T, features), for a model that reads those); returns the written path(s).
 
     Cancelling (``progress`` returns False) or any failure leaves nothing behind: frames stream to a temporary file
     or folder that is renamed into place only when the last frame is in. ``progress`` is asked after every frame and

@@ -6,51 +6,108 @@ A CSV has one row per step and one column per feature, separated by commas (or s
 comma is used). Blank lines and lines starting with ``#`` are skipped, and so is a first row in which no cell is a
 number (a header of names). A .npy holds a (T, features) array, a (T,) array for a model reading one feature, or a
 (1, T, features) batch of one; it is read without unpickling anything.
+
+The GUI checks ids as they are typed with :func:`locate_ids`, which says where in the text a problem is; an example
+input (:func:`example_ids`, :func:`example_sequence`) starts a model that cannot read text before the user gives theirs.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from gatescope._paths import path_error, user_path
 from gatescope.errors import GatescopeError
-from gatescope.model.formats.npzfile import read_npy
+from gatescope.model.formats.npzfile import check_readable, read_npy
 
 #: Bytes of a CSV input read at most.
 MAX_CSV_BYTES = 100_000_000
-_ID_SEPARATORS = re.compile(r"[\s,]+")
+_ID = re.compile(r"[^\s,]+")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 _DELIMITERS = (",", ";", "\t")
+#: Steps of an example sequence, and ids of an example id input at most.
+EXAMPLE_STEPS = 24
+EXAMPLE_IDS = 8
+NO_IDS = "no token ids given: type whole numbers separated by spaces, e.g. 3 17 5"
 
 
-def parse_ids(text: str, rows: int | None = None) -> np.ndarray:
+@dataclass(frozen=True)
+class InputProblem:
+    """Why typed input cannot be read, and where in the text (character offsets, end exclusive; equal: nowhere)."""
+
+    message: str
+    start: int
+    end: int
+
+
+def parse_ids(text: str, rows: int | None = None) -> npt.NDArray[np.int64]:
     """Token ids typed as whole numbers separated by spaces or commas ("3 17 5"), as int64 (T,); each checked to be in
     0 .. rows - 1 when ``rows`` (the embedding's rows) is given."""
-    parts = [part for part in _ID_SEPARATORS.split(text.strip()) if part]
-    if not parts:
-        raise GatescopeError("no token ids given: type whole numbers separated by spaces, e.g. 3 17 5")
+    located = locate_ids(text, rows)
+    if isinstance(located, InputProblem):
+        raise GatescopeError(located.message)
+    return located[0]
+
+
+def locate_ids(
+    text: str, rows: int | None = None
+) -> tuple[npt.NDArray[np.int64], list[tuple[int, int]]] | InputProblem:
+    """parse_ids, with each id's place in ``text`` (character offsets): the ids and their spans, or the first problem
+    and where it is (the GUI underlines it while the user types)."""
     ids: list[int] = []
-    for part in parts:
-        if not _WHOLE_NUMBER.fullmatch(part):
-            raise GatescopeError(f"{part!r} is not a token id: ids are whole numbers separated by spaces, e.g. 3 17 5")
-        number = int(part)
-        if number < 0 or (rows is not None and number >= rows):
-            limit = f"0 to {rows - 1}" if rows is not None else "0 and up"
-            raise GatescopeError(f"token id {number} is out of range: this model's ids run from {limit}")
-        ids.append(number)
-    if rows is None and max(ids) > np.iinfo(np.int64).max:
-        raise GatescopeError(f"token id {max(ids)} is out of range")
-    return np.array(ids, dtype=np.int64)
+    spans: list[tuple[int, int]] = []
+    for match in _ID.finditer(text):
+        try:
+            ids.append(_token_id(match.group(), rows))
+        except GatescopeError as error:
+            return InputProblem(str(error), match.start(), match.end())
+        spans.append(match.span())
+    if not ids:
+        return InputProblem(NO_IDS, 0, len(text))
+    return np.array(ids, dtype=np.int64), spans
+
+
+def _token_id(part: str, rows: int | None) -> int:
+    if not _WHOLE_NUMBER.fullmatch(part):
+        raise GatescopeError(f"{part!r} is not a token id: ids are whole numbers separated by spaces, e.g. 3 17 5")
+    number = int(part)
+    if number < 0 or (rows is not None and number >= rows):
+        limit = f"0 to {rows - 1}" if rows is not None else "0 and up"
+        raise GatescopeError(f"token id {number} is out of range: this model's ids run from {limit}")
+    if number > np.iinfo(np.int64).max:
+        raise GatescopeError(f"token id {number} is out of range")
+    return number
+
+
+def ids_text(ids: np.ndarray) -> str:
+    """Token ids as they are typed: "3 17 5"."""
+    return " ".join(str(int(i)) for i in ids)
+
+
+def example_ids(count: int) -> npt.NDArray[np.int64]:
+    """A few ids to start a model that reads ids with: 1, 2, … (0 is often padding), within 0 .. count - 1."""
+    if count <= 1:
+        return np.zeros(1, dtype=np.int64)
+    return np.arange(1, min(count, EXAMPLE_IDS + 1), dtype=np.int64)
+
+
+def example_sequence(features: int, steps: int = EXAMPLE_STEPS) -> npt.NDArray[np.float64]:
+    """Sine waves (T, features), one phase per feature: something to show before the user opens their own."""
+    time = np.arange(steps, dtype=np.float64)[:, None]
+    phase = np.arange(features, dtype=np.float64)[None, :] * (np.pi / max(features, 1))
+    return np.sin(2 * np.pi * time / 12 + phase)
 
 
 def read_sequence(path: str | Path, features: int) -> np.ndarray:
     """The (T, features) float array in a CSV or .npy file (by content: a .npy starts with its magic bytes); every
     problem is a GatescopeError naming the file, the place and what to do."""
     path = user_path(path)
+    check_readable(path)  # a folder, a pipe or a device is refused before it is opened (a pipe would block)
     try:
         with path.open("rb") as stream:
             magic = stream.read(6)

@@ -1,8 +1,9 @@
 """SessionModel: the one place the app's state lives. It validates, stores, then emits — views only listen.
 
-State: the model, the text, its trace, the selected layer, the step (token index), the phase within a token, the
-selected unit, and the unit ordering. ``position`` is the displayed step as a float while an animation tweens
-between two tokens (views interpolate the trace there); it equals ``step`` when nothing moves.
+State: the model, its input (the source: a text, token ids or a number sequence), its trace, the selected layer,
+the step (token index), the phase within a token, the selected unit, and the unit ordering. ``position`` is the
+displayed step as a float while an animation tweens between two tokens (views interpolate the trace there); it equals
+``step`` when nothing moves.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class SessionModel(QObject):
     """Model, text, trace, layer, step, phase, unit: validated setters that emit only on a real change."""
 
     model_changed = Signal(object)  # Model
-    text_changed = Signal(str)
+    source_changed = Signal(object)  # str | np.ndarray: the text, the token ids (int) or the sequence (T, features)
+    text_changed = Signal(str)  # the source, when it is a text
     trace_changed = Signal(object)  # Trace
     layer_changed = Signal(int)
     step_changed = Signal(int)
@@ -35,10 +37,10 @@ class SessionModel(QObject):
     colour_scheme_changed = Signal(str)
     error_raised = Signal(str)
 
-    def __init__(self, model: Model, text: str = "", parent: QObject | None = None) -> None:
+    def __init__(self, model: Model, text: str | np.ndarray = "", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._model = model
-        self._text = ""
+        self._source: str | np.ndarray = ""
         self._trace: Trace | None = None
         self._layer = 0
         self._step = 0
@@ -49,8 +51,8 @@ class SessionModel(QObject):
         self._unit_order = "index"
         self._colour_scheme = DEFAULT_SCHEME
         self._orders: dict[tuple[int, str], np.ndarray] = {}
-        if text:
-            self.set_text(text)
+        if _given(text):
+            self.set_source(text)
 
     # --- read-only views of the state ---------------------------------------------------------------------------
     @property
@@ -58,8 +60,14 @@ class SessionModel(QObject):
         return self._model
 
     @property
+    def source(self) -> str | np.ndarray:
+        """What the model reads: a text, token ids (an integer array) or a float array (T, features)."""
+        return self._source
+
+    @property
     def text(self) -> str:
-        return self._text
+        """The source when it is a text; "" when the model reads token ids or numbers."""
+        return self._source if isinstance(self._source, str) else ""
 
     @property
     def trace(self) -> Trace | None:
@@ -126,33 +134,50 @@ class SessionModel(QObject):
     # --- setters: validate, store, emit ------------------------------------------------------------------------
     def set_text(self, text: str) -> bool:
         """Run the model on ``text``; on bad input emit error_raised and keep the previous trace. True if it ran."""
-        if text == self._text and self._trace is not None:
+        return self.set_source(text)
+
+    def set_source(self, source: str | np.ndarray) -> bool:
+        """Run the model on a text, token ids (an integer array (T,)) or a float array (T, features); on bad input
+        emit error_raised and keep the previous trace. True if it ran."""
+        if _same_source(source, self._source) and self._trace is not None:
             return True
         try:
-            trace = self._model.run(text)
+            trace = self._model.run(source)
         except GatescopeError as error:
             self.error_raised.emit(str(error))
             return False
-        self._text = text
-        self.text_changed.emit(text)
+        self._store_source(source)
         self._install_trace(trace)
         return True
 
-    def set_model(self, model: Model) -> bool:
-        """Switch models and re-run the current text; on failure keep the current model and say why."""
-        if model is self._model:
+    def set_model(self, model: Model, source: str | np.ndarray | None = None) -> bool:
+        """Switch models and run it on ``source`` (default: the current one); on failure keep the current model and
+        say why."""
+        if model is self._model and (source is None or _same_source(source, self._source)):
             return True
+        given = self._source if source is None else source
         try:
-            trace = model.run(self._text) if self._text else None
+            trace = model.run(given) if _given(given) else None
         except GatescopeError as error:
             self.error_raised.emit(str(error))
             return False
         self._model = model
         self._layer = 0
         self.model_changed.emit(model)
+        if not _same_source(given, self._source):
+            self._store_source(given)
         if trace is not None:
             self._install_trace(trace)
         return True
+
+    def _store_source(self, source: str | np.ndarray) -> None:
+        if isinstance(source, np.ndarray):
+            source = np.array(source, copy=True)  # the caller's array stays theirs to change
+            source.flags.writeable = False
+        self._source = source
+        self.source_changed.emit(source)
+        if isinstance(source, str):
+            self.text_changed.emit(source)
 
     def _install_trace(self, trace: Trace) -> None:
         self._trace = trace
@@ -277,6 +302,17 @@ class SessionModel(QObject):
         if key not in self._orders:
             self._orders[key] = unit_order(layer, self._unit_order, self._trace.outputs if self._trace else None)
         return self._orders[key]
+
+
+def _given(source: str | np.ndarray) -> bool:
+    """True unless ``source`` is the empty text (no input yet)."""
+    return not isinstance(source, str) or bool(source)
+
+
+def _same_source(a: str | np.ndarray, b: str | np.ndarray) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    return a.dtype.kind == b.dtype.kind and a.shape == b.shape and bool(np.array_equal(a, b))
 
 
 def unit_order(layer: LayerTrace, order: str, outputs: np.ndarray | None) -> np.ndarray:

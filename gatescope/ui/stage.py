@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QMainWindow, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from gatescope.ui.playback import DEFAULT_SPEED, DEFAULT_TWEEN_MS, PhaseTweener, Playback, Tweener
 from gatescope.ui.registry import CENTRAL_VIEWS, VIEWS
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views.legend import ColourLegend
 from gatescope.ui.views.model_bar import ModelBar
-from gatescope.ui.views.text_input import TextInput
+from gatescope.ui.views.text_input import TextInput, input_mode
 from gatescope.ui.views.token_strip import TokenStrip
 from gatescope.ui.views.transport import Transport
 
@@ -31,6 +31,7 @@ class Stage(QMainWindow):
     """Every view of one session, laid out; ``views`` holds the registry's views by key."""
 
     status_message = Signal(str)  # hover and click reports from any view, for a status bar
+    open_sequence_requested = Signal()  # "Open input sequence…" beside the input of a model that reads numbers
 
     def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +43,9 @@ class Stage(QMainWindow):
         self.model_bar = ModelBar(session, self)
         self.text_input = TextInput(session, self)
         self.text_input.setMaximumHeight(72)
+        self.open_sequence_button = QPushButton("Open input sequence…", self)
+        self.open_sequence_button.setToolTip("A CSV of numbers or a .npy array (steps, features), one row per step")
+        self.open_sequence_button.clicked.connect(self.open_sequence_requested)
         self.token_strip = TokenStrip(session, self)
         self.transport = Transport(session, self.playback, self.tweener, self, phase_tweener=self.phase_tweener)
         self.views: dict[str, QWidget] = {entry.key: entry.view_class()(session, self) for entry in VIEWS}
@@ -49,13 +53,21 @@ class Stage(QMainWindow):
         self._compose()
         for view in (self.model_bar, self.text_input, self.token_strip, self.transport, *self.views.values()):
             view.status_message.connect(self.status_message)
+        session.model_changed.connect(self._on_model_changed)
+        self._on_model_changed(session.model)
+
+    def _on_model_changed(self, model) -> None:
+        self.open_sequence_button.setVisible(input_mode(model) == "sequence")
 
     def _compose(self) -> None:
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(6, 6, 6, 2)
         column.addWidget(self.model_bar)
-        column.addWidget(self.text_input)
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.text_input, stretch=1)
+        input_row.addWidget(self.open_sequence_button, alignment=Qt.AlignmentFlag.AlignTop)
+        column.addLayout(input_row)
         column.addWidget(self.token_strip)
         column.addWidget(self.transport)
         self.central_tabs = QTabWidget(self)

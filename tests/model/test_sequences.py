@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from gatescope import GatescopeError
-from gatescope.model.sequences import parse_ids, read_sequence
+from gatescope.model.sequences import (
+    InputProblem,
+    example_ids,
+    example_sequence,
+    ids_text,
+    locate_ids,
+    parse_ids,
+    read_sequence,
+)
 
 
 def test_ids_are_whole_numbers_separated_by_spaces_or_commas():
@@ -106,3 +114,48 @@ def test_binary_files_that_are_no_array_are_refused(tmp_path):
 
     with pytest.raises(GatescopeError, match="neither a .npy array nor a CSV"):
         read_sequence(path, features=1)
+
+
+def test_typed_ids_come_with_their_places_in_the_text():
+    ids, spans = locate_ids(" 3 17,  5", 20)
+    np.testing.assert_array_equal(ids, [3, 17, 5])
+    assert spans == [(1, 2), (3, 5), (8, 9)]
+    assert ids_text(ids) == "3 17 5"
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "place"),
+    [
+        ("3 20 5", "token id 20 is out of range: this model's ids run from 0 to 19", (2, 4)),
+        ("3 -1", "token id -1 is out of range", (2, 4)),
+        ("3 x", "'x' is not a token id", (2, 3)),
+        ("3 2.5", "'2.5' is not a token id", (2, 5)),
+        ("3 ²", "'²' is not a token id", (2, 3)),
+        ("   ", "no token ids given", (0, 3)),
+    ],
+)
+def test_typed_ids_that_cannot_be_read_say_why_and_where(text, message, place):
+    problem = locate_ids(text, 20)
+    assert isinstance(problem, InputProblem)
+    assert message in problem.message and (problem.start, problem.end) == place
+    with pytest.raises(GatescopeError, match=message):  # the same words as the command line's
+        parse_ids(text, 20)
+
+
+def test_examples_fit_the_model():
+    np.testing.assert_array_equal(example_ids(100), np.arange(1, 9))
+    np.testing.assert_array_equal(example_ids(4), [1, 2, 3])
+    np.testing.assert_array_equal(example_ids(1), [0])
+    waves = example_sequence(3)
+    assert waves.shape == (24, 3) and np.abs(waves).max() <= 1 and not np.allclose(waves[:, 0], waves[:, 1])
+
+
+def test_a_folder_or_a_pipe_is_refused_before_it_is_opened(tmp_path):
+    import os
+
+    with pytest.raises(GatescopeError, match="is a folder"):
+        read_sequence(tmp_path, features=1)
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    with pytest.raises(GatescopeError, match="not a regular file"):
+        read_sequence(pipe, features=1)

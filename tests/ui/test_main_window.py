@@ -15,17 +15,20 @@ from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
 from gatescope.ui.views.cell.layouts import BLOCK_W, STRIP_SIZE
 from gatescope.ui.window.main_window import MainWindow
-from tests.helpers import SENTENCE, column_outline_share, make_text_model, near, pixel_at, scene_pixel
+from tests.helpers import (
+    SENTENCE,
+    column_outline_share,
+    make_text_model,
+    near,
+    pixel_at,
+    scene_pixel,
+    show_main_window,
+)
 
 
 @pytest.fixture
 def window(qtbot, session):
-    window = MainWindow(session, settings=None)
-    qtbot.addWidget(window)
-    window.resize(1300, 850)
-    window.show()
-    window.stage.tweener.set_duration_ms(0)
-    qtbot.waitExposed(window)
+    window = show_main_window(qtbot, session, size=(1300, 850))
     window.stage.views["heatmaps"].setFocus()
     return window
 
@@ -127,16 +130,6 @@ def test_open_dialog_on_a_name_longer_than_the_file_system_allows_says_why(windo
         )
     ]
     assert window.session.model is before
-
-
-def test_array_only_model_is_refused_with_a_reason(window, monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
-    from pathlib import Path
-
-    state_dict = Path(__file__).parents[1] / "model" / "fixtures" / "torch_state_dict_gru.npz"
-    assert window.load_model(str(state_dict)) is False
-    assert "cannot read typed text" in shown[0]
 
 
 def test_built_in_model_loads_and_shows_its_card(window, qtbot):

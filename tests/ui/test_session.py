@@ -132,3 +132,61 @@ def test_layer_choice_on_stacked_model():
     assert session.layer_trace.index == 1 and session.units == 16 and session.unit == 15
     with pytest.raises(ValueError, match=r"^layer 2 is out of range 0\.\.1$"):
         session.set_layer(2)
+
+
+def _ids_session() -> SessionModel:
+    import dataclasses
+
+    model = dataclasses.replace(make_text_model("gru", units=6), tokenizer=None, vocabulary=None)
+    return SessionModel(model, np.array([1, 2, 3]))
+
+
+def test_token_ids_are_a_source_of_their_own_kept_as_given():
+    session = _ids_session()
+    given = np.array([4, 5])
+    sources, texts, traces = (
+        emitted(session.source_changed),
+        emitted(session.text_changed),
+        emitted(session.trace_changed),
+    )
+
+    assert session.set_source(given)
+    given[0] = 9  # the caller's array stays theirs to change
+
+    np.testing.assert_array_equal(session.source, [4, 5])
+    assert not session.source.flags.writeable and session.text == ""
+    assert len(sources) == 1 and texts == [] and len(traces) == 1
+    assert session.set_source(np.array([4, 5])) and len(traces) == 1  # the same ids: nothing runs again
+
+
+def test_ids_a_model_cannot_read_keep_the_trace_and_say_why():
+    session = _ids_session()
+    trace, errors = session.trace, emitted(session.error_raised)
+    assert session.set_source(np.array([1, 99])) is False
+    assert session.trace is trace and "token id 99 is out of range" in errors[0][0]
+    assert session.set_source("a text") is False and "cannot read text" in errors[1][0]
+
+
+def test_switching_model_and_source_together_emits_model_then_source_then_trace(session):
+    import dataclasses
+
+    order = []
+    for name in ("model_changed", "source_changed", "text_changed", "trace_changed"):
+        getattr(session, name).connect(lambda *args, name=name: order.append(name))
+    ids_model = dataclasses.replace(make_text_model("gru", units=6), tokenizer=None, vocabulary=None)
+
+    assert session.set_model(ids_model, np.array([2, 3]))
+
+    assert order == ["model_changed", "source_changed", "trace_changed"]
+    assert session.text == "" and session.trace.tokens == ["2", "3"]
+    assert session.set_model(make_text_model("lstm", units=4), "not good")
+    assert session.text == "not good" and order[-2:] == ["text_changed", "trace_changed"]
+
+
+def test_a_model_that_cannot_read_the_given_source_is_not_switched_to(session):
+    import dataclasses
+
+    before, errors = session.model, emitted(session.error_raised)
+    ids_model = dataclasses.replace(make_text_model("gru", units=6), tokenizer=None, vocabulary=None)
+    assert session.set_model(ids_model) is False  # it cannot read the current text
+    assert session.model is before and "cannot read text" in errors[0][0]

@@ -21,7 +21,7 @@ from gatescope.ui.views.live_label import LiveLabel
 #: Okabe–Ito, a qualitative palette colour-blind readers can tell apart; one colour per output label.
 LABEL_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
 NO_HEAD = (
-    "this model has no output head: it reads the text and keeps a hidden state, but predicts nothing. "
+    "this model has no output head: it reads its input and keeps a hidden state, but predicts nothing. "
     "The step and unit views still show every gate."
 )
 

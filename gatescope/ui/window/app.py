@@ -12,8 +12,8 @@ from pathlib import Path
 from gatescope.errors import GatescopeError
 from gatescope.interrupts import SignalNote, deferred_signals
 from gatescope.ui.application import application, closing_on_signals, headless_application
+from gatescope.ui.window.loading import first_input, load_remembered
 
-DEFAULT_TEXT = "the plot was dull but the ending was wonderful"
 PREFERRED_MODELS = ("lstm-sentiment", "bracket-counter")
 log = logging.getLogger("gatescope")
 
@@ -84,20 +84,20 @@ def install_exception_hook(parent_getter) -> None:
 
 
 def build_window(model_name: str | None, text: str | None, settings=None, load_options: dict | None = None):
-    """The main window for a model (name or path) reading ``text`` (None: an example sentence); GatescopeError when
-    the model cannot be used or cannot read the text. ``load_options`` (vocab, labels, head) go to load_model."""
-    import gatescope
+    """The main window for a model (name or path) reading ``text`` (None: an example; token ids as numbers, "3 17 5",
+    for a model without a vocabulary); GatescopeError when the model cannot be used or cannot read the text.
+
+    ``load_options`` (vocab, labels, head: the command line's) go to load_model and are remembered for the file; without
+    them, a file from another framework gets the answers remembered for it."""
     from gatescope.ui.session import SessionModel
     from gatescope.ui.window.main_window import MainWindow
 
     model_name = model_name or default_model_name()
-    model = gatescope.load_model(model_name, **(load_options or {}))
-    if not model.reads_text:
-        raise GatescopeError(f"{model_name}: this model has no tokenizer or embedding, so it cannot read text")
+    model = load_remembered(settings, model_name, load_options)
     session = SessionModel(model)
     errors: list[str] = []
     session.error_raised.connect(errors.append)
-    if not session.set_text(text if text is not None else DEFAULT_TEXT):
+    if not session.set_source(first_input(model, text)):
         raise GatescopeError(errors[0])
     session.error_raised.disconnect(errors.append)
     return MainWindow(session, settings=settings, model_source=model_name)
@@ -132,7 +132,6 @@ def run_gui(
     window = None
     install_exception_hook(lambda: window)
     saved_model = settings.value("session/model", "", type=str)
-    saved_text = settings.value("session/text", "", type=str)
     try:
         window = build_window(model_name or saved_model or None, text, settings, load_options)
     except GatescopeError as error:
@@ -140,8 +139,8 @@ def run_gui(
             raise
         log.warning("could not use the last model, %s (%s); using the default model", saved_model, error)
         window = build_window(None, text, settings)
-    if text is None and saved_text:
-        window.session.set_text(saved_text)  # the last text; one this model cannot read keeps the example (and says so)
+    if text is None:
+        window.restore_input()  # the last text (ids, sequence); one this model cannot read keeps the example
     window.show()
     with closing_on_signals(app, signals):
         code = app.exec()
@@ -206,8 +205,11 @@ def _compare_window(main, compare: str):
     from gatescope.ui.window.compare import CompareWindow
 
     other = gatescope.load_model(compare)
-    if not other.reads_text:
-        raise GatescopeError(f"--compare {compare}: this model has no tokenizer or embedding, so it cannot read text")
+    if not other.reads_text or not main.session.model.reads_text:
+        raise GatescopeError(
+            f"--compare {compare}: compare puts two models on one text, and one of them has no vocabulary (it reads "
+            f"token ids or numbers)"
+        )
     return CompareWindow(main.session.model, other, main.session.text)
 
 

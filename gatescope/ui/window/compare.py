@@ -43,7 +43,7 @@ class CompareWindow(QWidget):
         self.resize(1500, 900)
 
     def _load(self, column: ModelColumn, name: str) -> bool:
-        return load_into(self, column.session, name)
+        return load_into(self, column.session, name, needs_text=True)
 
     def closeEvent(self, event) -> None:
         self.stage.playback.pause()

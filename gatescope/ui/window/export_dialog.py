@@ -282,7 +282,7 @@ def run_animation_export(
         return not progress.wasCanceled()
 
     try:
-        return export_animation(session.model, session.text, settings, out, force=force, progress=report)
+        return export_animation(session.model, session.source, settings, out, force=force, progress=report)
     except ExportCancelled:
         return None
     except GatescopeError as error:

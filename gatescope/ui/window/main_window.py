@@ -3,14 +3,11 @@ preferences. Every view lives in the stage (:mod:`gatescope.ui.stage`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QTextBrowser,
@@ -20,15 +17,19 @@ from PySide6.QtWidgets import (
 
 import gatescope
 from gatescope.errors import GatescopeError
+from gatescope.model.model import Model
+from gatescope.model.sequences import ids_text, locate_ids
 from gatescope.presentation.scales import DEFAULT_SCHEME, SCHEMES
 from gatescope.ui.playback import DEFAULT_SPEED, DEFAULT_TWEEN_MS
 from gatescope.ui.registry import CENTRAL_VIEWS, view_entry
 from gatescope.ui.session import UNIT_ORDERS, SessionModel
 from gatescope.ui.stage import Stage
 from gatescope.ui.theme import THEMES, apply_theme
-from gatescope.ui.window.loading import load_into
+from gatescope.ui.views.model_bar import model_title
+from gatescope.ui.views.text_input import input_mode
+from gatescope.ui.window.loading import DEFAULT_TEXT, EXAMPLE_SEQUENCE, imported_model_card, input_for, read_model
+from gatescope.ui.window.opening import Opener
 
-MODEL_FILTER = "gatescope or PyTorch state_dict models (*.npz);;All files (*)"
 HINT = "Left/Right step through the tokens, Space plays; click any cell to inspect a unit"
 
 
@@ -46,18 +47,25 @@ class MainWindow(QMainWindow):
         self.session = session
         self.settings = settings
         self.model_source = model_source or session.model.name
+        self.last_text = session.text or DEFAULT_TEXT  # what a text model reads after one that reads ids or numbers
         self.setWindowTitle("gatescope")
         self.setAcceptDrops(True)
         self.stage = Stage(session, self)
         self.setCentralWidget(self.stage)
+        self.opener = Opener(self)
+        if input_mode(session.model) == "sequence" and not self.stage.text_input.sequence_name:
+            self.stage.text_input.set_sequence_name(EXAMPLE_SEQUENCE)
         self._build_menus()
         self._build_shortcuts()
         self.stage.status_message.connect(self._show_status)
         self.stage.model_bar.picker.model_requested.connect(self.load_model)
         self.stage.model_bar.picker.open_file_requested.connect(self.open_model_dialog)
+        self.stage.open_sequence_requested.connect(self.opener.open_sequence_dialog)
         session.error_raised.connect(self._on_error_raised)
         session.model_changed.connect(self._on_model_changed)
+        session.text_changed.connect(self._on_text_changed)
         self._on_model_changed(session.model)
+        self.opener.opened(self.model_source)
         self.statusBar().showMessage(HINT)
         self.restore_preferences()
 
@@ -65,6 +73,9 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         open_action = file_menu.addAction("&Open model…", self.open_model_dialog)
         open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.opener.build_recent_menu(file_menu.addMenu("Open &Recent"))
+        self.sequence_action = file_menu.addAction("Open input &sequence…", self.opener.open_sequence_dialog)
+        self.sequence_action.setStatusTip("A CSV of numbers or a .npy array (steps, features), one row per step")
         file_menu.addSeparator()
         export_action = file_menu.addAction("&Export animation…", self.export_animation_dialog)
         export_action.setShortcut(QKeySequence("Ctrl+E"))
@@ -93,6 +104,10 @@ class MainWindow(QMainWindow):
 
         model_menu = self.menuBar().addMenu("&Model")
         model_menu.addAction("Model &card…", self.show_model_card)
+        self.import_action = model_menu.addAction(
+            "&Vocabulary, labels and head…", lambda: self.opener.edit_import_choices()
+        )
+        self.import_action.setEnabled(False)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
         help_menu.addAction("&About gatescope", self.show_about)
@@ -147,6 +162,14 @@ class MainWindow(QMainWindow):
         """Open a compare window: this model and ``other`` (a sensible partner by default) on the current text."""
         from gatescope.ui.window.compare import CompareWindow, partner_for
 
+        if not self.session.model.reads_text:
+            QMessageBox.information(
+                self,
+                "Compare needs text",
+                "Compare puts two models on one text; this model reads token ids or "
+                "numbers. Give it a vocabulary (Model → Vocabulary, labels and head…) to compare it.",
+            )
+            return None
         name = other or partner_for(self.session.model.name)
         try:
             partner = gatescope.load_model(name)
@@ -163,7 +186,12 @@ class MainWindow(QMainWindow):
 
     # --- session events --------------------------------------------------------------------------------------------
     def _on_model_changed(self, model) -> None:
-        self.setWindowTitle(f"gatescope — {model.name}")
+        self.setWindowTitle(f"gatescope — {model_title(model)}")
+        self.sequence_action.setEnabled(input_mode(model) == "sequence")
+
+    def _on_text_changed(self, text: str) -> None:
+        if text:
+            self.last_text = text
 
     def _on_error_raised(self, message: str) -> None:
         self._show_status(f"⚠ {message}")
@@ -173,19 +201,31 @@ class MainWindow(QMainWindow):
 
     # --- models ----------------------------------------------------------------------------------------------------
     def load_model(self, source: str) -> bool:
-        """Load a built-in model or a file; a bad one shows its error and the current model stays."""
-        if not load_into(self, self.session, source):
+        """Load a built-in model or a file of any format (asking what an imported file cannot say, once); a bad one
+        shows its error and the current model stays."""
+        model = read_model(self, self.settings, source)
+        return model is not None and self.install_model(model, source)
+
+    def install_model(self, model: Model, source: str) -> bool:
+        """Make ``model`` (loaded from ``source``) the session's, reading the current input if it can, else the last
+        text, a few token ids or an example sequence."""
+        current = self.session.source
+        given = input_for(model, current, self.last_text)
+        text_input = self.stage.text_input
+        previous_name = text_input.sequence_name
+        if input_mode(model) == "sequence" and given is not current:
+            text_input.set_sequence_name(EXAMPLE_SEQUENCE)
+        if not self.session.set_model(model, given):
+            text_input.set_sequence_name(previous_name)
             return False
+        if given is not current:
+            self.opener.sequence_path = None
         self.model_source = str(source)
+        self.opener.opened(str(source))
         return True
 
     def open_model_dialog(self) -> None:
-        folder = self.settings.value("files/last_folder", str(Path.home()), type=str) if self.settings else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", folder, MODEL_FILTER)
-        if path:
-            if self.settings is not None:
-                self.settings.setValue("files/last_folder", str(Path(path).parent))
-            self.load_model(path)
+        self.opener.open_model_dialog()
 
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
@@ -195,7 +235,26 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
-            self.load_model(urls[0].toLocalFile())
+            event.acceptProposedAction()
+            self.opener.open_dropped(urls[0].toLocalFile())
+
+    def restore_input(self) -> None:
+        """The input saved last time, if this model reads it: the text, the token ids, or the sequence file."""
+        settings, mode = self.settings, input_mode(self.session.model)
+        if settings is None:
+            return
+        if mode == "text":
+            saved = settings.value("session/text", "", type=str)
+            if saved:
+                self.session.set_text(saved)  # one this model cannot read keeps the example (and says so)
+        elif mode == "ids":
+            parsed = locate_ids(settings.value("session/ids", "", type=str), self.session.model.id_count or 0)
+            if isinstance(parsed, tuple):
+                self.session.set_source(parsed[0])
+        else:
+            saved = settings.value("session/sequence", "", type=str)
+            if saved:
+                self.opener.open_sequence(saved, quiet=True)
 
     # --- dialogs ---------------------------------------------------------------------------------------------------
     def _text_dialog(self, title: str, markdown: str) -> QDialog:
@@ -213,9 +272,12 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_model_card(self) -> QDialog:
+        """Model → Model card…: the model's own card; for a file opened from another framework, the card
+        ``gatescope import`` would write (where it came from, what was given or assumed), without the parity check."""
         model = self.session.model
-        card = model.card or f"# {model.name}\n\n{model.description or 'No description.'}\n"
-        dialog = self._text_dialog(f"Model card — {model.name}", card + f"\n\n---\n\n{model.summary()}\n")
+        card = model.card or imported_model_card(model)
+        card = card or f"# {model_title(model)}\n\n{model.description or 'No description.'}\n"
+        dialog = self._text_dialog(f"Model card — {model_title(model)}", card + f"\n\n---\n\n{model.summary()}\n")
         dialog.show()
         return dialog
 
@@ -287,7 +349,12 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", stage.saveState())
         settings.setValue("session/model", self.model_source)
-        settings.setValue("session/text", self.session.text)
+        settings.setValue("session/text", self.last_text)
+        source = self.session.source
+        if input_mode(self.session.model) == "ids" and not isinstance(source, str):
+            settings.setValue("session/ids", ids_text(source))
+        sequence = self.opener.sequence_path
+        settings.setValue("session/sequence", str(sequence) if sequence is not None else "")
         settings.setValue("playback/speed", stage.playback.speed)
         settings.setValue("playback/tween_ms", stage.tweener.duration_ms)
         settings.setValue("playback/by_phase", stage.playback.by_phase)
