@@ -483,7 +483,7 @@ IMPORTS = Path(__file__).parents[1] / "model" / "imports"
 IMPORTED_FILES = sorted(
     path
     for path in IMPORTS.glob("*/*")
-    if path.is_file() and not path.name.endswith((".expected.npz", ".md", ".json", ".txt", ".data"))
+    if path.suffix in (".pt", ".safetensors", ".keras", ".h5", ".onnx") and not path.name.startswith("refused")
 )
 
 
