@@ -14,6 +14,7 @@ import numpy as np
 from gatescope.engine.trace import Trace
 from gatescope.errors import GatescopeError
 from gatescope.frameworks import FRAMEWORKS, PACKAGES, TITLES
+from gatescope.model.formats import native
 from gatescope.model.model import Model
 
 #: Largest difference from the framework (any h, c or logit) still counted as the same numbers.
@@ -82,9 +83,16 @@ class Unchecked:
     remedy: str = ""
 
 
-def framework_of(model: Model) -> tuple[str, str, str] | None:
+def written_by_gatescope(path: Path) -> bool:
+    """True for gatescope's own model file, whatever provenance an imported model carried into it."""
+    return native.sniff(path)
+
+
+def framework_of(model: Model, path: Path | None = None) -> tuple[str, str, str] | None:
     """(format key, framework name, pip package) of the file ``model`` was read from; None for gatescope's own
-    formats, which no framework wrote."""
+    formats, which no framework wrote (an imported model saved as .npz keeps its provenance, not its framework)."""
+    if path is not None and written_by_gatescope(path):
+        return None
     key = model.provenance.get("format_key")
     if not isinstance(key, str) or key not in FRAMEWORKS:
         return None
@@ -93,9 +101,11 @@ def framework_of(model: Model) -> tuple[str, str, str] | None:
 
 def compare_with_framework(path: Path, model: Model, given: CheckInput) -> Comparison | Unchecked:
     """Run ``path`` in its framework and ``model`` in gatescope on the same input and compare them."""
-    found = framework_of(model)
+    found = framework_of(model, path)
     if found is None:
-        form = model.provenance.get("format", "a gatescope model")
+        form = (
+            "a gatescope model" if written_by_gatescope(path) else model.provenance.get("format", "a gatescope model")
+        )
         return Unchecked(f"{path.name} is {form}; no other framework wrote it, so there is nothing to compare with")
     key, title, package = found
     try:
@@ -143,7 +153,11 @@ def differences(trace: Trace, reference: dict[str, Any], framework: str) -> list
         elif name not in ours:
             found.append(Difference(name, np.inf, f"{framework} gives it; gatescope's model has no such quantity"))
         else:
-            found.append(_difference(name, ours[name], np.asarray(reference[name]), framework))
+            theirs = np.asarray(reference[name])
+            mine = ours[name]
+            if name == "logits" and theirs.ndim == 2 and 0 < theirs.shape[0] < mine.shape[0]:
+                mine = mine[-theirs.shape[0] :]  # a head the file applies after the last step only
+            found.append(_difference(name, mine, theirs, framework))
     return found
 
 

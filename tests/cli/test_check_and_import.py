@@ -13,7 +13,7 @@ import pytest
 
 import gatescope
 from gatescope.cli import main
-from gatescope.frameworks import FRAMEWORKS
+from gatescope.frameworks import FRAMEWORKS, check
 from gatescope.model.card import file_sha256
 from tests.cli import fake_framework
 from tests.helpers import WORDS, make_text_model
@@ -31,6 +31,8 @@ FAKE_PROVENANCE = {
 def fake(monkeypatch):
     """The stand-in framework, registered for format key "fake", reset for every test."""
     monkeypatch.setitem(FRAMEWORKS, "fake", "tests.cli.fake_framework")
+    # The stand-in framework's files are gatescope .npz files carrying its provenance: count them as its own.
+    monkeypatch.setattr(check, "written_by_gatescope", lambda path: False)
     monkeypatch.setattr(fake_framework, "OFFSETS", {})
     monkeypatch.setattr(fake_framework, "DROPPED", set())
     monkeypatch.setattr(fake_framework, "FAILURE", None)
@@ -126,6 +128,27 @@ def test_check_of_a_format_no_framework_wrote_exits_3_saying_so(capsys, tmp_path
     code, out, _ = run_cli(capsys, "check", path)
 
     assert code == 3 and "nothing to compare with" in out
+
+
+def test_check_of_an_imported_model_saved_by_gatescope_does_not_run_the_original_framework(capsys, tmp_path):
+    model = make_text_model("gru", units=4)
+    model = dataclasses.replace(model, provenance={"format": "PyTorch state_dict (.pt)", "format_key": "pytorch"})
+    path = tmp_path / "imported.npz"
+    model.save(path)
+
+    code, out, _ = run_cli(capsys, "check", path)
+
+    assert code == 3 and "imported.npz is a gatescope model" in out
+
+
+def test_check_compares_a_head_the_file_applies_after_the_last_step_with_the_last_row(capsys, fake, model_file):
+    model = gatescope.load_model(model_file)
+    trace = model.run(np.array([4, 2, 9]))
+    reference = {"logits": trace.logits[-1:] + 1e-6}
+
+    found = {d.name: d for d in check.differences(trace, reference, "Fake")}
+
+    assert found["logits"].within and found["logits"].largest < 1e-5
 
 
 def test_check_when_the_framework_fails_is_a_one_line_error(capsys, fake, model_file):
