@@ -49,11 +49,12 @@ def load_file(path: str | Path, dtype: npt.DTypeLike = np.float32) -> Model:
         with path.open("rb") as stream:
             if stream.read(4) == b"PK\x03\x04":
                 raise GatescopeError(
-                    f"{path}: damaged or truncated .npz archive (the zip directory at its end is "
+                    f"{path}: damaged or truncated zip archive (.npz, .pt, .keras; the zip directory at its end is "
                     f"missing); download or save it again"
                 )
         raise GatescopeError(
-            f"{path}: not a model file gatescope can read (not a .npz archive); expected {DESCRIPTIONS}"
+            f"{path}: not a model file gatescope can read (its content matches none of the formats); expected "
+            f"{DESCRIPTIONS}"
         )
     raise GatescopeError(
         f"{path}: a .npz archive, but neither gatescope metadata nor PyTorch recurrent weights "
