@@ -34,7 +34,8 @@ def apply_options(
             raise GatescopeError(
                 "this model has no embedding, so a vocabulary cannot apply: it reads float arrays (T, features)"
             )
-        read = read_vocabulary_source(vocab, rows=int(model.embedding.shape[0]))
+        layer = model.provenance.get("text_vectorization")  # a Keras layer that came without its vocabulary
+        read = read_vocabulary_source(vocab, rows=int(model.embedding.shape[0]), text_vectorization=layer)
         changes.update(tokenizer=read.tokenizer, vocabulary=read.vocabulary)
         provenance["vocabulary"] = str(vocab) if isinstance(vocab, (str, Path)) else f"{len(vocab)} tokens given"
         provenance["vocabulary_reading"] = f"{read.kind}; {read.reading}"

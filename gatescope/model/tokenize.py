@@ -98,20 +98,28 @@ def _split_pattern(split: str, separators: str) -> re.Pattern[str]:
     if split == "whitespace":  # Hugging Face's Whitespace pre-tokenizer, \w+|[^\w\s]+ (its \w includes marks)
         mark = _unicode_classes()[0]
         return re.compile(rf"[\w{mark}]+|[^\w\s{mark}]+")
+    if split == "ascii_whitespace":
+        return re.compile(rf"[^{_ASCII_WHITESPACE}]+")
     escaped = "".join(re.escape(character) for character in separators)
     return re.compile(rf"[^\s{escaped}]+")
 
 
 _CHARACTER_PATTERN = re.compile(rf"[^{_CONTROL_AND_SURROGATE_RANGES}]")
+_ANY_CHARACTER_PATTERN = re.compile(r"[^\ud800-\udfff]")
+#: What TensorFlow's tf.strings.split (no separator) splits at: ASCII whitespace only, not e.g. a no-break space.
+_ASCII_WHITESPACE = r" \t\n\v\f\r"
 
 #: How a word tokenizer cuts text: gatescope's words (joined by internal ' or -, punctuation and emoji apart),
-#: Hugging Face's Whitespace pre-tokenizer (runs of word characters, runs of other non-space characters), or runs of
-#: non-space characters (Hugging Face's WhitespaceSplit; with ``separators``, Keras's Tokenizer and its filters).
-SPLITS = ("words", "whitespace", "whitespace_split")
+#: Hugging Face's Whitespace pre-tokenizer (runs of word characters, runs of other non-space characters), runs of
+#: non-space characters (Hugging Face's WhitespaceSplit; with ``separators``, Keras's Tokenizer and its filters), or
+#: runs of characters other than ASCII whitespace (TensorFlow's tf.strings.split, Keras' TextVectorization).
+SPLITS = ("words", "whitespace", "whitespace_split", "ascii_whitespace")
 #: What a tokenizer may do to each key after lower-casing, in the order given (from a tokenizer file's normalizer or
-#: standardization): a Unicode normal form, dropping combining marks, dropping ASCII punctuation.
-NORMALIZE_STEPS = ("nfc", "nfd", "nfkc", "nfkd", "strip_accents", "strip_punctuation")
+#: standardization): a Unicode normal form, dropping combining marks, dropping ASCII punctuation, lower-casing A-Z
+#: only (TensorFlow's tf.strings.lower, for a tokenizer that does not lower-case every letter).
+NORMALIZE_STEPS = ("nfc", "nfd", "nfkc", "nfkd", "strip_accents", "strip_punctuation", "lowercase_ascii")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def _require_bool(value: object, option: str, kind: str) -> bool:
@@ -141,6 +149,8 @@ def _normalizer(steps: Sequence[str]) -> Callable[[str], str]:
             functions.append(lambda key: "".join(c for c in key if unicodedata.category(c) != "Mn"))
         elif step == "strip_punctuation":
             functions.append(lambda key: key.translate(_PUNCTUATION))
+        elif step == "lowercase_ascii":
+            functions.append(lambda key: key.translate(_ASCII_LOWER))
         else:
             functions.append(_unicode_form(step.upper()))
 
@@ -208,21 +218,23 @@ class WordTokenizer:
 
 
 class CharTokenizer:
-    """Splits text into single characters, spaces included; control characters are dropped, and so is a character
-    whose key normalizes to nothing (see NORMALIZE_STEPS)."""
+    """Splits text into single characters, spaces included; control characters are dropped (unless
+    ``keep_controls``: tabs, new lines and the rest are tokens too, as TensorFlow's unicode_split keeps them), and so
+    is a character whose key normalizes to nothing (see NORMALIZE_STEPS)."""
 
     kind = "char"
-    options = ("lowercase", "normalize")
+    options = ("lowercase", "normalize", "keep_controls")
 
-    def __init__(self, lowercase: bool = False, normalize: Sequence[str] = ()) -> None:
+    def __init__(self, lowercase: bool = False, normalize: Sequence[str] = (), keep_controls: bool = False) -> None:
         self.lowercase = _require_bool(lowercase, "lowercase", self.kind)
         self.normalize = _checked_steps(normalize, self.kind)
+        self.keep_controls = _require_bool(keep_controls, "keep_controls", self.kind)
         self._normalized = _normalizer(self.normalize) if self.normalize else None
 
     def tokenize(self, text: str) -> list[Token]:
-        """One token per character of text except control characters and lone surrogates."""
+        """One token per character of text except lone surrogates and (unless keep_controls) control characters."""
         key_of = _lowercase_character if self.lowercase else str
-        matches = _CHARACTER_PATTERN.finditer(text)
+        matches = (_ANY_CHARACTER_PATTERN if self.keep_controls else _CHARACTER_PATTERN).finditer(text)
         if self._normalized is not None:
             keys = ((m, self._normalized(key_of(m.group()))) for m in matches)
             return [Token(m.group(), key, m.start(), m.end()) for m, key in keys if key]
@@ -233,10 +245,13 @@ class CharTokenizer:
         config: dict[str, Any] = {"kind": self.kind, "lowercase": self.lowercase}
         if self.normalize:
             config["normalize"] = list(self.normalize)
+        if self.keep_controls:
+            config["keep_controls"] = True
         return config
 
     def __repr__(self) -> str:
-        extra = f", normalize={list(self.normalize)!r}" if self.normalize else ""
+        options = self.to_dict().items()
+        extra = "".join(f", {key}={value!r}" for key, value in options if key not in ("kind", "lowercase"))
         return f"CharTokenizer(lowercase={self.lowercase}{extra})"
 
 

@@ -14,7 +14,11 @@ tokens and names in brackets such as ``<s>`` or ``[CLS]``):
 - character-level when every other token is a single character, else word-level (gatescope's word splitting);
 - lower-cased when no token has a capital letter, else case is kept;
 - a list that starts with ``""`` and ``[UNK]`` is a Keras TextVectorization vocabulary (its ``vocabulary.txt``): its
-  default standardization applies (lower-case, strip punctuation, split at whitespace).
+  default standardization applies (lower-case A-Z, strip punctuation, split at whitespace).
+
+A token list given for a Keras model whose TextVectorization layer came without its vocabulary (the model's provenance
+keeps the layer's settings as ``text_vectorization``) is that layer's vocabulary: read with its standardize and split,
+``""`` and ``[UNK]`` put in front unless they lead.
 
 The unknown token is the one the file names (Hugging Face's ``unk_token``, Keras's ``oov_token``, TextVectorization's
 ``[UNK]``), else the first of UNKNOWN_TOKENS present. Without one the vocabulary has no unknown token, and text with a
@@ -30,6 +34,7 @@ from pathlib import Path
 from gatescope._paths import path_error, user_path
 from gatescope.errors import GatescopeError
 from gatescope.model import vocab_readers
+from gatescope.model.text_vectorization import BROKEN_LINES_NOTE, MASK_TOKEN, OOV_TOKEN, vocabulary_file_tokens
 from gatescope.model.tokenize import CharTokenizer, Vocabulary, WordTokenizer
 from gatescope.model.vocab_spec import ReadVocabulary, VocabularySpec, assemble, checked_mapping, listed_ids
 
@@ -46,19 +51,20 @@ def read_vocabulary(source: VocabSource, rows: int) -> tuple[WordTokenizer | Cha
     return read.tokenizer, read.vocabulary
 
 
-def read_vocabulary_source(source: VocabSource, rows: int) -> ReadVocabulary:
-    """:func:`read_vocabulary` with a description of what was read and inferred."""
+def read_vocabulary_source(source: VocabSource, rows: int, text_vectorization: object = None) -> ReadVocabulary:
+    """:func:`read_vocabulary` with a description of what was read and inferred; ``text_vectorization`` is the
+    model's provenance entry of that name (a Keras TextVectorization layer's settings), which a token list follows."""
     if isinstance(source, (str, Path)):
         path = user_path(source)
-        return assemble(_read_file(path), rows, str(path))
+        return assemble(_read_file(path, text_vectorization), rows, str(path))
     if isinstance(source, Mapping):
         return assemble(VocabularySpec(checked_mapping(source, "the vocabulary"), "token → id mapping"), rows, "")
     if isinstance(source, Sequence):
-        return assemble(_token_list(list(source), "the vocabulary", "token list"), rows, "")
+        return assemble(_token_list(list(source), "the vocabulary", "token list", text_vectorization), rows, "")
     raise GatescopeError(f"vocab must be a file path, a token → id dict or a token list, not {type(source).__name__}")
 
 
-def _read_file(path: Path) -> VocabularySpec:
+def _read_file(path: Path, text_vectorization: object = None) -> VocabularySpec:
     """A vocabulary file by its content: JSON (a .json file, or text that parses as JSON), else one token a line."""
     text = _file_text(path)
     where = str(path)
@@ -74,10 +80,15 @@ def _read_file(path: Path) -> VocabularySpec:
             special = vocab_readers.spec_of_json_object(data, where)
             return special or VocabularySpec(checked_mapping(data, where), "JSON token → id object")
         if isinstance(data, list):
-            return _token_list(data, where, "JSON token list")
+            return _token_list(data, where, "JSON token list", text_vectorization)
         if is_json:
             raise GatescopeError(f"{path}: a JSON vocabulary is an object {{token: id}} or a list of tokens")
-    return _token_list(text.splitlines(), where, "text file, one token per line")
+    if text.startswith(("\n[UNK]", "\r\n[UNK]")):  # a Keras TextVectorization vocabulary.txt
+        tokens, as_written = vocabulary_file_tokens(text)
+        spec = _token_list(tokens, where, "text file, one token per line", text_vectorization)
+        spec.notes += [BROKEN_LINES_NOTE] if as_written else []
+        return spec
+    return _token_list(text.splitlines(), where, "text file, one token per line", text_vectorization)
 
 
 def _file_text(path: Path) -> str:
@@ -99,9 +110,13 @@ def _file_text(path: Path) -> str:
         raise GatescopeError(f"{path}: not UTF-8 text; a vocabulary is a JSON file or one token per line") from None
 
 
-def _token_list(tokens: Sequence[object], where: str, kind: str) -> VocabularySpec:
-    """Tokens in id order; a list that starts with "" and [UNK] is a Keras TextVectorization vocabulary."""
-    ids = listed_ids(tokens, where)
-    if list(tokens[:2]) == ["", "[UNK]"]:
-        return vocab_readers.text_vectorization_defaults(ids, kind)
-    return VocabularySpec(ids, kind)
+def _token_list(tokens: Sequence[object], where: str, kind: str, text_vectorization: object = None) -> VocabularySpec:
+    """Tokens in id order: the vocabulary of the model's TextVectorization layer when ``text_vectorization`` gives its
+    settings; a list that starts with "" and [UNK] is a Keras TextVectorization vocabulary too."""
+    if text_vectorization is not None:
+        return vocab_readers.model_text_vectorization(text_vectorization, tokens, kind, where)
+    if list(tokens[:2]) == [MASK_TOKEN, OOV_TOKEN]:
+        spec = vocab_readers.text_vectorization_tokens(tokens, kind, where)
+        spec.notes.append("read as a Keras TextVectorization vocabulary (inferred from '' and '[UNK]' at ids 0 and 1)")
+        return spec
+    return VocabularySpec(listed_ids(tokens, where), kind)

@@ -12,28 +12,24 @@ What each keeps of its framework's behaviour, and where gatescope differs:
   count as unknown, as ``texts_to_sequences`` treats them), ``lower``, ``filters`` and ``split``, ``char_level``.
   Without an ``oov_token`` Keras silently drops words it does not know; gatescope refuses them, naming them.
 - TextVectorization: ``vocabulary`` (with ``""`` at 0 and ``[UNK]`` at 1, added when the list lacks them),
-  ``standardize`` (lower / strip_punctuation / both / none), ``split`` (whitespace / character). TensorFlow lower-cases
-  ASCII letters only; gatescope lower-cases every letter.
+  ``standardize`` (lower / strip_punctuation / both / none) and ``split`` (whitespace / character) tokenized exactly as
+  TensorFlow does, by the mapping the Keras model reader uses too (:mod:`gatescope.model.text_vectorization`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gatescope.errors import GatescopeError
+from gatescope.model import text_vectorization
+from gatescope.model.text_vectorization import MASK_TOKEN, OOV_TOKEN
 from gatescope.model.tokenize import CharTokenizer, WordTokenizer
 from gatescope.model.vocab_spec import ReadVocabulary, Tokenizer, VocabularySpec, assemble, checked_mapping, listed_ids
 
 _SUBWORD_MODELS = ("BPE", "WordPiece", "Unigram")
 _UNICODE_FORMS = {"NFC": "nfc", "NFD": "nfd", "NFKC": "nfkc", "NFKD": "nfkd", "StripAccents": "strip_accents"}
-_KERAS_STANDARDIZE = {
-    "lower_and_strip_punctuation": (True, ("strip_punctuation",)),
-    "lower": (True, ()),
-    "strip_punctuation": (False, ("strip_punctuation",)),
-    None: (False, ()),
-}
 
 
 def spec_of_json_object(data: dict[str, Any], where: str) -> VocabularySpec | None:
@@ -203,52 +199,59 @@ def text_vectorization_vocabulary(config: Mapping[str, Any], rows: int, where: s
 
 def text_vectorization_spec(config: Mapping[str, Any], where: str) -> VocabularySpec:
     """A TextVectorization layer's config with its vocabulary."""
-    if config.get("output_mode", "int") != "int":
-        raise GatescopeError(
-            f"{where}: TextVectorization output_mode {config.get('output_mode')!r} gives no sequence of tokens; "
-            f"gatescope reads output_mode 'int'"
-        )
-    if config.get("ngrams") is not None:
-        raise GatescopeError(f"{where}: TextVectorization with ngrams is not supported")
     standardize = config.get("standardize", "lower_and_strip_punctuation")
-    if not isinstance(standardize, (str, type(None))) or standardize not in _KERAS_STANDARDIZE:
-        raise GatescopeError(
-            f"{where}: TextVectorization standardize {standardize!r} is not supported (a custom function cannot be "
-            f"read); gatescope applies lower_and_strip_punctuation, lower, strip_punctuation or none"
-        )
     split = config.get("split", "whitespace")
-    if split not in ("whitespace", "character"):
-        raise GatescopeError(
-            f"{where}: TextVectorization split {split!r} is not supported; gatescope splits at whitespace or into "
-            f"characters"
-        )
+    reason = text_vectorization.refusal(standardize, split, config.get("output_mode", "int"), config.get("ngrams"))
+    if reason is not None:
+        raise GatescopeError(f"{where}: the TextVectorization layer {reason}")
     vocabulary = config.get("vocabulary")
     if not isinstance(vocabulary, list):
         raise GatescopeError(
             f"{where}: this TextVectorization config holds no vocabulary list (an adapted layer keeps it in the "
             f".keras file's assets/…/vocabulary.txt); give that file with --vocab"
         )
-    tokens = vocabulary if vocabulary[:2] == ["", "[UNK]"] else ["", "[UNK]", *vocabulary]
-    return _vectorization_spec(listed_ids(tokens, where), "Keras TextVectorization config", standardize, split)
+    return text_vectorization_tokens(vocabulary, "Keras TextVectorization config", where, standardize, split)
 
 
-def text_vectorization_defaults(ids: dict[str, int], kind: str) -> VocabularySpec:
-    """A token list that starts with TextVectorization's "" and [UNK]: read with its default standardization."""
-    spec = _vectorization_spec(ids, kind, "lower_and_strip_punctuation", "whitespace")
-    spec.notes.append("read as a Keras TextVectorization vocabulary (inferred from '' and '[UNK]' at ids 0 and 1)")
-    return spec
-
-
-def _vectorization_spec(ids: dict[str, int], kind: str, standardize: str | None, split: str) -> VocabularySpec:
-    lowercase, steps = _KERAS_STANDARDIZE[standardize]
-    tokenizer: Tokenizer = (
-        CharTokenizer(lowercase=lowercase, normalize=steps)
-        if split == "character"
-        else WordTokenizer(lowercase=lowercase, split="whitespace_split", normalize=steps)
-    )
+def text_vectorization_tokens(
+    tokens: Sequence[object],
+    kind: str,
+    where: str,
+    standardize: str | None = "lower_and_strip_punctuation",
+    split: str = "whitespace",
+) -> VocabularySpec:
+    """A TextVectorization layer's vocabulary in id order (``""`` and ``[UNK]`` put in front unless they lead, as
+    Keras does), read with the layer's standardize and split (checked by the caller)."""
+    listed = list(tokens)
+    if listed[:2] != [MASK_TOKEN, OOV_TOKEN]:
+        listed = [MASK_TOKEN, OOV_TOKEN, *listed]
+    tokenizer = text_vectorization.tokenizer(standardize, split)
     return VocabularySpec(
-        ids, kind, tokenizer=tokenizer, says_unknown=True, unknown="[UNK]", says_padding=True, padding=""
+        listed_ids(listed, where),
+        kind,
+        tokenizer=tokenizer,
+        says_unknown=True,
+        unknown=OOV_TOKEN,
+        says_padding=True,
+        padding=MASK_TOKEN,
     )
+
+
+def model_text_vectorization(settings: object, tokens: Sequence[object], kind: str, where: str) -> VocabularySpec:
+    """Tokens given for a model whose TextVectorization layer came without its vocabulary: read as that layer reads
+    text; ``settings`` is the model's provenance entry (layer, standardize, split)."""
+    if not isinstance(settings, Mapping):
+        raise GatescopeError(f"the model's text_vectorization entry is not an object: {settings!r}")
+    standardize, split = settings.get("standardize"), settings.get("split")
+    reason = text_vectorization.refusal(standardize, split)
+    if reason is not None or not isinstance(split, str) or not isinstance(standardize, (str, type(None))):
+        raise GatescopeError(f"the model's TextVectorization layer {reason or 'has no valid settings'}")
+    spec = text_vectorization_tokens(tokens, kind, where, standardize, split)
+    spec.notes.append(
+        f"read as the vocabulary of the model's TextVectorization layer {settings.get('layer', '')!r} (standardize "
+        f"{standardize!r}, split {split!r})"
+    )
+    return spec
 
 
 def _vectorization_in_model(layers: list[Any], where: str) -> VocabularySpec:

@@ -122,16 +122,22 @@ def _inferred_tokenizer(spec: VocabularySpec, special: set[str | None], reading:
 def _tokenizer_words(tokenizer: Tokenizer) -> str:
     """How a tokenizer cuts and keys text, in words (for the description of a vocabulary)."""
     if isinstance(tokenizer, CharTokenizer):
-        parts = ["character-level"]
+        parts = ["character-level" + (" (control characters too)" if tokenizer.keep_controls else "")]
     else:
         split = {
             "words": "words",
             "whitespace": "split at whitespace and punctuation",
             "whitespace_split": "split at whitespace",
+            "ascii_whitespace": "split at ASCII whitespace",
         }[tokenizer.split]
         parts = [f"word-level ({split}{' and filter characters' if tokenizer.separators else ''})"]
-    parts.append("lower-cased" if tokenizer.lowercase else "case kept")
-    parts += [step.replace("_", " ") for step in tokenizer.normalize]
+    if tokenizer.lowercase:
+        parts.append("lower-cased")
+    elif "lowercase_ascii" in tokenizer.normalize:
+        parts.append("A-Z lower-cased (other letters keep their case)")
+    else:
+        parts.append("case kept")
+    parts += [step.replace("_", " ") for step in tokenizer.normalize if step != "lowercase_ascii"]
     return ", ".join(parts)
 
 

@@ -476,6 +476,9 @@ def test_vocabulary_rejects_bad_token_lists_with_a_reason(tokens: object, unknow
         (WordTokenizer(split="whitespace_split", normalize=["strip_punctuation"]), "don't ... go", ["dont", "go"]),
         (CharTokenizer(lowercase=True, normalize=["strip_punctuation"]), "A.b", ["a", "b"]),
         (CharTokenizer(normalize=["nfkc"]), "ﬁ", ["fi"]),
+        (WordTokenizer(split="ascii_whitespace"), "a\u00a0b\x1cc\td\x0be\x0cf\rg", ["a\u00a0b\x1cc", *"defg"]),
+        (WordTokenizer(lowercase=False, normalize=["lowercase_ascii"]), "ÉCOLE École", ["École", "École"]),
+        (CharTokenizer(keep_controls=True), "a\tb\n\x00", ["a", "\t", "b", "\n", "\x00"]),
     ],
 )
 def test_tokenizer_options_cut_and_key_text_as_the_file_says(tokenizer, text: str, keys: list[str]) -> None:
@@ -499,6 +502,9 @@ def test_tokenizer_options_survive_their_json_config_and_defaults_stay_unwritten
     }
     assert tokenizer_from_dict(config).tokenize("Été, là!") == tokenizer.tokenize("Été, là!")
     assert CharTokenizer(normalize=["nfc"]).to_dict() == {"kind": "char", "lowercase": False, "normalize": ["nfc"]}
+    keeping = CharTokenizer(normalize=["lowercase_ascii"], keep_controls=True)
+    assert tokenizer_from_dict(json.loads(json.dumps(keeping.to_dict()))).tokenize("A\tÉ") == keeping.tokenize("A\tÉ")
+    assert keeping.to_dict()["keep_controls"] is True and "keep_controls" not in CharTokenizer().to_dict()
 
 
 @pytest.mark.parametrize(
@@ -513,3 +519,8 @@ def test_tokenizer_options_survive_their_json_config_and_defaults_stay_unwritten
 def test_bad_tokenizer_options_are_refused(options: dict, message: str) -> None:
     with pytest.raises(GatescopeError, match=message):
         WordTokenizer(**options)
+
+
+def test_a_non_bool_keep_controls_is_refused() -> None:
+    with pytest.raises(GatescopeError, match="'keep_controls' must be true or false"):
+        CharTokenizer(keep_controls="yes")  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ import pytest
 
 import gatescope
 from gatescope import GatescopeError
+from gatescope.model import text_vectorization
 from gatescope.model.options import apply_options
 from gatescope.model.tokenize import CharTokenizer, WordTokenizer
 from gatescope.model.vocab_files import read_vocabulary, read_vocabulary_source
@@ -389,9 +390,10 @@ def test_a_text_vectorization_in_a_model_config_is_found(tmp_path):
     ("changes", "message"),
     [
         ({"vocabulary": None}, r"holds no vocabulary list .*vocabulary.txt"),
-        ({"output_mode": "multi_hot"}, "output_mode 'multi_hot' gives no sequence of tokens"),
-        ({"standardize": {"module": "builtins", "class_name": "function"}}, "a custom function cannot be read"),
-        ({"split": None}, "split None is not supported"),
+        ({"output_mode": "multi_hot"}, "outputs 'multi_hot' vectors; gatescope reads token sequences"),
+        ({"standardize": {"module": "builtins", "class_name": "function"}}, "custom function .*never runs"),
+        ({"split": None}, r"reads each whole text as one token \(split=None\)"),
+        ({"ngrams": 2}, r"makes n-grams \(ngrams=2\)"),
     ],
 )
 def test_text_vectorization_configs_gatescope_cannot_follow_are_refused(tmp_path, changes, message):
@@ -403,8 +405,98 @@ def test_text_vectorization_configs_gatescope_cannot_follow_are_refused(tmp_path
         read_vocabulary(path, rows=5)
 
 
+#: What TensorFlow 2.21.0 (Keras 3.15.1) makes of tricky texts, for every standardize × split: the tokens it looks up
+#: and the ids it gives (scripts/make_text_vectorization_fixtures.py).
+TF_TEXT = json.loads(
+    (Path(__file__).parent / "imports" / "keras" / "text_vectorization_tf.json").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize(
+    "setting", TF_TEXT["settings"], ids=lambda setting: f"{setting['standardize']}-{setting['split']}"
+)
+def test_a_text_vectorization_config_tokenizes_tricky_texts_as_tensorflow_does(tmp_path, setting):
+    """--vocab with a TextVectorization config against TensorFlow 2.21.0 / Keras 3.15.1 (text_vectorization_tf.json:
+    apostrophes, abbreviations, hyphens, non-ASCII capitals, emoji, runs of spaces, tabs, new lines, Unicode spaces,
+    punctuation-only words, control and zero-width characters); the Keras model reader shares this mapping
+    (tests/model/imports/test_keras.py)."""
+    layer = _text_vectorization(setting["vocabulary"], standardize=setting["standardize"], split=setting["split"])
+    path = _write(tmp_path, "layer.json", layer)
+    tokenizer, vocabulary = read_vocabulary(path, len(setting["vocabulary"]))
+
+    for text, want_tokens, want_ids in zip(TF_TEXT["texts"], setting["tokens"], setting["ids"], strict=True):
+        tokens = tokenizer.tokenize(text)
+        keys = [token.key for token in tokens]
+        assert (keys, vocabulary.encode(keys)[0].tolist()) == (want_tokens, want_ids), text
+        assert all(text[token.start : token.end] == token.text for token in tokens)
+
+
+def test_a_keras_vocabulary_txt_is_read_with_text_vectorizations_default_standardization(tmp_path):
+    setting = TF_TEXT["settings"][0]
+    assert (setting["standardize"], setting["split"]) == ("lower_and_strip_punctuation", "whitespace")
+    path = _write(tmp_path, "vocabulary.txt", "\n".join(setting["vocabulary"]))  # as Keras' save_assets writes it
+
+    keys_and_ids = []
+    for text in TF_TEXT["texts"]:
+        keys, ids = _encoded(path, len(setting["vocabulary"]), text)
+        keys_and_ids.append((keys, ids))
+
+    assert keys_and_ids == list(zip(setting["tokens"], setting["ids"], strict=True))
+    assert "A-Z lower-cased (other letters keep their case)" in read_vocabulary_source(path, 50).reading
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_keras_vocabulary_txt_with_line_breaking_characters_is_read_as_keras_wrote_it(tmp_path, newline):
+    # An adapted character vocabulary: Keras writes newline.join(tokens) ("\r\n" on Windows); its own splitlines
+    # reading would give "" five times and refuse the file.
+    tokens = ["", "[UNK]", "a", "\n", "\x0b", "\r", "\x85", "b"]
+    path = tmp_path / "vocabulary.txt"
+    path.write_bytes(newline.join(tokens).encode("utf-8"))
+
+    read = read_vocabulary_source(path, rows=8)
+
+    assert read.vocabulary.tokens() == tokens
+    assert isinstance(read.tokenizer, WordTokenizer)  # the default standardization: a vocabulary.txt cannot say more
+    assert "Keras' own loading reads as empty lines" in read.reading
+
+
+def test_a_plain_text_vocabulary_keeps_being_read_line_by_line(tmp_path):
+    path = _write(tmp_path, "vocabulary.txt", "\n[UNK]\nthe\ncat\n\n")  # a trailing blank line, as editors leave
+
+    assert read_vocabulary(path, rows=4)[1].tokens() == ["", "[UNK]", "the", "cat"]
+
+
+@pytest.mark.parametrize("form", ["list", "text file", "JSON list"])
+def test_tokens_given_for_a_keras_model_follow_its_text_vectorization_layer(tmp_path, form):
+    # A Keras model whose TextVectorization layer came without its vocabulary keeps the layer's settings.
+    model = _ids_model(rows=8)
+    settings = {"layer": "text_vectorization", "standardize": "lower", "split": "character"}
+    model = dataclasses.replace(model, provenance={**model.provenance, "text_vectorization": settings})
+    characters = ["a", "b", "\t", "É"]  # Keras' vocabulary file for the layer: "" and [UNK] come first, unlisted
+    vocab = {
+        "list": characters,
+        "text file": _write(tmp_path, "vocab.txt", "\n".join(characters)),
+        "JSON list": _write(tmp_path, "vocab.json", characters),
+    }[form]
+
+    given = apply_options(model, vocab=vocab)
+
+    keys = [token.key for token in given.tokenizer.tokenize("Ab\tÉé")]
+    assert keys == ["a", "b", "\t", "É", "é"]
+    assert given.vocabulary.encode(keys)[0].tolist() == [2, 3, 4, 5, 1]
+    assert "the model's TextVectorization layer 'text_vectorization'" in given.provenance["vocabulary_reading"]
+
+
+def test_a_keras_models_text_vectorization_settings_are_checked_before_use():
+    model = _ids_model(rows=8)
+    model = dataclasses.replace(model, provenance={"text_vectorization": {"standardize": "lower", "split": None}})
+
+    with pytest.raises(GatescopeError, match=r"the model's TextVectorization layer reads each whole text as one token"):
+        apply_options(model, vocab=["a", "b"])
+
+
 def test_punctuation_stripped_by_text_vectorization_is_python_string_punctuation():
-    tokenizer = WordTokenizer(split="whitespace_split", normalize=["strip_punctuation"])
+    tokenizer = text_vectorization.tokenizer("strip_punctuation", "whitespace")
 
     assert [t.key for t in tokenizer.tokenize(f"a{string.punctuation}b ... c")] == ["ab", "c"]
 

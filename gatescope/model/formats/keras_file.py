@@ -147,19 +147,16 @@ def _archive_version(metadata: str | None) -> str | None:
 
 def _asset_tokens(
     archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], plan: KerasPlan, budget: ReadBudget
-) -> list[str] | None:
-    """An adapted TextVectorization's vocabulary from ``assets/layers/<key>/vocabulary.txt`` (Keras writes it there
-    and under ``_lookup_layer/``), or None."""
+) -> str | None:
+    """An adapted TextVectorization's ``assets/layers/<key>/vocabulary.txt`` (Keras writes it there and under
+    ``_lookup_layer/``), or None."""
     spec = plan.vectorizer
     if spec is None or spec.vocabulary is not None:
         return None
     for folder in (f"assets/layers/{spec.h5_key}", f"assets/layers/{spec.h5_key}/_lookup_layer"):
         info = members.get(f"{folder}/vocabulary.txt")
         if info is not None:
-            lines = _member_text(archive, info, MAX_VOCABULARY_BYTES, budget).splitlines()
-            while lines and lines[-1] == "":  # as Keras' load_assets reads it
-                lines.pop()
-            return lines
+            return _member_text(archive, info, MAX_VOCABULARY_BYTES, budget)
     return None
 
 
@@ -204,7 +201,7 @@ def _weights_only_reason(safe: SafeH5) -> str:
 
 
 def _build(
-    path: Path, plan: KerasPlan, weights: WeightSource, asset: list[str] | None, info: FileInfo, dtype: np.dtype[Any]
+    path: Path, plan: KerasPlan, weights: WeightSource, asset: str | None, info: FileInfo, dtype: np.dtype[Any]
 ) -> Model:
     text: TextParts | None = None
     if plan.vectorizer is not None:

@@ -74,6 +74,8 @@ def build_model(
         provenance["keras_version"] = info.keras_version
     if notes:
         provenance["notes"] = notes
+    if text is not None and text.settings is not None:
+        provenance["text_vectorization"] = text.settings  # how a vocabulary given later (--vocab) is read
     try:
         return Model(
             layers=layers,
