@@ -68,12 +68,12 @@ def test_a_model_without_states_writes_none(tmp_path: Path) -> None:
         assert "initial_h" not in saved.files and "initial_c" not in saved.files
 
 
-def test_opening_other_models_does_not_import_onnx() -> None:
-    """onnx takes about a second to import: only opening an ONNX file may pay for it."""
+def test_opening_a_native_model_imports_no_other_formats_reader_library() -> None:
+    """onnx takes about a second to import and h5py a twentieth: only opening such a file may pay for it."""
     probe = (
         "import sys, gatescope\n"
         "gatescope.load_model('tests/model/fixtures/torch_state_dict_gru.npz')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'google')))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'google', 'h5py', 'safetensors')))\n"
     )
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)

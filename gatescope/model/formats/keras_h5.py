@@ -21,7 +21,8 @@ from gatescope.errors import GatescopeError
 from gatescope.model.formats.budget import ReadBudget, array_bytes, size_text
 
 #: The eight bytes every HDF5 file starts with (at offset 0 when it has no user block, as Keras writes it).
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+from gatescope.model.formats.keras_signs import HDF5_SIGNATURE
+
 #: Bytes of one text attribute (a model's JSON config) read at most.
 MAX_TEXT_BYTES = 50_000_000
 #: Entries of a list attribute (``layer_names``, ``weight_names``) or members of a group listed at most.
