@@ -1,29 +1,54 @@
 """SessionModel: the one place the app's state lives. It validates, stores, then emits — views only listen.
 
-State: the model, the text, its trace, the selected layer, the step (token index), the phase within a token, the
-selected unit, and the unit ordering. ``position`` is the displayed step as a float while an animation tweens
-between two tokens (views interpolate the trace there); it equals ``step`` when nothing moves.
+State: the model, the source it reads (a text, or an array of token ids or features), its trace, the selected layer,
+the step (token index), the phase within a token, the selected unit, and the unit ordering. ``position`` is the
+displayed step as a float while an animation tweens between two tokens (views interpolate the trace there); it
+equals ``step`` when nothing moves.
+
+A new text or model runs the model. A run estimated to take longer than ``worker_threshold_s`` (a long text through
+a wide model) goes to a worker thread (``ui.runner``): the views keep the last trace, ``busy_changed`` says a run is
+under way, and the new trace is installed on this thread when it arrives; a newer request cancels an older run. Short
+runs happen at once on the calling thread, as before, so typing into a small model shows its trace with no delay.
+``wait()`` blocks until the newest run is in (exports, screenshots and tests that need a trace now).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from gatescope.engine.phases import PHASES, Phase
 from gatescope.engine.trace import LayerTrace, Trace
 from gatescope.errors import GatescopeError
 from gatescope.model.model import Model
-from gatescope.presentation.scales import DEFAULT_SCHEME, SCHEMES
+from gatescope.presentation.scales import DEFAULT_SCHEME, SCHEMES, cell_state_limit
+from gatescope.ui.runner import (
+    RunOutcome,
+    RunRequest,
+    Source,
+    TraceRunner,
+    estimated_seconds,
+    same_source,
+    source_steps,
+)
 
+#: Runs estimated to take longer than this (seconds) go to a worker thread; shorter ones run at once. 50 ms is
+#: about 1,000 tokens through a 256-unit LSTM, 60,000 through the shipped 64-unit models.
+WORKER_THRESHOLD_S = 0.05
 UNIT_ORDERS = ("index", "variance", "correlation")
 
 
 class SessionModel(QObject):
-    """Model, text, trace, layer, step, phase, unit: validated setters that emit only on a real change."""
+    """Model, source, trace, layer, step, phase, unit: validated setters that emit only on a real change.
+
+    ``worker_threshold_s``: runs estimated to take longer go to a worker thread (0: every run does; None: none
+    does, e.g. for exports). Without a Qt application (no event loop to bring results back) every run is
+    synchronous.
+    """
 
     model_changed = Signal(object)  # Model
     text_changed = Signal(str)
+    source_changed = Signal(object)  # str | np.ndarray: a new text, token ids or feature array was installed
     trace_changed = Signal(object)  # Trace
     layer_changed = Signal(int)
     step_changed = Signal(int)
@@ -34,11 +59,20 @@ class SessionModel(QObject):
     unit_order_changed = Signal(str)
     colour_scheme_changed = Signal(str)
     error_raised = Signal(str)
+    busy_changed = Signal(bool)  # True while a run in the worker is wanted; the views keep the last trace meanwhile
+    run_started = Signal(object)  # RunRequest handed to the worker (model, source, token count)
 
-    def __init__(self, model: Model, text: str = "", parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        model: Model,
+        text: str = "",
+        parent: QObject | None = None,
+        *,
+        worker_threshold_s: float | None = WORKER_THRESHOLD_S,
+    ) -> None:
         super().__init__(parent)
         self._model = model
-        self._text = ""
+        self._source: Source = ""
         self._trace: Trace | None = None
         self._layer = 0
         self._step = 0
@@ -49,6 +83,11 @@ class SessionModel(QObject):
         self._unit_order = "index"
         self._colour_scheme = DEFAULT_SCHEME
         self._orders: dict[tuple[int, str], np.ndarray] = {}
+        self.worker_threshold_s = worker_threshold_s
+        self._runner = TraceRunner(self, prepare=calibrate_scales)
+        self._runner.finished.connect(self._on_run_finished)
+        self._runner.busy_changed.connect(self.busy_changed)
+        self._runner.submitted.connect(self.run_started)
         if text:
             self.set_text(text)
 
@@ -59,7 +98,31 @@ class SessionModel(QObject):
 
     @property
     def text(self) -> str:
-        return self._text
+        """The text the trace was read from ("" when the source is an array)."""
+        return self._source if isinstance(self._source, str) else ""
+
+    @property
+    def source(self) -> Source:
+        """What the model read for the trace: a text, or an array of token ids or of features."""
+        return self._source
+
+    @property
+    def busy(self) -> bool:
+        """A run in the worker is wanted and not yet installed (the trace is still the previous one)."""
+        return self._runner.busy
+
+    @property
+    def pending(self) -> RunRequest | None:
+        """The newest request still running in the worker (its model, source and token count), or None."""
+        return self._runner.wanted
+
+    @property
+    def requested_text(self) -> str:
+        """The newest text asked for: the running one's, else the installed one (what to save for next time)."""
+        wanted = self._runner.wanted
+        if wanted is not None and isinstance(wanted.source, str):
+            return wanted.source
+        return self.text
 
     @property
     def trace(self) -> Trace | None:
@@ -123,36 +186,98 @@ class SessionModel(QObject):
         layer = self.layer_trace
         return 0 if layer is None else layer.h.shape[1]
 
-    # --- setters: validate, store, emit ------------------------------------------------------------------------
+    # --- running the model ---------------------------------------------------------------------------------------
     def set_text(self, text: str) -> bool:
-        """Run the model on ``text``; on bad input emit error_raised and keep the previous trace. True if it ran."""
-        if text == self._text and self._trace is not None:
-            return True
-        try:
-            trace = self._model.run(text)
-        except GatescopeError as error:
-            self.error_raised.emit(str(error))
-            return False
-        self._text = text
-        self.text_changed.emit(text)
-        self._install_trace(trace)
-        return True
+        """Run the model on ``text``; see ``set_source``."""
+        return self.set_source(text)
+
+    def set_source(self, source: Source) -> bool:
+        """Run the model on a text, token ids (an integer array) or features (a float array (T, input_size)).
+
+        A short run happens now; a long one in the worker (True at once; its trace or its error comes later). On
+        bad input ``error_raised`` says why and the previous trace stays. False only when a run here failed.
+        """
+        if not isinstance(source, (str, bytes, bytearray)):
+            source = np.array(source, copy=True)  # the caller's array stays theirs to change while the run reads it
+        wanted = self._runner.wanted
+        return self._request(self._model if wanted is None else wanted.model, source)
 
     def set_model(self, model: Model) -> bool:
-        """Switch models and re-run the current text; on failure keep the current model and say why."""
-        if model is self._model:
+        """Switch models and re-run the current text (the newest one asked for); on failure keep the current model and
+        say why. A long run keeps the current model until the new one's trace arrives."""
+        wanted = self._runner.wanted
+        source = self._source if wanted is None else wanted.source
+        if isinstance(source, str) and not source:  # nothing to read yet: switch at once
+            if model is self._model and wanted is None:
+                return True
+            self._runner.cancel()
+            self._install(model, source, None)
             return True
-        try:
-            trace = model.run(self._text) if self._text else None
-        except GatescopeError as error:
-            self.error_raised.emit(str(error))
-            return False
-        self._model = model
-        self._layer = 0
-        self.model_changed.emit(model)
+        return self._request(model, source)
+
+    def wait(self) -> None:
+        """Block until the newest run in the worker is installed (or has failed, or there is none)."""
+        self._runner.wait()
+
+    def cancel(self) -> None:
+        """Stop any run in the worker and keep the current trace (e.g. when the window closes)."""
+        self._runner.cancel()
+
+    def _request(self, model: Model, source: Source) -> bool:
+        wanted = self._runner.wanted
+        if wanted is not None and wanted.model is model and same_source(wanted.source, source):
+            return True  # already running
+        if model is self._model and same_source(source, self._source) and self._trace is not None:
+            self._runner.cancel()  # back to what is shown: whatever runs is no longer wanted
+            return True
+        threshold = self._threshold()
+        steps = source_steps(model, source, most=self._affordable_steps(model, threshold))
+        if threshold is None or estimated_seconds(model, steps) <= threshold:
+            self._runner.cancel()
+            try:
+                trace = model.run(source)
+            except GatescopeError as error:
+                self.error_raised.emit(str(error))
+                return False
+            self._install(model, source, trace)
+            return True
+        self._runner.submit(RunRequest(model, source, steps))
+        return True
+
+    def _threshold(self) -> float | None:
+        """Seconds above which a run goes to the worker; None: never (no event loop to bring its result back)."""
+        return None if QCoreApplication.instance() is None else self.worker_threshold_s
+
+    @staticmethod
+    def _affordable_steps(model: Model, threshold: float | None) -> float:
+        """Most tokens that stay under the threshold (so a text that short need not be tokenized to count)."""
+        if threshold is None:
+            return float("inf")
+        per_step = estimated_seconds(model, 1)
+        return threshold / per_step if per_step > 0 else float("inf")
+
+    def _on_run_finished(self, outcome: RunOutcome) -> None:
+        """The worker's newest run is back, on this thread: install it, or say what was wrong as a run here would."""
+        if outcome.error is not None:
+            if isinstance(outcome.error, GatescopeError):
+                self.error_raised.emit(str(outcome.error))
+                return
+            raise outcome.error
+        self._install(outcome.request.model, outcome.request.source, outcome.trace)
+
+    def _install(self, model: Model, source: Source, trace: Trace | None) -> None:
+        """Make ``model`` reading ``source`` current, with its trace (None: nothing read yet)."""
+        if model is not self._model:
+            self._model = model
+            self._layer = 0
+            self.model_changed.emit(model)
+        if not same_source(source, self._source):
+            self._source = source
+            if isinstance(source, str):
+                self.text_changed.emit(source)
+            self.source_changed.emit(source)
         if trace is not None:
             self._install_trace(trace)
-        return True
 
     def _install_trace(self, trace: Trace) -> None:
         self._trace = trace
@@ -166,6 +291,7 @@ class SessionModel(QObject):
         self.step_changed.emit(step)
         self.position_changed.emit(float(step))
 
+    # --- setters: validate, store, emit ------------------------------------------------------------------------
     def set_layer(self, layer: int) -> None:
         if self._trace is None:
             return
@@ -277,6 +403,14 @@ class SessionModel(QObject):
         if key not in self._orders:
             self._orders[key] = unit_order(layer, self._unit_order, self._trace.outputs if self._trace else None)
         return self._orders[key]
+
+
+def calibrate_scales(trace: Trace) -> None:
+    """The colour scales a trace calibrates (each layer's cell-state range), computed once: in the worker, a run
+    of a wide layer over a long text hands the GUI thread a trace whose scales are ready (20 ms at 5,000 tokens
+    × 1,024 units)."""
+    for layer in trace.layers:
+        cell_state_limit(layer)
 
 
 def unit_order(layer: LayerTrace, order: str, outputs: np.ndarray | None) -> np.ndarray:

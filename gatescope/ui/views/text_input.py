@@ -44,11 +44,13 @@ class TextInput(QPlainTextEdit):
         """Run the model on the editor's text now (normally after the debounce)."""
         self._debounce.stop()
         text = self.toPlainText()
-        if text != self.session.text:
+        if text != self.session.requested_text:  # not what is shown, nor what is already running
             self.session.set_text(text)
 
     def _on_text_changed(self, text: str) -> None:
         self._in_sync = None
+        if self._debounce.isActive():  # a run from the worker arrived while the user is still typing: keep the typing
+            return
         if text != self.toPlainText():
             self.blockSignals(True)
             self.setPlainText(text)

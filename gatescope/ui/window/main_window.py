@@ -27,6 +27,7 @@ from gatescope.ui.session import UNIT_ORDERS, SessionModel
 from gatescope.ui.stage import Stage
 from gatescope.ui.theme import THEMES, apply_theme
 from gatescope.ui.window.loading import load_into
+from gatescope.ui.window.run_indicator import RunIndicator
 
 MODEL_FILTER = "gatescope or PyTorch state_dict models (*.npz);;All files (*)"
 HINT = "Left/Right step through the tokens, Space plays; click any cell to inspect a unit"
@@ -53,6 +54,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self.stage.status_message.connect(self._show_status)
+        self.run_indicator = RunIndicator(session, self)
+        self.statusBar().addPermanentWidget(self.run_indicator)
         self.stage.model_bar.picker.model_requested.connect(self.load_model)
         self.stage.model_bar.picker.open_file_requested.connect(self.open_model_dialog)
         session.error_raised.connect(self._on_error_raised)
@@ -287,7 +290,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", stage.saveState())
         settings.setValue("session/model", self.model_source)
-        settings.setValue("session/text", self.session.text)
+        settings.setValue("session/text", self.session.requested_text)
         settings.setValue("playback/speed", stage.playback.speed)
         settings.setValue("playback/tween_ms", stage.tweener.duration_ms)
         settings.setValue("playback/by_phase", stage.playback.by_phase)
@@ -301,4 +304,5 @@ class MainWindow(QMainWindow):
         self.stage.playback.pause()
         self.stage.text_input.commit()
         self.save_preferences()
+        self.session.cancel()  # a run in the worker stops at its next checkpoint; nobody will look at it
         super().closeEvent(event)
