@@ -5,6 +5,8 @@ Keys (all prefixed "large_"):
   (fastest of three; the file in the page cache).
 - run_s, floor_s, run_over_floor: Model.run on the main thread against the recurrent mat-vec floor of the whole
   stack (benchmarks/engine.py's ``recurrent_floor``, one per direction and layer), median of alternating repeats.
+- fresh_memory_ms_per_mb: first writes to memory the process never had, per MB, over writing it again (a trace
+  and the engine's scratch are about 800 MB of fresh arrays a run here).
 - worker_run_s: from session.set_text to the trace installed, the run in the worker, the event loop spinning.
 - stall_ms_max: the longest event-loop pass while that run computes (what a key press or a step waits at most);
   install_ms: the pass that installs the new trace in every view and paints it (on the GUI thread, once a run).
@@ -31,6 +33,18 @@ from gui import rss_mb, shown_window, text_of, time_steps
 from imported_model import load_seconds, state_dict, write_files
 
 TOKENS = 5000
+
+
+def fresh_memory_ms_per_mb(megabytes: int = 200) -> float:
+    """What writing memory the process never had costs, per MB: a trace is mostly fresh arrays, and where first
+    touches are slow (virtual machines that hand memory back to their host) that shows in the run's time."""
+    started = time.perf_counter()
+    block = np.empty(megabytes * 2**18, np.float32)
+    block.fill(1.0)
+    elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    block.fill(2.0)  # the same pages again: the write alone
+    return (elapsed - (time.perf_counter() - started)) * 1000 / megabytes
 
 
 def run_against_floor(model, text: str, repeats: int = 3) -> tuple[float, float]:
@@ -83,6 +97,7 @@ def large_case(app, step_count: int) -> dict[str, object]:
         model = gatescope.load_model(files["native"])
     text = text_of(TOKENS, 7)
     run_s, floor_s = run_against_floor(model, text)
+    fresh_ms = fresh_memory_ms_per_mb()
 
     session = SessionModel(model, "the plot was dull")
     window = shown_window(app, session)
@@ -149,6 +164,7 @@ def large_case(app, step_count: int) -> dict[str, object]:
         "large_run_s": round(run_s, 3),
         "large_floor_s": round(floor_s, 3),
         "large_run_over_floor": round(run_s / floor_s, 2),
+        "large_fresh_memory_ms_per_mb": round(fresh_ms, 2),
         "large_worker_run_s": round(worker_run_s, 3),
         "large_stall_ms_max": round(max(passes[:-1]), 1),
         "large_install_ms": round(passes[-1], 1),

@@ -7,8 +7,9 @@ stepping and typing), and the result comes back on the session's thread through 
 cancels the older run at its next checkpoint (before each direction of each layer, ``engine.cancel``) and starts
 when that run has stopped, so at most one run computes and at most one unwanted trace is ever being built.
 
-What is short runs on the calling thread instead (no thread, no event-loop pass, nothing to wait for): see
-``estimated_seconds`` and ``SessionModel``'s ``worker_threshold_s``.
+Short runs stay on the calling thread (no thread, no event-loop pass, nothing to wait for): see
+``estimated_seconds`` and ``SessionModel``'s ``worker_threshold_s``. The worker runs at a lower priority
+(``lower_priority``), so on a busy machine the GUI thread gets the core first.
 """
 
 from __future__ import annotations
