@@ -34,7 +34,7 @@ class FrameRenderer:
         self.app = QApplication.instance()
         if self.app is None:
             raise GatescopeError("exporting needs a QApplication (gatescope export makes one itself)")
-        self.session = SessionModel(model)
+        self.session = SessionModel(model, worker_threshold_s=None)  # every frame needs the trace: run here
         errors: list[str] = []
         self.session.error_raised.connect(errors.append)
         if not self.session.set_source(text):

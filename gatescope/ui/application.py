@@ -1,8 +1,10 @@
-"""The one QApplication, set up for gatescope (headless or not): one BLAS thread, no Qt GUI thread pool, quiet about
-what Qt's offscreen platform says on every window."""
+"""The one QApplication, set up for gatescope (headless or not): one BLAS thread, no Qt GUI thread pool, large
+arrays handed back to the system when freed, quiet about what Qt's offscreen platform says on every window."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
@@ -18,6 +20,9 @@ from gatescope.interrupts import STOPPING_SIGNALS, SignalNote
 
 #: Qt messages that say nothing useful to a user (the offscreen platform prints this on every window shown).
 QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+#: glibc's mallopt parameter M_MMAP_THRESHOLD, and the size from which arrays get memory of their own.
+M_MMAP_THRESHOLD = -3
+OWN_MAPPING_BYTES = 8 * 2**20
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -28,10 +33,28 @@ def application(argv: list[str] | None = None) -> QApplication:
     # thin strips a step repaints, the hand-off costs more than the fill, and far more while another process keeps
     # the other cores busy. Read once, before the pool is first used.
     os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
+    return_large_arrays()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("gatescope")
     app.setOrganizationName("gatescope")
     return app
+
+
+def return_large_arrays() -> None:
+    """Large arrays (a trace of a wide model over a long text holds many of 20 MB) get memory mappings of their own,
+    which go back to the system when the array is freed.
+
+    glibc raises its mmap threshold to the size of each mapped block freed, up to 32 MB, so after the first trace is
+    replaced, the next traces' arrays come from the heap, which keeps much of what is freed: new 5,000-token texts
+    through a 2-layer bidirectional 512-unit LSTM took the app from 0.77 to 1.36 GB resident in four texts, the same
+    traces alive (0.75 GB flat with a fixed threshold). Elsewhere than glibc this does nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, OWN_MAPPING_BYTES)
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): its own allocator decides
+        pass
 
 
 def headless_application() -> QApplication:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
 
 from gatescope.presentation import scales
+from gatescope.presentation.downsample import most_extreme
 from gatescope.presentation.text import signed
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors
@@ -153,6 +154,38 @@ def test_hovering_a_cell_reports_quantity_unit_token_and_exact_value(qtbot, sess
         qtbot.mouseMove(panel.canvas().viewport(), viewport_point(panel, "forget", token=4, row=unit))
 
     assert message.args == [f"forget gate f · unit 2 = {signed(value, 4)} at 'but' (step 5 of 9)"]
+
+
+def test_more_units_than_pixels_show_each_blocks_most_extreme_value_and_hover_reads_the_exact_one(qtbot):
+    session = SessionModel(make_text_model("lstm", units=300, seed=3), SENTENCE)
+    panel = make_panel(qtbot, session, height=600)  # six heatmaps: well under 300 pixels each
+    heatmap = panel.heatmap("forget")
+    high = int(np.ceil(heatmap.plot.vb.height() * panel.devicePixelRatioF()))
+    full = expected_image(session, "forget", panel.rows)
+
+    assert heatmap.image.image.shape == (high, 9) and high < 300
+    assert_array_equal(heatmap.image.image, most_extreme(full, high, axis=0, centre=0.5))
+    pointer = viewport_point(panel, "forget", token=4, row=123)  # a pixel covers about four units: whichever
+    row = round(heatmap.plot.vb.mapSceneToView(panel.canvas().mapToScene(pointer)).y())  # it lands on is named
+    unit = int(panel.rows[row])
+    value = session.layer_trace.gates["forget"][4, unit]
+    with qtbot.waitSignal(panel.status_message) as message:
+        qtbot.mouseMove(panel.canvas().viewport(), pointer)
+    assert abs(row - 123) <= 4
+    assert message.args == [f"forget gate f · unit {unit} = {signed(value, 4)} at 'but' (step 5 of 9)"]
+
+
+def test_a_taller_panel_rebuilds_the_downsampled_image(qtbot):
+    session = SessionModel(make_text_model("lstm", units=300, seed=3), SENTENCE)
+    panel = make_panel(qtbot, session, height=600)
+    before = panel.heatmap("hidden_state").image.image.shape[0]
+
+    panel.resize(900, 1400)
+    qtbot.waitUntil(lambda: panel.heatmap("hidden_state").image.image.shape[0] > before)
+
+    heatmap = panel.heatmap("hidden_state")
+    high = int(np.ceil(heatmap.plot.vb.height() * panel.devicePixelRatioF()))
+    assert heatmap.image.image.shape[0] == min(high, 300)
 
 
 # --- layouts ----------------------------------------------------------------------------------------------------

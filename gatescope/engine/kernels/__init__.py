@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from gatescope.engine.cancel import checkpoint
 from gatescope.engine.kernels import gru, lstm, rnn
 from gatescope.engine.kernels.steps import DirectionGrads, DirectionRun
 from gatescope.engine.layout import DirectionLayout
@@ -42,8 +43,10 @@ def run_direction(
     The inputs of every step are projected at once; the kernel's loop then adds the recurrent product step by step.
     A trace (``training`` False) keeps every pre-activation. Training keeps what the backward pass needs instead: the
     gates overwrite their pre-activations (the backward pass needs only the gates), which halves the memory a training
-    batch takes, and a GRU keeps the product its candidate read at every step.
+    batch takes, and a GRU keeps the product its candidate read at every step. A run inside ``cancel.cancellable``
+    stops here, before the direction starts, once its caller has asked (``cancel.RunCancelled``).
     """
+    checkpoint()
     return KERNELS[layout.kind].forward(layout, x, h0, c0, training)
 
 

@@ -2,7 +2,9 @@
 
 Images are built when the data changes (trace, layer, unit order, colour scheme); a step or a tween only moves the
 column marker. Long texts show a window of at most ``WINDOW_COLUMNS`` tokens around the current step, so a repaint
-costs the same for 60 tokens as for 5,000.
+costs the same for 60 tokens as for 5,000. More units than the plot has pixels (1,024 in 90 pixels) are shown a block
+of units per pixel, each pixel the block's most extreme value (``presentation.downsample``); hovering still reports
+the exact value of the one unit under the pointer, read from the trace.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWi
 
 from gatescope.engine.trace import LayerTrace
 from gatescope.presentation import scales
+from gatescope.presentation.downsample import most_extreme
 from gatescope.presentation.text import scale_text, signed, title, unit_label, unit_name, where
 from gatescope.ui.session import SessionModel
 from gatescope.ui.views import colors, plots
@@ -105,6 +108,7 @@ class Heatmap:
     divider: QGraphicsLineItem
     pixels_per_token: float = 0.0
     title: tuple[str, str] = ("", "")  # text and colour shown
+    pixels: tuple[int, int] = (0, 0)  # device pixels (high, wide) the image was reduced to; 0: not laid out yet
 
 
 class HeatmapPanel(SessionView):
@@ -181,9 +185,12 @@ class HeatmapPanel(SessionView):
             heatmap.column_marker.setPos(heatmap.pixels_per_token * position, 0.0)
 
     def _on_view_transform_changed(self, view_box: pg.ViewBox) -> None:
-        """The view was resized or its range moved: re-place the pixel-space column marker of that plot."""
+        """The view was resized or its range moved: re-place the pixel-space column marker of that plot, and rebuild
+        its image when it now has room for a different number of rows or columns."""
         for heatmap in self._heatmaps:
             if heatmap.plot.vb is view_box:
+                if self._session.layer_trace is not None and self._pixels(heatmap) != heatmap.pixels:
+                    self._fill_image(heatmap, self._session.layer_trace.quantities())
                 self._place_column_marker(heatmap)
 
     def _place_column_marker(self, heatmap: Heatmap) -> None:
@@ -270,18 +277,33 @@ class HeatmapPanel(SessionView):
         self._window = start, end = window
         layer = self._session.layer_trace
         arrays = layer.quantities()
-        rows = len(self._rows)
         section = layer.h.shape[1] // 2 if layer.bidirectional else 0
         for heatmap in self._heatmaps:
-            image = np.ascontiguousarray(arrays[heatmap.quantity][start:end][:, self._rows].T, dtype=np.float32)
-            heatmap.image.setImage(image, autoLevels=False, levels=self._levels[heatmap.quantity])
-            heatmap.image.setRect(QRectF(start - 0.5, -0.5, end - start, rows))
+            self._fill_image(heatmap, arrays)
             heatmap.divider.setLine(QLineF(start - 0.5, section - 0.5, end - 0.5, section - 0.5))
         if self._heatmaps:
             self._heatmaps[0].plot.vb.setXRange(start - 0.5, end - 0.5, padding=0)  # the others are linked
         for heatmap in self._heatmaps:
             heatmap.plot.vb.updateMatrix()  # settle the range now so the marker lands in the right place
             self._place_column_marker(heatmap)
+
+    def _fill_image(self, heatmap: Heatmap, arrays: dict[str, npt.NDArray[np.floating]]) -> None:
+        """The window's tokens × rows of one quantity, reduced to at most one value per device pixel each way."""
+        (start, end), rows = self._window, len(self._rows)
+        values = np.ascontiguousarray(arrays[heatmap.quantity][start:end][:, self._rows].T, dtype=np.float32)
+        heatmap.pixels = high, wide = self._pixels(heatmap)
+        low, top = self._levels[heatmap.quantity]
+        if high and wide:
+            values = most_extreme(most_extreme(values, high, 0, (low + top) / 2), wide, 1, (low + top) / 2)
+        heatmap.image.setImage(values, autoLevels=False, levels=(low, top))
+        heatmap.image.setRect(QRectF(start - 0.5, -0.5, end - start, rows))
+
+    def _pixels(self, heatmap: Heatmap) -> tuple[int, int]:
+        """Device pixels (high, wide) of the plot's view box; (0, 0) before it is laid out."""
+        size, ratio = heatmap.plot.vb.size(), self.devicePixelRatioF()
+        if size.height() < 2 or size.width() < 2:
+            return 0, 0
+        return int(np.ceil(size.height() * ratio)), int(np.ceil(size.width() * ratio))
 
     def _apply_colour_maps(self) -> None:
         scheme = self._session.colour_scheme

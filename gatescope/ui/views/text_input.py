@@ -104,7 +104,7 @@ class TextInput(QPlainTextEdit):
             if parsed is not None and not _same_ids(parsed[0], self.session.source):
                 self._shown, self._spans = text, parsed[1]
                 self.session.set_source(parsed[0])
-        elif self._mode == "text" and text != self.session.text:
+        elif self._mode == "text" and text != self.session.requested_text:  # neither shown nor already running
             if self.session.set_text(text):
                 self._set_problem(None)
             else:
@@ -163,6 +163,8 @@ class TextInput(QPlainTextEdit):
         self._shown = shown
         self._utf16 = _utf16_offsets(shown)
         self._in_sync = None
+        if self._debounce.isActive():  # a run from the worker arrived while the user is still typing: keep the typing
+            return
         if shown != self.toPlainText():
             self.blockSignals(True)
             self.setPlainText(shown)

@@ -97,9 +97,11 @@ def build_window(model_name: str | None, text: str | None, settings=None, load_o
     session = SessionModel(model)
     errors: list[str] = []
     session.error_raised.connect(errors.append)
-    if not session.set_source(first_input(model, text)):
-        raise GatescopeError(errors[0])
+    session.set_source(first_input(model, text))
+    session.wait()  # the window opens on a trace (a long text through a large model runs in the worker meanwhile)
     session.error_raised.disconnect(errors.append)
+    if errors:
+        raise GatescopeError(errors[0])
     return MainWindow(session, settings=settings, model_source=model_name)
 
 
@@ -183,6 +185,9 @@ def save_screenshot(
             main.deleteLater()
     try:
         session = window.left_session if compare is not None else window.session
+        if compare is not None:
+            window.left_session.wait()
+            window.right_session.wait()
         _show_state(session, step, phase)
         if compare is None:
             window.stage.show_central_view(view)

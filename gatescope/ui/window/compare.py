@@ -47,6 +47,8 @@ class CompareWindow(QWidget):
 
     def closeEvent(self, event) -> None:
         self.stage.playback.pause()
+        self.left_session.cancel()
+        self.right_session.cancel()
         super().closeEvent(event)
 
 

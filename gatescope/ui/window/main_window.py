@@ -29,6 +29,7 @@ from gatescope.ui.views.model_bar import model_title
 from gatescope.ui.views.text_input import input_mode
 from gatescope.ui.window.loading import DEFAULT_TEXT, EXAMPLE_SEQUENCE, imported_model_card, input_for, read_model
 from gatescope.ui.window.opening import Opener
+from gatescope.ui.window.run_indicator import RunIndicator
 
 HINT = "Left/Right step through the tokens, Space plays; click any cell to inspect a unit"
 
@@ -58,6 +59,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self.stage.status_message.connect(self._show_status)
+        self.run_indicator = RunIndicator(session, self)
+        self.statusBar().addPermanentWidget(self.run_indicator)
         self.stage.model_bar.picker.model_requested.connect(self.load_model)
         self.stage.model_bar.picker.open_file_requested.connect(self.open_model_dialog)
         self.stage.open_sequence_requested.connect(self.opener.open_sequence_dialog)
@@ -349,7 +352,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", stage.saveState())
         settings.setValue("session/model", self.model_source)
-        settings.setValue("session/text", self.last_text)
+        settings.setValue("session/text", self.session.requested_text or self.last_text)
         source = self.session.source
         if input_mode(self.session.model) == "ids" and not isinstance(source, str):
             settings.setValue("session/ids", ids_text(source))
@@ -368,4 +371,5 @@ class MainWindow(QMainWindow):
         self.stage.playback.pause()
         self.stage.text_input.commit()
         self.save_preferences()
+        self.session.cancel()  # a run in the worker stops at its next checkpoint; nobody will look at it
         super().closeEvent(event)

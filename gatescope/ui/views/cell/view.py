@@ -60,6 +60,7 @@ class CellDiagram(SessionView):
         self._unit_levels = self._x_levels = np.zeros((0, 2), dtype=np.float32)
         self._unit_tables = self._x_tables = np.zeros((0, 256, 4), dtype=np.ubyte)
         self._dirty = True
+        self._layer_stale = False  # a new trace or layer came while hidden: load it when shown (or asked)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
@@ -83,23 +84,28 @@ class CellDiagram(SessionView):
     # --- what tests and exports read ------------------------------------------------------------------------------
     @property
     def kind(self) -> str | None:
+        self._load_layer_if_stale()
         return self._kind
 
     @property
     def diagrams(self) -> list[Diagram]:
         """One per direction (forward first)."""
+        self._load_layer_if_stale()
         return self._diagrams
 
     @property
     def flows(self) -> list[CellFlow]:
+        self._load_layer_if_stale()
         return self._flows
 
     def vector_strip(self, wire: str, direction: int = 0) -> VectorStrip:
+        self._load_layer_if_stale()
         self._refresh_if_dirty()
         return self._diagrams[direction].strips[wire]
 
     def shown_values(self, direction: int = 0) -> dict[str, np.ndarray | None]:
         """Wire → the values its strip shows now, in unit order (None while its phase has not run yet)."""
+        self._load_layer_if_stale()
         self._refresh_if_dirty()
         shown = {}
         for wire, strip in self._diagrams[direction].strips.items():
@@ -113,19 +119,21 @@ class CellDiagram(SessionView):
         return shown
 
     def phase_button_texts(self) -> list[str]:
+        self._load_layer_if_stale()
         return [button.text() for button in self.phase_bar.buttons()]
 
     def settle(self) -> None:
         """Bring every item up to date now (exports call this before taking a frame)."""
+        self._load_layer_if_stale()
         self._dirty = True
         self._refresh_if_dirty()
 
     # --- session -> view ------------------------------------------------------------------------------------------
     def _on_trace_changed(self, _trace) -> None:
-        self._load_layer()
+        self._load_layer_when_shown()
 
     def _on_layer_changed(self, _layer: int) -> None:
-        self._load_layer()
+        self._load_layer_when_shown()
 
     def _on_step_changed(self, _step: int) -> None:
         self._invalidate()
@@ -156,7 +164,21 @@ class CellDiagram(SessionView):
         self._invalidate()
 
     # --- building: on a new trace, layer, order or colour scheme ---------------------------------------------------
+    def _load_layer_when_shown(self) -> None:
+        """Load a new trace's wires now if the diagram shows, else when it is next shown: behind the heatmaps, a
+        5,000-token text through a 1,024-unit bidirectional layer would cost the GUI thread 0.1 s and 100 MB for
+        wires nobody sees. The old trace's wires go at once."""
+        if self.isVisible():
+            self._load_layer()
+            return
+        self._flows, self._permutations, self._layer_stale = [], [], True
+
+    def _load_layer_if_stale(self) -> None:
+        if self._layer_stale:
+            self._load_layer()
+
     def _load_layer(self) -> None:
+        self._layer_stale = False
         session = self._session
         trace, layer = session.trace, session.layer_trace
         if trace is None or layer is None or trace.layer_input(session.layer) is None:
@@ -321,6 +343,7 @@ class CellDiagram(SessionView):
     # --- Qt events --------------------------------------------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._load_layer_if_stale()
         self._refresh_if_dirty()
         self.canvas.fit()
 
