@@ -210,7 +210,8 @@ def _default_input(model: Model) -> CheckInput:
             given = check_input(model, text=joined)
             return CheckInput(given.source, given.reference, f"{given.description} (from the vocabulary)")
     if model.embedding is not None:
-        ids = rng.integers(0, model.embedding.shape[0], size=DEFAULT_STEPS).astype(np.int64)
+        lowest = 1 if model.masked_id == 0 and model.embedding.shape[0] > 1 else 0  # padding is never run
+        ids = rng.integers(lowest, model.embedding.shape[0], size=DEFAULT_STEPS).astype(np.int64)
         return CheckInput(ids, ids, f"{DEFAULT_STEPS} token ids (seeded random): {' '.join(str(i) for i in ids)}")
     array = rng.standard_normal((DEFAULT_STEPS, model.input_size)).astype(np.float32)
     return CheckInput(array, array, f"{DEFAULT_STEPS} steps × {model.input_size} features (seeded random numbers)")

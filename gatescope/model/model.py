@@ -92,6 +92,9 @@ class Model:
     # ``run`` starts from them unless given others. None: zeros. An LSTM given one of them gets zeros for the other.
     h0: np.ndarray | None = None
     c0: np.ndarray | None = None
+    # An id the framework skips as padding (Keras Embedding mask_zero=True: id 0): gatescope runs every step it is
+    # given, so it refuses this id rather than compute a step the framework would not.
+    masked_id: int | None = None
 
     def __post_init__(self) -> None:
         self._validate()
@@ -289,6 +292,12 @@ class Model:
         if bad.size:
             raise GatescopeError(
                 f"token id {int(bad[0])} is out of range: this model's embedding has ids 0 to {rows - 1}"
+            )
+        if self.masked_id is not None and np.any(ids == self.masked_id):
+            step = int(np.flatnonzero(ids == self.masked_id)[0])
+            raise GatescopeError(
+                f"token id {self.masked_id} (step {step + 1}) is padding: the model's framework skips it (Keras "
+                f"mask_zero=True), so gatescope does not run it; leave the padding out"
             )
         inputs = self.embedding[ids.astype(np.intp)]
         layers = run_stack(self.layers, inputs, h0, c0)

@@ -87,6 +87,7 @@ def build_model(
             description=f"Keras {plan.model_class} model: {provenance['architecture']}",
             provenance=provenance,
             source=path,
+            masked_id=0 if plan.embedding is not None and plan.embedding.mask_zero else None,
         )
     except GatescopeError as error:
         names = ", ".join(f"{number} = {spec.name!r}" for number, spec in enumerate(plan.recurrent))
@@ -187,8 +188,8 @@ def _reading_notes(plan: KerasPlan, layers: Sequence[RecurrentLayer], flipped: b
     notes = []
     if plan.embedding is not None and plan.embedding.mask_zero:
         notes.append(
-            "the Embedding has mask_zero=True: Keras skips steps whose id is 0 (padding); gatescope runs every "
-            "id it is given, so give ids from 1 (text never maps to 0)"
+            "the Embedding has mask_zero=True: Keras skips steps whose id is 0 (padding); gatescope refuses id 0 "
+            "(text never maps to it)"
         )
     top = plan.recurrent[-1]
     if not top.return_sequences:

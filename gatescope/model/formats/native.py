@@ -132,6 +132,7 @@ def _build(path: Path, meta: JsonObject, cell: _Cell, arrays: dict[str, np.ndarr
         provenance=meta.get("provenance") or {},
         source=path,
         card=_card(meta),
+        masked_id=_masked_id(meta),
         h0=arrays.get("initial_h"),
         c0=arrays.get("initial_c"),
     )
@@ -143,6 +144,14 @@ def _card(meta: JsonObject) -> str | None:
     if card is not None and not isinstance(card, str):
         raise GatescopeError(f"metadata 'card' must be Markdown text (a string), not {type(card).__name__}")
     return card
+
+
+def _masked_id(meta: JsonObject) -> int | None:
+    """The padding id the model refuses to run (Keras mask_zero), None when there is none."""
+    value = meta.get("masked_id")
+    if value is not None and (type(value) is not int or value < 0):
+        raise GatescopeError(f"metadata 'masked_id' must be a token id (a whole number from 0), not {value!r}")
+    return value
 
 
 def _check_format(meta: JsonObject) -> None:

@@ -36,6 +36,7 @@ METADATA_KEYS = (
     "provenance",
     "card",
     "embedding",
+    "masked_id",
 )
 
 
@@ -72,6 +73,15 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
     }
     if model.card is not None:
         meta["card"] = model.card
+    if model.masked_id is not None:
+        meta["masked_id"] = model.masked_id
+    _add_reading_and_head(model, meta, arrays)
+    arrays[METADATA] = json_array(meta)
+    return arrays
+
+
+def _add_reading_and_head(model: Model, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """The embedding with what reads text into it (tokenizer, vocabulary) or alone (a model reading ids), the head."""
     if model.tokenizer is not None and model.vocabulary is not None and model.embedding is not None:
         meta["tokenizer"] = model.tokenizer.to_dict()
         meta["vocabulary"] = {"tokens": model.vocabulary.tokens(), "unknown": model.vocabulary.unknown}
@@ -85,8 +95,6 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
         meta["head"] = {"activation": model.head.activation, "labels": model.head.labels}
         arrays["head_weight"] = model.head.weight
         arrays["head_bias"] = model.head.bias
-    arrays[METADATA] = json_array(meta)
-    return arrays
 
 
 def _cell(model: Model, has_bias: bool) -> dict[str, Any]:

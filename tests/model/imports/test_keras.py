@@ -3,6 +3,7 @@ the head, to 1e-5 (fixtures written by Keras itself: scripts/make_keras_fixtures
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -363,3 +364,16 @@ def test_an_adapted_character_vocabulary_with_a_new_line_is_read_as_keras_wrote_
     assert model.vocabulary is not None and model.vocabulary.tokens() == tokens
     assert _keys_and_ids(model, "hi\r\nthere") == (list("hi\r\nthere"), [10, 11, 26, 25, 21, 10, 7, 19, 7])
     assert any("Keras' own loading reads as empty lines" in note for note in model.provenance["notes"])
+
+
+def test_a_mask_zero_model_refuses_the_padding_id_keras_would_skip_and_keeps_it_when_saved(tmp_path: Path) -> None:
+    masked = [path for path in MODEL_FILES if gatescope.load_model(path).masked_id == 0]
+    assert masked, "no committed Keras fixture has mask_zero=True"
+    model = gatescope.load_model(masked[0])
+    if model.reads_text:
+        model = dataclasses.replace(model, tokenizer=None, vocabulary=None)
+    with pytest.raises(gatescope.GatescopeError, match=r"token id 0 \(step 2\) is padding"):
+        model.run(np.array([1, 0, 2]))
+    model.run(np.array([1, 2]))  # other ids run
+    model.save(tmp_path / "saved.npz")
+    assert gatescope.load_model(tmp_path / "saved.npz").masked_id == 0
