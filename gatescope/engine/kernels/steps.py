@@ -109,7 +109,7 @@ def merged_blocks(blocks: FloatArray) -> FloatArray | None:
     if G > 1 and H > 1 and blocks.strides[1] != H * blocks.strides[2]:
         return None
     rows: FloatArray = blocks.reshape(T, G * H, B)
-    return rows
+    return None if rows.flags.owndata else rows  # never a copy: what is written into it must land in ``blocks``
 
 
 def paired(first: FloatArray, second: FloatArray) -> FloatArray:
