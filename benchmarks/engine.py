@@ -1,12 +1,18 @@
 """Time gatescope's full-trace forward pass against its floor and PyTorch's plain nn.LSTM / nn.GRU, on one thread.
 
 Usage: python benchmarks/engine.py [--quick] [--repeats N]
+       python benchmarks/engine.py --large [--repeats N]
+
 
 Batch 1, float32, input_size = units. The engine records every gate, pre-activation, cell and hidden state;
 PyTorch returns only the outputs. The floor is what no NumPy engine can avoid: the T recurrent matrix-vector products
 alone, ``h @ W_hh.T`` with W_hh.T laid out C-contiguous and 64-byte aligned (the engine's own layout), one per step,
 same dtype, same thread; the project's goal is engine / floor <= 1.2. Times are the median of several repeats after a
 warm-up, in ms per run. Without PyTorch the script prints the engine's and the floor's numbers only.
+
+``--large`` times issue 15's scale case instead (benchmarks/imported_model.py's stack: 2 layers of bidirectional
+LSTM, 512 units per direction, 64 input features, 5,000 steps, float32): ``run_stack`` against the floor of its four
+directions, alternating, each run after the floor as in benchmarks/gui_large.py; goal engine / floor <= 1.3.
 """
 
 from __future__ import annotations
@@ -195,11 +201,44 @@ def benchmark(kind: str, units: int, steps: int, warmup: int, repeats: int) -> d
     return median_ms(runs, warmup, repeats, budget_s=0.5 if repeats > 3 else 0.1)
 
 
+def large_stack(repeats: int) -> None:
+    """Issue 15's scale case: each repeat the floor of the stack's four directions, then the engine's run; prints
+    both and the median of each."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from imported_model import EMBEDDING, LAYERS, UNITS, state_dict
+
+    steps = 5000
+    weights = state_dict()
+    layers = [layer_from_state_dict(weights, k, "lstm", bidirectional=True) for k in range(LAYERS)]
+    x = np.random.default_rng(1).normal(0, 1, (steps, EMBEDDING)).astype(np.float32)
+    floor = recurrent_floor(weights["weight_hh_l0"], steps)  # every layer's W_hh has this shape
+    print(f"{LAYERS} x bidirectional LSTM, {UNITS} units per direction, {EMBEDDING} inputs, T = {steps}, float32")
+    engine_s, floor_s = [], []
+    run_stack(layers, x)  # warm-up
+    for repeat in range(repeats):
+        started = time.perf_counter()
+        for _ in range(2 * LAYERS):
+            floor()
+        floor_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        traces = run_stack(layers, x)
+        engine_s.append(time.perf_counter() - started)
+        del traces
+        print(f"run {repeat + 1}: engine {engine_s[-1]:.3f} s, floor {floor_s[-1]:.3f} s", flush=True)
+    engine, floor_median = statistics.median(engine_s), statistics.median(floor_s)
+    print(f"median: engine {engine:.3f} s, floor {floor_median:.3f} s, engine / floor {engine / floor_median:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short run: T = 50 only, fewer repeats")
-    parser.add_argument("--repeats", type=int, help="timed repeats per configuration (default 7, quick 3)")
+    parser.add_argument("--large", action="store_true", help="issue 15's 2-layer bidirectional 512-unit LSTM instead")
+    parser.add_argument("--repeats", type=int, help="timed repeats per configuration (default 7, quick 3, large 5)")
     args = parser.parse_args()
+    if args.large:
+        print(f"CPU:     {cpu_model()}; BLAS: {numpy_blas()}; NumPy {np.__version__}; one thread")
+        large_stack(args.repeats or 5)
+        return
     repeats = args.repeats or (3 if args.quick else 7)
     warmup = 1 if args.quick else 2
     steps_list = STEPS[:1] if args.quick else STEPS

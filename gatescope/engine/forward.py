@@ -1,9 +1,10 @@
 """Run recurrent layers over a sequence for a trace, recording every gate, pre-activation, cell and hidden state.
 
 The steps themselves are the kernels' (kernels/), run on a batch of one sequence; this module validates the input,
-runs each direction (a reverse one over the reversed sequence), scales the recorded sigmoid pre-activations back from
-the halves the kernels keep, and joins the directions into a LayerTrace. A one-direction layer's trace holds views
-into the kernel's arrays instead of copies.
+lays out the trace's arrays, runs each direction into its views of them (a reverse one over the reversed sequence,
+writing its rows from the last to the first) and scales the recorded sigmoid pre-activations back from the halves the
+kernels keep. The LayerTrace holds views of those arrays: nothing is copied after the steps, and a bidirectional
+layer's two directions are never joined.
 
 Recorded pre-activations are what each activation read: with ONNX's clip, the clipped values; hard sigmoid gates'
 are their true pre-activations (the kernels keep those unhalved); with input_forget, the forget gate's is the input
@@ -18,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from gatescope.engine.cells import GATE_NAMES, RecurrentLayer
-from gatescope.engine.kernels import run_direction
+from gatescope.engine.kernels import Steps, record_direction
 from gatescope.engine.kernels.steps import present
-from gatescope.engine.layout import INTERNAL_ORDER
+from gatescope.engine.layout import INTERNAL_ORDER, SIGMOID_BLOCKS, aligned_empty
 from gatescope.engine.trace import FloatArray, LayerTrace
 from gatescope.errors import GatescopeError
 
@@ -37,37 +38,92 @@ def run_layer(
     dtype = layer.dtype
     h0 = np.zeros((D, H), dtype) if h0 is None else np.asarray(h0, dtype)
     c0 = (np.zeros((D, H), dtype) if c0 is None else np.asarray(c0, dtype)) if layer.kind == "lstm" else None
-    runs = []
+    arrays = _LayerArrays(layer.kind, x.shape[0], D, H, dtype)
     reverse = layer.reverse
     for d, layout in enumerate(layer.layouts):
-        x_dir = np.ascontiguousarray(x[::-1]) if d == 1 or reverse else x
+        backwards = d == 1 or reverse
+        x_dir = np.ascontiguousarray(x[::-1]) if backwards else x
+        steps = arrays.steps(d, h0[d], None if c0 is None else c0[d])
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, as a GatescopeError
-            run = run_direction(layout, x_dir[:, :, None], h0[d, :, None], None if c0 is None else c0[d, :, None])
+            record_direction(layout, x_dir[:, :, None], steps, arrays.scratch)
             if layout.gates_halved:
-                run.pre[:, : layout.sigmoid_width] *= 2  # record the true pre-activations of the sigmoid gates
-        _check_no_overflow(run.pre, x, index, reverse=d == 1 or reverse)
-        runs.append(run)
+                steps.pre[:, : SIGMOID_BLOCKS[layer.kind]] *= 2  # record the true pre-activations of the sigmoid gates
+        _check_no_overflow(steps.pre, x, index, reverse=backwards)
+
+    def ordered(array: FloatArray) -> FloatArray:
+        """A trace array in input order: a reverse layer's own rows ran from the last input to the first."""
+        return array[::-1] if reverse else array
+
     gates: dict[str, FloatArray] = {}
     preactivations: dict[str, FloatArray] = {}
     for name in GATE_NAMES[layer.kind]:
         k = INTERNAL_ORDER[layer.kind].index(name)
-        gates[name] = _join([present(run.gates)[:, k * H : (k + 1) * H, 0] for run in runs], reverse)
-        preactivations[name] = _join([run.pre[:, k * H : (k + 1) * H, 0] for run in runs], reverse)
+        gates[name] = ordered(present(arrays.gates)[:, k])
+        preactivations[name] = ordered(arrays.pre[:, k])
     return LayerTrace(
         index=index,
         kind=layer.kind,
         units=H,
         bidirectional=D == 2,
-        h=_join([run.h[1:, :, 0] for run in runs], reverse),
-        c=_join([run.c[1:, :, 0] for run in runs if run.c is not None], reverse) if layer.kind == "lstm" else None,
+        h=ordered(arrays.h),
+        c=None if arrays.c is None else ordered(arrays.c),
         gates=gates,
         preactivations=preactivations,
-        hidden_preactivation=_join([run.pre[:, :, 0] for run in runs], reverse) if layer.kind == "rnn" else None,
+        hidden_preactivation=ordered(arrays.pre[:, 0]) if layer.kind == "rnn" else None,
         h0=h0.reshape(-1).copy(),
         c0=None if c0 is None else c0.reshape(-1).copy(),
         gru_convention=layer.gru_convention if layer.kind == "gru" else None,
         reverse=reverse,
     )
+
+
+class _LayerArrays:
+    """The arrays of one layer's trace, allocated once, and each direction's views of them (kernels.Steps).
+
+    ``pre`` and ``gates`` are (T, G, D*H), gate blocks in the kernels' order, so the trace's (T, D*H) array of gate k
+    is the slice [:, k]; ``h`` and ``c`` are (T, D*H) views of ``states`` and ``cells``, which hold a row more per
+    direction for its initial state. An LSTM keeps its cells in ``block`` after its gates (G + 1 slots a row), so
+    that the kernel forms i * g and f * c_{t-1} in one multiply.
+
+    - One direction: rows in its own order (a reverse layer's trace views them backwards), as the kernel would lay
+      out its own; c_{t-1} sits in the row of step t (gates start a row before the cells).
+    - Two: rows in input order, forward units first; the forward direction's initial states in the first row of
+      ``states`` and ``cells``, the reverse one's in the last, and the reverse direction's views run backwards; c_t
+      sits in the row of step t.
+    """
+
+    def __init__(self, kind: str, T: int, D: int, H: int, dtype: np.dtype[Any]) -> None:
+        G = len(INTERNAL_ORDER[kind])
+        self.T, self.H = T, H
+        self.pre: FloatArray = np.empty((T, G, D * H), dtype)
+        # Two directions' pre-activations interleave: each direction's inputs are projected here, then copied over.
+        self.scratch = None if D == 1 else np.empty((T, G * H, 1), dtype)
+        self.states = aligned_empty((T + D, D * H), dtype)
+        self.cells: FloatArray | None = None
+        self.gates: FloatArray | None = None
+        if kind == "lstm":
+            block = np.empty((T + D, G + 1, D * H), dtype)
+            self.gates, self.cells = block[D - 1 : T + D - 1, :G], block[:, G]
+        elif kind == "gru":
+            self.gates = np.empty((T, G, D * H), dtype)
+        self.h = self.states[1 : T + 1]
+        self.c = None if self.cells is None else self.cells[1 : T + 1]
+
+    def steps(self, direction: int, h0: FloatArray, c0: FloatArray | None) -> Steps:
+        """Direction ``direction``'s views, in its own time order, with its initial states (H,) in row 0."""
+        T, H = self.T, self.H
+        units = slice(direction * H, (direction + 1) * H)
+        rows, state_rows = (
+            (slice(None), slice(0, T + 1)) if direction == 0 else (slice(None, None, -1), slice(T + 1, 0, -1))
+        )
+        h = self.states[state_rows, units, None]
+        h[0, :, 0] = h0
+        c = None
+        if self.cells is not None and c0 is not None:
+            c = self.cells[state_rows, units, None]
+            c[0, :, 0] = c0
+        gates = None if self.gates is None else self.gates[rows, :, units, None]
+        return Steps(self.pre[rows, :, units, None], gates, h, c)
 
 
 def _check_no_overflow(pre: FloatArray, x: FloatArray, index: int, reverse: bool) -> None:
@@ -83,19 +139,6 @@ def _check_no_overflow(pre: FloatArray, x: FloatArray, index: int, reverse: bool
         f"layer {index} overflows {dtype} at step {step}: its pre-activations pass ±{np.finfo(dtype).max:.2g} "
         f"(the values it reads reach {largest:.3g}); scale the input down{wider}"
     )
-
-
-def _join(parts: list[FloatArray], reverse: bool = False) -> FloatArray:
-    """One (T, H) array per direction -> the trace's (T, D*H): forward units first, the reverse direction's rows put
-    back in input order. A one-direction layer keeps the run's array itself, a view (rows reversed for a ``reverse``
-    layer, which reads right to left), no copy."""
-    if len(parts) == 1:
-        return parts[0][::-1] if reverse else parts[0]
-    H = parts[0].shape[1]
-    joined = np.empty((parts[0].shape[0], 2 * H), parts[0].dtype)
-    joined[:, :H] = parts[0]
-    joined[:, H:] = parts[1][::-1]
-    return joined
 
 
 def run_stack(

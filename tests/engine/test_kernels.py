@@ -11,7 +11,8 @@ import pytest
 from gatescope.engine.bptt import layer_forward
 from gatescope.engine.forward import run_layer
 from gatescope.engine.kernels import KERNELS, backward_direction, run_direction
-from gatescope.engine.layout import INTERNAL_ORDER, TORCH_GATE_ORDER, DirectionLayout
+from gatescope.engine.kernels.steps import paired
+from gatescope.engine.layout import INTERNAL_ORDER, SIGMOID_BLOCKS, TORCH_GATE_ORDER, DirectionLayout
 from tests.engine.test_backward import FD_KINDS, numeric_gradient, random_layer, relative_error
 
 VARIANTS = FD_KINDS
@@ -161,6 +162,88 @@ def test_training_lets_the_gates_overwrite_the_preactivations_and_nothing_else_c
     np.testing.assert_array_equal(getattr(overwritten, activations), getattr(kept, activations))
     assert np.shares_memory(overwritten.pre, getattr(overwritten, activations))
     assert not np.shares_memory(kept.pre, getattr(kept, activations))
+
+
+#: Every loop of the kernels: PyTorch's, and imported layers' options, which run loops of their own.
+TRACE_VARIANTS = {
+    **VARIANTS,
+    "lstm_clip_peepholes": dict(kind="lstm", peepholes=True, clip=0.7),
+    "lstm_hard_sigmoid": dict(kind="lstm", gate_activation="hard_sigmoid"),
+    "lstm_input_forget": dict(kind="lstm", input_forget=True),
+    "gru_cho_clip_keras2": dict(kind="gru", gru_convention="cho", clip=0.6, gate_activation="hard_sigmoid_keras2"),
+    "gru_hard_sigmoid": dict(kind="gru", gate_activation="hard_sigmoid"),
+    "rnn_clip": dict(kind="rnn", clip=0.5),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("variant", TRACE_VARIANTS)
+@pytest.mark.parametrize("directions", ["bidirectional", "reverse"])
+def test_a_trace_is_each_direction_run_alone_in_its_own_arrays_bit_for_bit(variant: str, dtype: str, directions: str):
+    """The trace's kernels write into strided views of the trace's arrays, a reverse direction's rows backwards; a run
+    into the kernel's own contiguous arrays gives the very same numbers."""
+    rng = np.random.default_rng(12)
+    options = dict(TRACE_VARIANTS[variant])
+    bidirectional = directions == "bidirectional"
+    if not bidirectional:
+        options["reverse"] = True
+    H, T = 6, 9
+    layer = random_layer(rng, units=H, input_size=4, bidirectional=bidirectional, dtype=dtype, **options)
+    D = len(layer.directions)
+    x = rng.normal(size=(T, 4)).astype(dtype)
+    h0 = rng.normal(size=(D, H)).astype(dtype)
+    c0 = rng.normal(size=(D, H)).astype(dtype) if layer.kind == "lstm" else None
+
+    trace = run_layer(layer, x, h0=h0, c0=c0)
+
+    for d, layout in enumerate(layer.layouts):
+        x_own = x[::-1] if d == 1 or layer.reverse else x  # the direction's own time order
+        alone = run_direction(
+            layout, np.ascontiguousarray(x_own)[:, :, None], h0[d, :, None], None if c0 is None else c0[d, :, None]
+        )
+        if layout.gates_halved:
+            alone.pre[:, : SIGMOID_BLOCKS[layer.kind] * H] *= 2
+
+        def own_order(array: np.ndarray, d: int = d) -> np.ndarray:
+            """Direction d's units of a trace array, in its own time order."""
+            units = array[:, d * H : (d + 1) * H]
+            return units[::-1] if d == 1 or layer.reverse else units
+
+        np.testing.assert_array_equal(own_order(trace.h), alone.h[1:, :, 0])
+        if trace.c is not None:
+            np.testing.assert_array_equal(own_order(trace.c), alone.c[1:, :, 0])
+        if trace.hidden_preactivation is not None:
+            np.testing.assert_array_equal(own_order(trace.hidden_preactivation), alone.pre[:, :, 0])
+        for name in trace.gates:
+            rows = slice(INTERNAL_ORDER[layer.kind].index(name) * H, (INTERNAL_ORDER[layer.kind].index(name) + 1) * H)
+            np.testing.assert_array_equal(own_order(trace.gates[name]), alone.gates[:, rows, 0], err_msg=name)
+            np.testing.assert_array_equal(own_order(trace.preactivations[name]), alone.pre[:, rows, 0], err_msg=name)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_a_bidirectional_trace_is_views_of_the_arrays_its_kernels_wrote(kind: str):
+    """Nothing is joined or copied after the steps: every gate of a layer is a view of one array, every
+    pre-activation of another (an LSTM's cells beside its gates)."""
+    rng = np.random.default_rng(13)
+    trace = run_layer(random_layer(rng, kind, input_size=3, units=4), rng.normal(size=(5, 3)))
+    quantities = [*trace.preactivations.values(), *([trace.hidden_preactivation] if kind == "rnn" else [])]
+    assert all(array.base is not None and array.base is quantities[0].base for array in quantities)
+    gates = [*trace.gates.values(), *([trace.c] if kind == "lstm" else [])]
+    assert all(array.base is not None and array.base is gates[0].base for array in gates)
+    assert trace.h.flags.c_contiguous  # the layer above projects it in one matrix product
+
+
+def test_paired_views_put_two_arrays_of_one_buffer_side_by_side():
+    block = np.arange(60.0).reshape(6, 2, 5)
+    pairs = paired(block[1:, 0], block[:-1, 1])  # each row's first half with the row before's second half
+    for t in range(5):
+        np.testing.assert_array_equal(pairs[t, 0], block[t + 1, 0])
+        np.testing.assert_array_equal(pairs[t, 1], block[t, 1])
+    assert paired(block[:, 0], block[:, 1])[0].flags.c_contiguous
+    with pytest.raises(ValueError):
+        paired(block[:, 0], np.zeros((6, 5)))  # another buffer
+    with pytest.raises(ValueError):
+        paired(block[:, 0], block[::-1, 1])  # rows the other way
 
 
 def test_a_batch_runs_each_sequence_as_alone():

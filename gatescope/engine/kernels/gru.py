@@ -17,10 +17,12 @@ import numpy as np
 from gatescope.engine.kernels.steps import (
     DirectionGrads,
     DirectionRun,
+    Steps,
     backward_order,
     clipper,
     constant,
     gate_activation,
+    gate_blocks,
     matrix_product,
     outer_sum,
     present,
@@ -35,50 +37,63 @@ from gatescope.engine.trace import FloatArray
 def forward(
     layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None = None, training: bool = False
 ) -> DirectionRun:
-    """Run the steps over x (T, input_size, B) from h0 (H, B); see kernels.run_direction."""
-    run = start_run(layout, x, h0, None, training)
+    """Run the steps over x (T, input_size, B) from h0 (H, B) in arrays of the run's own; see kernels.run_direction."""
+    run = start_run(layout, x, h0, training)
     # What the candidate reads of h_{t-1}: W_hn h_{t-1} + b_hn ("pytorch") or r_t * h_{t-1} ("cho"). Training keeps it
     # for the backward pass; a trace needs it only within its step, so one scratch row serves (writing a (T, H) array
     # the trace never reads made a 512-unit GRU 7% slower).
-    recurrent_term = np.empty((run.steps if training else 1, layout.units, run.batch), x.dtype)
-    terms = recurrent_term if training else itertools.repeat(recurrent_term[0])
-    if layout.plain:
-        _steps(layout, run, terms)
-    else:
-        _option_steps(layout, run, terms)
-    kept = recurrent_term if training else None
+    if not training:
+        record(layout, Steps.of(run))
+        return run
+    recurrent_term = np.empty((run.steps, layout.units, run.batch), x.dtype)
+    _run_steps(layout, Steps.of(run), recurrent_term)
     if layout.gru_convention == "pytorch":
-        run.recurrent_candidate = kept
+        run.recurrent_candidate = recurrent_term
     else:
-        run.reset_hidden = kept
+        run.reset_hidden = recurrent_term
     return run
 
 
-def _steps(layout: DirectionLayout, run: DirectionRun, terms: Iterable[FloatArray]) -> None:
-    """PyTorch's steps; ``terms`` are the rows that receive what the candidate reads of h_{t-1}."""
-    pre, gates, h = run.pre, present(run.gates), run.h
-    H, B, dtype = layout.units, run.batch, pre.dtype
+def record(layout: DirectionLayout, steps: Steps) -> None:
+    """Run the steps into ``steps``, whose inputs are projected and initial state in place; see
+    kernels.record_direction."""
+    _run_steps(layout, steps, itertools.repeat(np.empty(steps.h.shape[1:], steps.pre.dtype)))
+
+
+def _run_steps(layout: DirectionLayout, steps: Steps, terms: Iterable[FloatArray]) -> None:
+    """``terms`` are the rows that receive what the candidate reads of h_{t-1}."""
+    if layout.plain:
+        _steps(layout, steps, terms)
+    else:
+        _option_steps(layout, steps, terms)
+
+
+def _steps(layout: DirectionLayout, steps: Steps, terms: Iterable[FloatArray]) -> None:
+    """PyTorch's steps."""
+    pre, gates, h = steps.pre, present(steps.gates), steps.h
+    _, _, H, B = pre.shape
+    dtype = pre.dtype
     reset_after = layout.gru_convention == "pytorch"
     recurrent = layout.recurrent_weight.T  # (3H, H) ("cho": (2H, H)): recurrent @ h_{t-1}
     # The candidate's own recurrent parameter: b_hn added to W_hn h ("pytorch"), or W_hn applied to r * h ("cho").
     candidate_recurrent = present(layout.candidate_bias)[:, None] if reset_after else present(layout.candidate_weight).T
     half = constant(0.5, dtype)
     product = aligned_empty((recurrent.shape[0], B), dtype)  # "pytorch": r, z and candidate rows; "cho": r, z
-    gates_product = product[: 2 * H]
+    gates_product = gate_blocks(product[None, : 2 * H], 2)[0]
     candidate_product = product[2 * H :] if reset_after else np.empty((H, B), dtype)
     dot, add, subtract, multiply, tanh = matrix_product, np.add, np.subtract, np.multiply, np.tanh
-    steps = zip(
-        pre[:, : 2 * H],
-        gates[:, : 2 * H],
-        gates[:, :H],
-        gates[:, H : 2 * H],
-        pre[:, 2 * H :],
-        gates[:, 2 * H :],
+    rows = zip(
+        pre[:, :2],
+        gates[:, :2],
+        gates[:, 0],
+        gates[:, 1],
+        pre[:, 2],
+        gates[:, 2],
         terms,
         h[1:],
     )
     h_prev = h[0]
-    for gates_pre_t, gates_t, reset_t, update_t, candidate_pre_t, candidate_t, recurrent_term_t, h_t in steps:
+    for gates_pre_t, gates_t, reset_t, update_t, candidate_pre_t, candidate_t, recurrent_term_t, h_t in rows:
         dot(recurrent, h_prev, product)
         add(gates_pre_t, gates_product, gates_pre_t)
         tanh(gates_pre_t, gates_t)
@@ -98,34 +113,35 @@ def _steps(layout: DirectionLayout, run: DirectionRun, terms: Iterable[FloatArra
         h_prev = h_t
 
 
-def _option_steps(layout: DirectionLayout, run: DirectionRun, terms: Iterable[FloatArray]) -> None:
+def _option_steps(layout: DirectionLayout, steps: Steps, terms: Iterable[FloatArray]) -> None:
     """Imported layers' steps: ONNX clip and any gate activation, both conventions. The candidate's pre-activation
     is clipped whole, its reset term included (as onnxruntime does)."""
-    pre, gates, h = run.pre, present(run.gates), run.h
-    H = layout.units
+    pre, gates, h = steps.pre, present(steps.gates), steps.h
+    _, _, H, B = pre.shape
     reset_after = layout.gru_convention == "pytorch"
     recurrent = layout.recurrent_weight.T
-    product = aligned_empty((recurrent.shape[0], run.batch), pre.dtype)
-    gate_rows, candidate_rows = slice(0, 2 * H), slice(2 * H, 3 * H)
+    product = aligned_empty((recurrent.shape[0], B), pre.dtype)
+    gates_product = gate_blocks(product[None, : 2 * H], 2)[0]
+    sigmoid_blocks, candidate_block = slice(0, 2), slice(2, 3)
     squash = gate_activation(layout, pre.dtype)
-    clip_gates, clip_candidate = clipper(layout, gate_rows), clipper(layout, candidate_rows)
-    for step, term in zip(range(run.steps), terms):
+    clip_gates, clip_candidate = clipper(layout, sigmoid_blocks), clipper(layout, candidate_block)
+    for step, term in zip(range(pre.shape[0]), terms):
         pre_t, gates_t, h_prev = pre[step], gates[step], h[step]
         matrix_product(recurrent, h_prev, product)
-        pre_t[gate_rows] += product[gate_rows]
-        clip_gates(pre_t[gate_rows])
-        squash(pre_t[gate_rows], gates_t[gate_rows])
-        reset = gates_t[:H]
+        pre_t[:2] += gates_product
+        clip_gates(pre_t[sigmoid_blocks])
+        squash(pre_t[sigmoid_blocks], gates_t[sigmoid_blocks])
+        reset = gates_t[0]
         if reset_after:  # r * (W_hn h + b_hn)
-            np.add(product[candidate_rows], present(layout.candidate_bias)[:, None], term)
-            pre_t[candidate_rows] += reset * term
+            np.add(product[2 * H :], present(layout.candidate_bias)[:, None], term)
+            pre_t[2] += reset * term
         else:  # W_hn (r * h)
             np.multiply(reset, h_prev, term)
-            pre_t[candidate_rows] += present(layout.candidate_weight).T @ term
-        clip_candidate(pre_t[candidate_rows])
-        np.tanh(pre_t[candidate_rows], gates_t[candidate_rows])
-        candidate = gates_t[candidate_rows]
-        h[step + 1] = candidate + gates_t[H : 2 * H] * (h_prev - candidate)
+            pre_t[2] += present(layout.candidate_weight).T @ term
+        clip_candidate(pre_t[candidate_block])
+        np.tanh(pre_t[2], gates_t[2])
+        candidate = gates_t[2]
+        h[step + 1] = candidate + gates_t[1] * (h_prev - candidate)
 
 
 def backward(

@@ -17,16 +17,18 @@ import numpy as np
 from gatescope.engine.kernels.steps import (
     DirectionGrads,
     DirectionRun,
+    Steps,
     backward_order,
     clipper,
     constant,
     gate_activation,
+    gate_blocks,
     matrix_product,
     outer_sum,
+    paired,
     present,
     project_inputs,
     sigmoid_slope,
-    start_run,
     tanh_slope,
 )
 from gatescope.engine.layout import DirectionLayout, aligned_empty
@@ -36,42 +38,63 @@ from gatescope.engine.trace import FloatArray
 def forward(
     layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, training: bool = False
 ) -> DirectionRun:
-    """Run the steps over x (T, input_size, B) from h0, c0 (H, B); see kernels.run_direction."""
+    """Run the steps over x (T, input_size, B) from h0, c0 (H, B) in arrays of the run's own; see
+    kernels.run_direction."""
     assert c0 is not None
-    if not layout.plain:
-        return _forward_options(layout, x, h0, c0, training)
-    if layout.peephole is None:
-        return _forward(layout, x, h0, c0, training)
-    return _forward_peephole(layout, x, h0, c0, layout.peephole, training)
-
-
-def _forward(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, training: bool) -> DirectionRun:
     T, _, B = x.shape
     G = layout.input_weight.shape[0]
-    H = G // 4
     dtype = x.dtype
     # Row t holds the gates of step t (input, forget, output, candidate) followed by c_{t-1}: [i f] and [g c_{t-1}]
     # are then adjacent, so one multiply forms both i * g and f * c_{t-1}.
-    rows = np.empty((T + 1, 5 * H, B), dtype)
-    rows[0, 4 * H :] = c0
-    gates, c = rows[:T, : 4 * H], rows[:, 4 * H :]
+    rows = np.empty((T + 1, G + G // 4, B), dtype)
+    gates, c = rows[:T, :G], rows[:, G:]
+    c[0] = c0
     pre = project_inputs(layout, x, gates if training else np.empty((T, G, B), dtype))
-    h = aligned_empty((T + 1, H, B), dtype)
+    h = aligned_empty((T + 1, G // 4, B), dtype)
     h[0] = h0
+    run = DirectionRun(pre, gates, h, c)
+    record(layout, Steps.of(run))
+    return run
+
+
+def record(layout: DirectionLayout, steps: Steps) -> None:
+    """Run the steps into ``steps``, whose inputs are projected and initial states in place; see
+    kernels.record_direction."""
+    if not layout.plain:
+        _option_steps(layout, steps)
+    elif layout.peephole is None:
+        _steps(layout, steps)
+    else:
+        _peephole_steps(layout, steps, layout.peephole)
+
+
+def _steps(layout: DirectionLayout, steps: Steps) -> None:
+    """PyTorch's steps."""
+    pre, gates, h, c = steps.pre, present(steps.gates), steps.h, present(steps.c)
+    _, G, H, B = pre.shape
+    dtype = pre.dtype
     recurrent = layout.recurrent_weight.T  # (4H, H): recurrent @ h_{t-1}
     half = constant(0.5, dtype)
-    product = aligned_empty((G, B), dtype)
-    terms = np.empty((2 * H, B), dtype)
-    written, kept = terms[:H], terms[H:]
+    product = aligned_empty((G * H, B), dtype)
+    product_blocks = gate_blocks(product[None], G)[0]
+    terms = np.empty((2, H, B), dtype)
+    written, kept = terms
     squashed_cell = np.empty((H, B), dtype)
     dot, add, multiply, tanh = matrix_product, np.add, np.multiply, np.tanh
-    steps = zip(
-        pre, gates, gates[:, : 3 * H], gates[:, : 2 * H], rows[:T, 3 * H :], gates[:, 2 * H : 3 * H], c[1:], h[1:]
+    rows = zip(
+        pre,
+        gates,
+        gates[:, :3],
+        gates[:, :2],
+        paired(gates[:, 3], c[:-1]),  # [g c_{t-1}], one view for one multiply with [i f]
+        gates[:, 2],
+        c[1:],
+        h[1:],
     )
     h_prev = h[0]
-    for pre_t, gates_t, sigmoids_t, input_forget_t, candidate_cell_t, output_t, c_t, h_t in steps:
+    for pre_t, gates_t, sigmoids_t, input_forget_t, candidate_cell_t, output_t, c_t, h_t in rows:
         dot(recurrent, h_prev, product)
-        add(pre_t, product, pre_t)
+        add(pre_t, product_blocks, pre_t)
         tanh(pre_t, gates_t)
         multiply(sigmoids_t, half, sigmoids_t)  # tanh(x/2) -> sigmoid(x) = 0.5 + 0.5 * tanh(x/2)
         add(sigmoids_t, half, sigmoids_t)
@@ -80,38 +103,33 @@ def _forward(layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatAr
         tanh(c_t, squashed_cell)
         multiply(output_t, squashed_cell, h_t)
         h_prev = h_t
-    return DirectionRun(pre, gates, h, c)
 
 
-def _forward_peephole(
-    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, peephole: FloatArray, training: bool
-) -> DirectionRun:
+def _peephole_steps(layout: DirectionLayout, steps: Steps, peephole: FloatArray) -> None:
     """ONNX peepholes: the input and forget gates read c_{t-1}, the output gate reads c_t."""
-    run = start_run(layout, x, h0, c0, training)
-    pre, gates, h, c = run.pre, present(run.gates), run.h, present(run.c)
-    T, G, B = pre.shape
-    H = G // 4
-    dtype = x.dtype
+    pre, gates, h, c = steps.pre, present(steps.gates), steps.h, present(steps.c)
+    _, G, H, B = pre.shape
+    dtype = pre.dtype
     recurrent = layout.recurrent_weight.T  # (4H, H)
     peep_input_forget, peep_output = peephole[:2, :, None], peephole[2, :, None]  # (2, H, 1) and (H, 1)
     half = constant(0.5, dtype)
-    product = aligned_empty((G, B), dtype)
+    product = aligned_empty((G * H, B), dtype)
+    product_blocks = gate_blocks(product[None], G)[0]
     look = np.empty((2, H, B), dtype)
     written = np.empty((H, B), dtype)
     squashed_cell = np.empty((H, B), dtype)
     dot, add, multiply, tanh = matrix_product, np.add, np.multiply, np.tanh
     # Input and forget gates as (2, H, B), so one call adds both peephole terms.
-    input_forget_pre, input_forget = pre.reshape(T, 4, H, B)[:, :2], gates.reshape(T, 4, H, B)[:, :2]
-    steps = zip(
+    rows = zip(
         pre,
-        input_forget_pre,
-        input_forget,
-        gates[:, :H],
-        gates[:, H : 2 * H],
-        pre[:, 2 * H : 3 * H],
-        gates[:, 2 * H : 3 * H],
-        pre[:, 3 * H :],
-        gates[:, 3 * H :],
+        pre[:, :2],
+        gates[:, :2],
+        gates[:, 0],
+        gates[:, 1],
+        pre[:, 2],
+        gates[:, 2],
+        pre[:, 3],
+        gates[:, 3],
         c[1:],
         h[1:],
     )
@@ -128,9 +146,9 @@ def _forward_peephole(
         candidate_t,
         c_t,
         h_t,
-    ) in steps:
+    ) in rows:
         dot(recurrent, h_prev, product)
-        add(pre_t, product, pre_t)
+        add(pre_t, product_blocks, pre_t)
         multiply(peep_input_forget, c_prev, look)
         add(input_forget_pre_t, look, input_forget_pre_t)
         tanh(input_forget_pre_t, input_forget_t)
@@ -148,52 +166,48 @@ def _forward_peephole(
         tanh(c_t, squashed_cell)
         multiply(output_t, squashed_cell, h_t)
         h_prev, c_prev = h_t, c_t
-    return run
 
 
-def _forward_options(
-    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray, training: bool
-) -> DirectionRun:
+def _option_steps(layout: DirectionLayout, steps: Steps) -> None:
     """Imported layers' steps: ONNX clip and any gate activation, with or without peepholes.
 
     Each pre-activation is clipped once all its terms are in: with peepholes, the output gate's only after c_t.
     """
-    run = start_run(layout, x, h0, c0, training)
-    H, dtype = layout.units, x.dtype
-    G = 4 * H
-    pre, gates, h, c = run.pre, present(run.gates), run.h, present(run.c)
+    pre, gates, h, c = steps.pre, present(steps.gates), steps.h, present(steps.c)
+    T, G, H, B = pre.shape
+    dtype = pre.dtype
     recurrent = layout.recurrent_weight.T  # (4H, H)
     peephole = layout.peephole
     # The gates that are ready before the cell update: all three, or input and forget when the output gate peeks at c_t.
-    ready = slice(0, 3 * H if peephole is None else 2 * H)
-    output, candidate = slice(2 * H, 3 * H), slice(3 * H, G)
+    ready = slice(0, 3 if peephole is None else 2)
+    output, candidate = slice(2, 3), slice(3, 4)
     squash = gate_activation(layout, dtype)
-    clip_ready, clip_output, clip_candidate = (clipper(layout, rows) for rows in (ready, output, candidate))
-    product = aligned_empty((G, run.batch), dtype)
-    written = np.empty((H, run.batch), dtype)
+    clip_ready, clip_output, clip_candidate = (clipper(layout, blocks) for blocks in (ready, output, candidate))
+    product = aligned_empty((G * H, B), dtype)
+    product_blocks = gate_blocks(product[None], G)[0]
+    written = np.empty((H, B), dtype)
     squashed_cell = np.empty_like(written)
     dot, add, multiply, tanh = matrix_product, np.add, np.multiply, np.tanh
-    for step in range(run.steps):
+    for step in range(T):
         pre_t, gates_t, c_prev, c_t = pre[step], gates[step], c[step], c[step + 1]
         dot(recurrent, h[step], product)
-        add(pre_t, product, pre_t)
+        add(pre_t, product_blocks, pre_t)
         if peephole is not None:  # the input and forget gates read c_{t-1}
-            pre_t[:H] += peephole[0, :, None] * c_prev
-            pre_t[H : 2 * H] += peephole[1, :, None] * c_prev
+            pre_t[0] += peephole[0, :, None] * c_prev
+            pre_t[1] += peephole[1, :, None] * c_prev
         clip_ready(pre_t[ready])
         clip_candidate(pre_t[candidate])
         squash(pre_t[ready], gates_t[ready])
         tanh(pre_t[candidate], gates_t[candidate])
-        multiply(gates_t[H : 2 * H], c_prev, c_t)
-        multiply(gates_t[:H], gates_t[candidate], written)
+        multiply(gates_t[1], c_prev, c_t)
+        multiply(gates_t[0], gates_t[3], written)
         add(c_t, written, c_t)
         if peephole is not None:  # the output gate reads c_t
-            pre_t[output] += peephole[2, :, None] * c_t
+            pre_t[2] += peephole[2, :, None] * c_t
             clip_output(pre_t[output])
             squash(pre_t[output], gates_t[output])
         tanh(c_t, squashed_cell)
-        multiply(gates_t[output], squashed_cell, h[step + 1])
-    return run
+        multiply(gates_t[2], squashed_cell, h[step + 1])
 
 
 def backward(

@@ -7,6 +7,7 @@ import numpy as np
 from gatescope.engine.kernels.steps import (
     DirectionGrads,
     DirectionRun,
+    Steps,
     backward_order,
     clipper,
     constant,
@@ -22,19 +23,28 @@ from gatescope.engine.trace import FloatArray
 def forward(
     layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None = None, training: bool = False
 ) -> DirectionRun:
-    """Run the steps over x (T, input_size, B) from h0 (H, B); see kernels.run_direction."""
+    """Run the steps over x (T, input_size, B) from h0 (H, B) in arrays of the run's own; see kernels.run_direction."""
     T, _, B = x.shape
     H = layout.units
     h = aligned_empty((T + 1, H, B), x.dtype)
     h[0] = h0
     pre = project_inputs(layout, x, h[1:] if training else np.empty((T, H, B), x.dtype))
-    recurrent = layout.recurrent_weight.T  # recurrent @ h_{t-1}
-    product = aligned_empty((H, B), x.dtype)
-    zero = constant(0.0, pre.dtype)
+    run = DirectionRun(pre, None, h, None)
+    record(layout, Steps.of(run))
+    return run
+
+
+def record(layout: DirectionLayout, steps: Steps) -> None:
+    """Run the steps into ``steps``, whose inputs are projected and initial state in place; see
+    kernels.record_direction."""
+    pre, h = steps.pre[:, 0], steps.h
     relu = layout.nonlinearity == "relu"
     if layout.clip_bound is not None:
-        _clipped_steps(layout, pre, h, relu)
-        return DirectionRun(pre, None, h, None)
+        _clipped_steps(layout, steps, relu)
+        return
+    recurrent = layout.recurrent_weight.T  # recurrent @ h_{t-1}
+    product = aligned_empty(h.shape[1:], h.dtype)
+    zero = constant(0.0, h.dtype)
     dot, add, maximum, tanh = matrix_product, np.add, np.maximum, np.tanh
     h_prev = h[0]
     for pre_t, h_t in zip(pre, h[1:]):
@@ -45,17 +55,17 @@ def forward(
         else:
             tanh(pre_t, h_t)
         h_prev = h_t
-    return DirectionRun(pre, None, h, None)
 
 
-def _clipped_steps(layout: DirectionLayout, pre: FloatArray, h: FloatArray, relu: bool) -> None:
+def _clipped_steps(layout: DirectionLayout, steps: Steps, relu: bool) -> None:
     """The steps of an imported layer with ONNX's clip: the pre-activation bounded before the nonlinearity."""
     recurrent = layout.recurrent_weight.T
     clip = clipper(layout, slice(None))
-    for step, pre_t in enumerate(pre):
+    h = steps.h
+    for step, pre_t in enumerate(steps.pre):
         pre_t += matrix_product(recurrent, h[step])
         clip(pre_t)
-        h[step + 1] = np.maximum(pre_t, 0) if relu else np.tanh(pre_t)
+        h[step + 1] = np.maximum(pre_t[0], 0) if relu else np.tanh(pre_t[0])
 
 
 def backward(

@@ -1,10 +1,17 @@
-"""What every kernel shares: the arrays of one direction's run and of its gradients, and small helpers.
+"""What every kernel shares: the arrays of one direction's run and of its gradients, where its steps write, and small
+helpers.
 
 Arrays are time-major with the batch last, (T, features, B), in the direction's own time order (a reverse
-direction's step 0 reads the last input): every gate block of a step is one contiguous (H, B) slab, and the recurrent
-product of a step is one call, ``np.dot(recurrent_weight.T, h_{t-1})``. The trace is the batch of one sequence
-(B = 1), for which that call is the vector-matrix product ``h_{t-1} @ recurrent_weight`` bit for bit; training runs
-the batch of a bucket, where it is one matrix product.
+direction's step 0 reads the last input): every gate block of a step is one (H, B) slab, and the recurrent product of
+a step is one call, ``np.dot(recurrent_weight.T, h_{t-1})``. The trace is the batch of one sequence (B = 1), for which
+that call is the vector-matrix product ``h_{t-1} @ recurrent_weight`` bit for bit; training runs the batch of a
+bucket, where it is one matrix product.
+
+The time loops read and write through ``Steps``: views with the gate blocks on an axis of their own, (T, G, H, B).
+Training's are its own contiguous arrays; a trace's are views into the trace's arrays themselves (forward.py), where
+a bidirectional layer keeps both directions side by side, (T, G, 2H) in input order, so that a direction's gate
+blocks of one step lie 2H apart and a reverse direction's rows run backwards. Every per-step view has its units
+contiguous, and the recurrent product reads h_{t-1} as a contiguous vector and writes a contiguous scratch row.
 """
 
 from __future__ import annotations
@@ -65,6 +72,70 @@ class DirectionGrads:
     peephole: FloatArray | None = None  # LSTM with peepholes: (3, H) input, forget, output
 
 
+@dataclass(eq=False)
+class Steps:
+    """Where one direction's steps write: every array in the direction's own time order, batch last.
+
+    ``pre`` enters with the inputs' side of the pre-activations (``project_inputs``) and leaves with the
+    pre-activations (sigmoid gates' halved); ``gates`` receives the activations (``pre`` itself in training, where the
+    gates overwrite it). The states hold the initial state in row 0 and the state after step t in row t + 1.
+    """
+
+    pre: FloatArray  # (T, G, H, B)
+    gates: FloatArray | None  # (T, G, H, B); None for RNN
+    h: FloatArray  # (T+1, H, B)
+    c: FloatArray | None = None  # LSTM (T+1, H, B), else None
+
+    @classmethod
+    def of(cls, run: DirectionRun) -> Steps:
+        """The steps that fill a run's own arrays."""
+        blocks = run.pre.shape[1] // run.h.shape[1]
+        gates = None if run.gates is None else gate_blocks(run.gates, blocks)
+        return cls(gate_blocks(run.pre, blocks), gates, run.h, run.c)
+
+
+def gate_blocks(rows: FloatArray, blocks: int) -> FloatArray:
+    """(T, G*H, B) -> the view (T, G, H, B) with each gate block on an axis of its own (splitting an axis never
+    copies)."""
+    T, width, B = rows.shape
+    split: FloatArray = rows.reshape(T, blocks, width // blocks, B)
+    return split
+
+
+def merged_blocks(blocks: FloatArray) -> FloatArray | None:
+    """(T, G, H, B) -> the view (T, G*H, B) of the same elements, or None when the gate blocks do not follow each
+    other in memory (a bidirectional trace's)."""
+    T, G, H, B = blocks.shape
+    if G > 1 and H > 1 and blocks.strides[1] != H * blocks.strides[2]:
+        return None
+    rows: FloatArray = blocks.reshape(T, G * H, B)
+    return None if rows.flags.owndata else rows  # never a copy: what is written into it must land in ``blocks``
+
+
+def paired(first: FloatArray, second: FloatArray) -> FloatArray:
+    """A view (T, 2, ...) whose [t, 0] is first[t] and [t, 1] is second[t], for one ufunc call on both a step.
+
+    The two must be views of equal shape and strides into one allocation, at a fixed distance from each other: every
+    element the view addresses is then an element of one of them. When second[t] directly follows first[t] the view is
+    contiguous, as a slice of both would be.
+    """
+    same_strides = all(n == 1 or a == b for n, a, b in zip(first.shape, first.strides, second.strides))
+    if first.shape != second.shape or not same_strides or _root(first) is not _root(second):
+        raise ValueError("paired views must be of one array, with equal shapes and strides")
+    distance = second.__array_interface__["data"][0] - first.__array_interface__["data"][0]
+    view: FloatArray = np.lib.stride_tricks.as_strided(
+        first, (first.shape[0], 2, *first.shape[1:]), (first.strides[0], distance, *first.strides[1:])
+    )
+    return view
+
+
+def _root(array: np.ndarray) -> object:
+    """The array that owns the memory a view looks into."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array.base if array.base is not None else array
+
+
 def project_inputs(layout: DirectionLayout, x: FloatArray, out: FloatArray) -> FloatArray:
     """The input side of every step's pre-activations, W_ih x_t + the biases, into ``out`` (T, G*H, B).
 
@@ -81,23 +152,16 @@ def project_inputs(layout: DirectionLayout, x: FloatArray, out: FloatArray) -> F
     return out
 
 
-def start_run(
-    layout: DirectionLayout, x: FloatArray, h0: FloatArray, c0: FloatArray | None, training: bool
-) -> DirectionRun:
-    """A run before its first step, for loops that keep pre-activations and gates in arrays of their own: the inputs
-    projected into ``pre``; ``gates`` (``pre`` itself in training, where the gates overwrite it); h0, and c0 when
-    given, in row 0 of the states."""
+def start_run(layout: DirectionLayout, x: FloatArray, h0: FloatArray, training: bool) -> DirectionRun:
+    """A run before its first step, for kernels that keep pre-activations and gates in arrays of their own: the inputs
+    projected into ``pre``; ``gates`` (``pre`` itself in training, where the gates overwrite it); h0 in row 0 of h."""
     T, _, B = x.shape
     dtype = x.dtype
     pre = project_inputs(layout, x, np.empty((T, layout.input_weight.shape[0], B), dtype))
     gates = pre if training else np.empty_like(pre)
     h = aligned_empty((T + 1, layout.units, B), dtype)
     h[0] = h0
-    c = None
-    if c0 is not None:
-        c = np.empty((T + 1, layout.units, B), dtype)
-        c[0] = c0
-    return DirectionRun(pre, gates, h, c)
+    return DirectionRun(pre, gates, h, None)
 
 
 def present(array: FloatArray | None) -> FloatArray:
@@ -144,12 +208,12 @@ def gate_activation(layout: DirectionLayout, dtype: np.dtype[Any]) -> Callable[[
     return functions[layout.gate_activation]
 
 
-def clipper(layout: DirectionLayout, rows: slice) -> Callable[[FloatArray], None]:
-    """A function that bounds ``rows`` of one step's pre-activations (``rows`` of the layout) to ONNX's clip in
-    place; one that does nothing for a layer without clip."""
+def clipper(layout: DirectionLayout, blocks: slice) -> Callable[[FloatArray], None]:
+    """A function that bounds gate ``blocks`` of one step's pre-activations, (blocks, H, B), to ONNX's clip in place;
+    one that does nothing for a layer without clip."""
     if layout.clip_bound is None:
         return _unclipped
-    high = layout.clip_bound[rows]
+    high = layout.clip_bound.reshape(-1, layout.units, 1)[blocks]
     low = -high
     maximum, minimum = np.maximum, np.minimum
 
