@@ -21,7 +21,8 @@ import numpy as np
 from gatescope.engine.cells import GATE_NAMES, RecurrentLayer
 from gatescope.engine.kernels import Steps, record_direction
 from gatescope.engine.kernels.steps import present
-from gatescope.engine.layout import INTERNAL_ORDER, SIGMOID_BLOCKS, aligned_empty
+from gatescope.engine.layout import INTERNAL_ORDER, SIGMOID_BLOCKS
+from gatescope.engine.memory import trace_empty
 from gatescope.engine.trace import FloatArray, LayerTrace
 from gatescope.errors import GatescopeError
 
@@ -95,17 +96,17 @@ class _LayerArrays:
     def __init__(self, kind: str, T: int, D: int, H: int, dtype: np.dtype[Any]) -> None:
         G = len(INTERNAL_ORDER[kind])
         self.T, self.H = T, H
-        self.pre: FloatArray = np.empty((T, G, D * H), dtype)
+        self.pre: FloatArray = trace_empty((T, G, D * H), dtype)
         # Two directions' pre-activations interleave: each direction's inputs are projected here, then copied over.
-        self.scratch = None if D == 1 else np.empty((T, G * H, 1), dtype)
-        self.states = aligned_empty((T + D, D * H), dtype)
+        self.scratch = None if D == 1 else trace_empty((T, G * H, 1), dtype)
+        self.states = trace_empty((T + D, D * H), dtype)
         self.cells: FloatArray | None = None
         self.gates: FloatArray | None = None
         if kind == "lstm":
-            block = np.empty((T + D, G + 1, D * H), dtype)
+            block = trace_empty((T + D, G + 1, D * H), dtype)
             self.gates, self.cells = block[D - 1 : T + D - 1, :G], block[:, G]
         elif kind == "gru":
-            self.gates = np.empty((T, G, D * H), dtype)
+            self.gates = trace_empty((T, G, D * H), dtype)
         self.h = self.states[1 : T + 1]
         self.c = None if self.cells is None else self.cells[1 : T + 1]
 
