@@ -16,14 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from gatescope.engine.layout import ALIGNMENT, aligned_empty
 from gatescope.engine.trace import FloatArray
 
 #: Arrays smaller than this are allocated as usual (their first touch is cheap).
 POOLED_FROM_BYTES = 8 * 2**20
 #: Bytes of buffers the pool keeps at most, those in use included.
 POOL_BYTES = 512 * 2**20
-#: Start of every pooled array: a cache line, as layout.aligned_empty gives.
-ALIGNMENT = 64
 
 _lock = threading.Lock()
 _buffers: list[np.ndarray[Any, Any]] = []  # uint8 buffers, each ALIGNMENT bytes longer than the arrays it serves
@@ -34,7 +33,7 @@ def trace_empty(shape: tuple[int, ...], dtype: np.dtype[Any]) -> FloatArray:
     array refers to any more."""
     size = int(np.prod(shape)) * dtype.itemsize
     if size < POOLED_FROM_BYTES:
-        return _view(np.empty(size + ALIGNMENT, np.uint8), shape, dtype, size)
+        return aligned_empty(shape, dtype)
     with _lock:
         buffer = _free_buffer(size + ALIGNMENT)
         if buffer is None:
